@@ -1,0 +1,37 @@
+/* document-private.h: parts of the document only the host (core, writer, tests) uses. */
+#pragma once
+
+#include <quarry/document.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  QuarryDiagnosticLevel level;
+  const char           *stage;          /* interned */
+  const char           *code;           /* interned */
+  char                 *message;
+  gssize                source_offset;  /* -1 for none */
+} QuarryDiagnostic;
+
+/* One piece of the source map: text bytes [t0, next t0) come from source [s0, s1).
+ * A copied piece maps byte for byte (its text length is s1 - s0); any other maps as a whole. */
+typedef struct {
+  gsize    t0;
+  gsize    s0;
+  gsize    s1;
+  gboolean copied;
+} QuarryMapPiece;
+
+/* The stage that diagnostics are attributed to from now on (interned or static). */
+QUARRY_API void quarry_document_set_stage (QuarryDocument *doc, const char *stage);
+QUARRY_API const char *quarry_document_get_stage (const QuarryDocument *doc);
+
+QUARRY_API guint quarry_document_get_n_diagnostics (const QuarryDocument *doc);
+QUARRY_API const QuarryDiagnostic *quarry_document_get_diagnostic (const QuarryDocument *doc, guint index);
+
+/* The source map, for tests. */
+QUARRY_API const QuarryMapPiece *quarry_document_get_map (const QuarryDocument *doc, guint *n_pieces);
+
+QUARRY_API const char *quarry_diagnostic_level_to_string (QuarryDiagnosticLevel level);
+
+G_END_DECLS

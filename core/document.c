@@ -1,0 +1,857 @@
+/* document.c: the document model: source, text, batched edits, source map, spans, fields, diagnostics. */
+#include "config.h"
+
+#include <string.h>
+
+#include "document-private.h"
+
+/* Past this many repairs of one kind in a document, only a count is reported. */
+#define MAX_REPAIR_DIAGNOSTICS 20
+
+struct _QuarryDocument {
+  char        *id;
+  const char  *media_type;  /* interned */
+  char        *source;
+  gsize        source_len;
+  char        *text;
+  gsize        text_len;
+  GArray      *map;         /* QuarryMapPiece, sorted by t0, no empty pieces */
+  GArray      *spans;       /* QuarrySpan */
+  json_object *fields;
+  json_object *entities;
+  json_object *summary;
+  GArray      *diagnostics; /* QuarryDiagnostic */
+  const char  *stage;
+  GArray      *cp_index;    /* CpMark every CP_STEP bytes, built lazily, dropped on edit */
+};
+
+#define CP_STEP 4096
+
+typedef struct {
+  gsize byte;
+  gsize cp;
+} CpMark;
+
+typedef struct {
+  gsize start;
+  gsize end;
+  gsize text_off;  /* into QuarryEdits.buf */
+  gsize text_len;
+  guint seq;
+} Edit;
+
+struct _QuarryEdits {
+  GArray  *edits;  /* Edit */
+  GString *buf;    /* all replacement texts */
+};
+
+G_DEFINE_QUARK (quarry-document-error-quark, quarry_document_error)
+
+const char *
+quarry_version (void)
+{
+  return PACKAGE_VERSION;
+}
+
+const char *
+quarry_diagnostic_level_to_string (QuarryDiagnosticLevel level)
+{
+  switch (level)
+    {
+    case QUARRY_DIAGNOSTIC_INFO: return "info";
+    case QUARRY_DIAGNOSTIC_WARNING: return "warning";
+    case QUARRY_DIAGNOSTIC_ERROR: return "error";
+    default: return "unknown";
+    }
+}
+
+static void
+diagnostic_clear (gpointer data)
+{
+  QuarryDiagnostic *d = data;
+  g_free (d->message);
+}
+
+static void
+span_clear (gpointer data)
+{
+  QuarrySpan *s = data;
+  if (s->attrs != NULL)
+    json_object_put (s->attrs);
+}
+
+/* Length of the maximal invalid subpart at p (WHATWG "maximal subpart"),
+ * or 0 if a valid non-NUL character starts there. */
+static gsize
+invalid_utf8_run (const guchar *p, gsize avail)
+{
+  guchar c = p[0];
+  guint need;
+  guchar lo = 0x80, hi = 0xBF;
+
+  if (c == 0)
+    return 1;
+  if (c < 0x80)
+    return 0;
+  if (c >= 0xC2 && c <= 0xDF)
+    need = 1;
+  else if (c >= 0xE0 && c <= 0xEF)
+    {
+      need = 2;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    }
+  else if (c >= 0xF0 && c <= 0xF4)
+    {
+      need = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    }
+  else
+    return 1;
+
+  for (guint i = 1; i <= need; i++)
+    {
+      if (i >= avail || p[i] < lo || p[i] > hi)
+        return i;
+      lo = 0x80;
+      hi = 0xBF;
+    }
+  return 0;
+}
+
+/* Replaces invalid UTF-8 and NUL bytes by U+FFFD through the edit API. */
+static void
+repair_text (QuarryDocument *doc)
+{
+  const guchar *p = (const guchar *) doc->text;
+  gsize n = doc->text_len, i = 0;
+  guint n_bad = 0, n_nul = 0;
+  g_autoptr(QuarryEdits) edits = NULL;
+
+  if (g_utf8_validate_len (doc->text, n, NULL) && memchr (doc->text, 0, n) == NULL)
+    return;
+
+  edits = quarry_edits_new ();
+  while (i < n)
+    {
+      const char *end;
+      gsize bad;
+
+      /* skip the valid stretch quickly */
+      if (g_utf8_validate_len ((const char *) p + i, n - i, &end))
+        {
+          const char *nul = memchr (p + i, 0, n - i);
+          if (nul == NULL)
+            break;
+          end = nul;
+        }
+      else
+        {
+          const char *nul = memchr (p + i, 0, (const guchar *) end - (p + i));
+          if (nul != NULL)
+            end = nul;
+        }
+      i = (const guchar *) end - p;
+      if (i >= n)
+        break;
+      bad = invalid_utf8_run (p + i, n - i);
+      if (bad == 0)
+        bad = 1;  /* cannot happen; keeps the loop moving */
+      quarry_edits_replace (edits, i, i + bad, "\xEF\xBF\xBD", 3);
+      if (p[i] == 0)
+        {
+          if (++n_nul <= MAX_REPAIR_DIAGNOSTICS)
+            quarry_document_diagnose_source (doc, QUARRY_DIAGNOSTIC_WARNING, "nul-byte", i,
+                                             "NUL byte at source byte %" G_GSIZE_FORMAT
+                                             " replaced by U+FFFD; the input is probably binary or UTF-16",
+                                             i);
+        }
+      else if (++n_bad <= MAX_REPAIR_DIAGNOSTICS)
+        quarry_document_diagnose_source (doc, QUARRY_DIAGNOSTIC_WARNING, "invalid-utf8", i,
+                                         "invalid UTF-8 (byte 0x%02X) at source byte %" G_GSIZE_FORMAT
+                                         " replaced by U+FFFD; convert the input to UTF-8 (e.g. iconv) to keep the character",
+                                         p[i], i);
+      i += bad;
+    }
+  if (n_bad > MAX_REPAIR_DIAGNOSTICS)
+    quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_WARNING, "invalid-utf8", QUARRY_NO_OFFSET,
+                              "%u invalid UTF-8 sequences in all were replaced by U+FFFD (only the first %d are listed)",
+                              n_bad, MAX_REPAIR_DIAGNOSTICS);
+  if (n_nul > MAX_REPAIR_DIAGNOSTICS)
+    quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_WARNING, "nul-byte", QUARRY_NO_OFFSET,
+                              "%u NUL bytes in all were replaced by U+FFFD (only the first %d are listed)",
+                              n_nul, MAX_REPAIR_DIAGNOSTICS);
+
+  /* cannot fail: the edits are sorted, disjoint and valid UTF-8 */
+  if (!quarry_document_apply_edits (doc, edits, NULL))
+    g_assert_not_reached ();
+}
+
+QuarryDocument *
+quarry_document_new_take (const char *id, void *source, gsize length, const char *media_type)
+{
+  QuarryDocument *doc = g_new0 (QuarryDocument, 1);
+  QuarryMapPiece whole = { 0, 0, length, TRUE };
+
+  doc->id = g_strdup (id != NULL ? id : "");
+  doc->media_type = g_intern_string (media_type != NULL ? media_type : "text/plain");
+  doc->source = source;
+  doc->source_len = length;
+  doc->text = g_malloc (length + 1);
+  memcpy (doc->text, source, length);
+  doc->text[length] = '\0';
+  doc->text_len = length;
+  doc->map = g_array_new (FALSE, FALSE, sizeof (QuarryMapPiece));
+  if (length > 0)
+    g_array_append_val (doc->map, whole);
+  doc->spans = g_array_new (FALSE, FALSE, sizeof (QuarrySpan));
+  g_array_set_clear_func (doc->spans, span_clear);
+  doc->fields = json_object_new_object ();
+  doc->diagnostics = g_array_new (FALSE, FALSE, sizeof (QuarryDiagnostic));
+  g_array_set_clear_func (doc->diagnostics, diagnostic_clear);
+  doc->stage = "input";
+
+  repair_text (doc);
+  return doc;
+}
+
+QuarryDocument *
+quarry_document_new (const char *id, const void *source, gsize length, const char *media_type)
+{
+  char *copy = g_malloc (length + 1);
+
+  memcpy (copy, source, length);
+  copy[length] = '\0';
+  return quarry_document_new_take (id, copy, length, media_type);
+}
+
+void
+quarry_document_free (QuarryDocument *doc)
+{
+  if (doc == NULL)
+    return;
+  g_free (doc->id);
+  g_free (doc->source);
+  g_free (doc->text);
+  g_array_unref (doc->map);
+  g_array_unref (doc->spans);
+  json_object_put (doc->fields);
+  if (doc->entities != NULL)
+    json_object_put (doc->entities);
+  if (doc->summary != NULL)
+    json_object_put (doc->summary);
+  g_array_unref (doc->diagnostics);
+  if (doc->cp_index != NULL)
+    g_array_unref (doc->cp_index);
+  g_free (doc);
+}
+
+const char *
+quarry_document_get_id (const QuarryDocument *doc)
+{
+  return doc->id;
+}
+
+const char *
+quarry_document_get_media_type (const QuarryDocument *doc)
+{
+  return doc->media_type;
+}
+
+const char *
+quarry_document_get_source (const QuarryDocument *doc, gsize *length)
+{
+  if (length != NULL)
+    *length = doc->source_len;
+  return doc->source;
+}
+
+const char *
+quarry_document_get_text (const QuarryDocument *doc, gsize *length)
+{
+  if (length != NULL)
+    *length = doc->text_len;
+  return doc->text;
+}
+
+static inline gsize
+count_cps (const char *p, gsize n)
+{
+  gsize c = 0;
+
+  for (gsize i = 0; i < n; i++)
+    c += ((guchar) p[i] & 0xC0) != 0x80;
+  return c;
+}
+
+gsize
+quarry_document_char_offset (QuarryDocument *doc, gsize byte_offset)
+{
+  const CpMark *m;
+
+  byte_offset = MIN (byte_offset, doc->text_len);
+  if (doc->cp_index == NULL)
+    {
+      CpMark mark = { 0, 0 };
+      doc->cp_index = g_array_sized_new (FALSE, FALSE, sizeof (CpMark), doc->text_len / CP_STEP + 1);
+      g_array_append_val (doc->cp_index, mark);
+      for (gsize b = CP_STEP; b < doc->text_len; b += CP_STEP)
+        {
+          /* marks sit on character starts so counting from them is exact */
+          gsize at = b;
+          while (at < doc->text_len && ((guchar) doc->text[at] & 0xC0) == 0x80)
+            at++;
+          mark.cp += count_cps (doc->text + mark.byte, at - mark.byte);
+          mark.byte = at;
+          g_array_append_val (doc->cp_index, mark);
+        }
+    }
+  m = &g_array_index (doc->cp_index, CpMark, MIN (byte_offset / CP_STEP, doc->cp_index->len - 1));
+  if (m->byte > byte_offset)
+    m--;
+  return m->cp + count_cps (doc->text + m->byte, byte_offset - m->byte);
+}
+
+/* ---- source map ---- */
+
+static inline gsize
+piece_t1 (const QuarryDocument *doc, guint i)
+{
+  return i + 1 < doc->map->len ? g_array_index (doc->map, QuarryMapPiece, i + 1).t0 : doc->text_len;
+}
+
+/* Index of the last piece with t0 <= p (the map is non-empty). */
+static guint
+find_piece (const GArray *map, gsize p)
+{
+  guint lo = 0, hi = map->len;
+
+  while (hi - lo > 1)
+    {
+      guint mid = (lo + hi) / 2;
+      if (g_array_index (map, QuarryMapPiece, mid).t0 <= p)
+        lo = mid;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* Source offset where text position p starts. */
+static gsize
+map_start (const QuarryDocument *doc, gsize p)
+{
+  const QuarryMapPiece *pc;
+  guint i;
+
+  if (doc->map->len == 0)
+    return 0;
+  if (p >= doc->text_len)
+    return g_array_index (doc->map, QuarryMapPiece, doc->map->len - 1).s1;
+  i = find_piece (doc->map, p);
+  pc = &g_array_index (doc->map, QuarryMapPiece, i);
+  return pc->copied ? pc->s0 + (p - pc->t0) : pc->s0;
+}
+
+/* Source offset where text ending at position p ends. */
+static gsize
+map_end (const QuarryDocument *doc, gsize p)
+{
+  const QuarryMapPiece *pc;
+  guint i;
+
+  if (doc->map->len == 0)
+    return 0;
+  if (p == 0)
+    return g_array_index (doc->map, QuarryMapPiece, 0).s0;
+  i = find_piece (doc->map, p - 1);
+  pc = &g_array_index (doc->map, QuarryMapPiece, i);
+  return pc->copied ? pc->s0 + (p - pc->t0) : pc->s1;
+}
+
+void
+quarry_document_source_range (const QuarryDocument *doc, gsize start, gsize end,
+                              gsize *source_start, gsize *source_end)
+{
+  gsize s, e;
+
+  start = MIN (start, doc->text_len);
+  end = CLAMP (end, start, doc->text_len);
+  s = map_start (doc, start);
+  e = start == end ? s : map_end (doc, end);
+  if (e < s)
+    e = s;
+  if (source_start != NULL)
+    *source_start = s;
+  if (source_end != NULL)
+    *source_end = e;
+}
+
+const QuarryMapPiece *
+quarry_document_get_map (const QuarryDocument *doc, guint *n_pieces)
+{
+  *n_pieces = doc->map->len;
+  return (const QuarryMapPiece *) doc->map->data;
+}
+
+/* ---- edits ---- */
+
+QuarryEdits *
+quarry_edits_new (void)
+{
+  QuarryEdits *e = g_new (QuarryEdits, 1);
+
+  e->edits = g_array_new (FALSE, FALSE, sizeof (Edit));
+  e->buf = g_string_new (NULL);
+  return e;
+}
+
+void
+quarry_edits_free (QuarryEdits *edits)
+{
+  if (edits == NULL)
+    return;
+  g_array_unref (edits->edits);
+  g_string_free (edits->buf, TRUE);
+  g_free (edits);
+}
+
+void
+quarry_edits_replace (QuarryEdits *edits, gsize start, gsize end, const char *text, gssize length)
+{
+  Edit e;
+
+  g_return_if_fail (edits != NULL);
+  if (text == NULL)
+    length = 0;
+  else if (length < 0)
+    length = strlen (text);
+  e.start = start;
+  e.end = end;
+  e.text_off = edits->buf->len;
+  e.text_len = length;
+  e.seq = edits->edits->len;
+  if (length > 0)
+    g_string_append_len (edits->buf, text, length);
+  g_array_append_val (edits->edits, e);
+}
+
+guint
+quarry_edits_count (const QuarryEdits *edits)
+{
+  return edits->edits->len;
+}
+
+static int
+edit_cmp (gconstpointer a, gconstpointer b)
+{
+  const Edit *x = a, *y = b;
+
+  if (x->start != y->start)
+    return x->start < y->start ? -1 : 1;
+  if (x->end != y->end)
+    return x->end < y->end ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static inline gboolean
+is_char_boundary (const char *text, gsize len, gsize p)
+{
+  return p == len || ((guchar) text[p] & 0xC0) != 0x80;
+}
+
+/* Checks the batch and sorts it into `out` (a copy when edits were not in order). */
+static gboolean
+check_edits (const QuarryDocument *doc, const QuarryEdits *edits, const Edit **out, Edit **copy,
+             GError **error)
+{
+  const Edit *e = (const Edit *) edits->edits->data;
+  guint n = edits->edits->len;
+  gboolean sorted = TRUE;
+
+  for (guint i = 1; i < n && sorted; i++)
+    if (edit_cmp (&e[i - 1], &e[i]) > 0)
+      sorted = FALSE;
+  if (!sorted)
+    {
+      *copy = g_memdup2 (e, sizeof (Edit) * n);
+      qsort (*copy, n, sizeof (Edit), edit_cmp);
+      e = *copy;
+    }
+  *out = e;
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (e[i].start > e[i].end || e[i].end > doc->text_len)
+        {
+          g_set_error (error, QUARRY_DOCUMENT_ERROR, QUARRY_DOCUMENT_ERROR_BAD_EDIT,
+                       "edit [%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ") is outside the text (%" G_GSIZE_FORMAT " bytes)",
+                       e[i].start, e[i].end, doc->text_len);
+          return FALSE;
+        }
+      if (i > 0 && e[i].start < e[i - 1].end)
+        {
+          g_set_error (error, QUARRY_DOCUMENT_ERROR, QUARRY_DOCUMENT_ERROR_BAD_EDIT,
+                       "edits [%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ") and [%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ") overlap",
+                       e[i - 1].start, e[i - 1].end, e[i].start, e[i].end);
+          return FALSE;
+        }
+      if (!is_char_boundary (doc->text, doc->text_len, e[i].start) ||
+          !is_char_boundary (doc->text, doc->text_len, e[i].end))
+        {
+          g_set_error (error, QUARRY_DOCUMENT_ERROR, QUARRY_DOCUMENT_ERROR_BAD_EDIT,
+                       "edit [%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ") splits a UTF-8 character",
+                       e[i].start, e[i].end);
+          return FALSE;
+        }
+      if (e[i].text_len > 0)
+        {
+          const char *t = edits->buf->str + e[i].text_off;
+          if (!g_utf8_validate_len (t, e[i].text_len, NULL) || memchr (t, 0, e[i].text_len) != NULL)
+            {
+              g_set_error (error, QUARRY_DOCUMENT_ERROR, QUARRY_DOCUMENT_ERROR_BAD_EDIT,
+                           "replacement for [%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ") is not valid UTF-8 text",
+                           e[i].start, e[i].end);
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
+static void
+map_push (GArray *map, gsize t0, gsize s0, gsize s1, gboolean copied)
+{
+  if (map->len > 0)
+    {
+      QuarryMapPiece *last = &g_array_index (map, QuarryMapPiece, map->len - 1);
+      /* merge byte-for-byte pieces that continue each other */
+      if (copied && last->copied && last->s1 == s0 && last->t0 + (last->s1 - last->s0) == t0)
+        {
+          last->s1 = s1;
+          return;
+        }
+    }
+  QuarryMapPiece pc = { t0, s0, s1, copied };
+  g_array_append_val (map, pc);
+}
+
+/* Appends to `out` the pieces of the old map that cover old text [a, b), shifted by delta. */
+static void
+map_copy_range (const QuarryDocument *doc, GArray *out, gsize a, gsize b, gssize delta)
+{
+  guint i;
+
+  if (a >= b)
+    return;
+  for (i = find_piece (doc->map, a); i < doc->map->len; i++)
+    {
+      const QuarryMapPiece *pc = &g_array_index (doc->map, QuarryMapPiece, i);
+      gsize t1 = piece_t1 (doc, i);
+      gsize lo = MAX (a, pc->t0), hi = MIN (b, t1);
+
+      if (pc->t0 >= b)
+        break;
+      if (lo >= hi)
+        continue;
+      if (pc->copied)
+        map_push (out, lo + delta, pc->s0 + (lo - pc->t0), pc->s0 + (hi - pc->t0), TRUE);
+      else
+        map_push (out, lo + delta, pc->s0, pc->s1, FALSE);
+    }
+}
+
+gboolean
+quarry_document_apply_edits (QuarryDocument *doc, const QuarryEdits *edits, GError **error)
+{
+  const Edit *e;
+  g_autofree Edit *sorted_copy = NULL;
+  g_autofree gssize *cum = NULL;
+  guint n;
+  gsize new_len, pos, w;
+  char *text;
+  GArray *map;
+
+  g_return_val_if_fail (doc != NULL && edits != NULL, FALSE);
+  n = edits->edits->len;
+  if (n == 0)
+    return TRUE;
+  if (!check_edits (doc, edits, &e, &sorted_copy, error))
+    return FALSE;
+
+  /* cum[i]: growth of the text from edits[0..i) */
+  cum = g_new (gssize, n + 1);
+  cum[0] = 0;
+  for (guint i = 0; i < n; i++)
+    cum[i + 1] = cum[i] + (gssize) e[i].text_len - (gssize) (e[i].end - e[i].start);
+  new_len = doc->text_len + cum[n];
+
+  /* new text and map in one pass */
+  text = g_malloc (new_len + 1);
+  map = g_array_sized_new (FALSE, FALSE, sizeof (QuarryMapPiece), doc->map->len + 2 * n);
+  pos = 0;
+  w = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      gsize gap = e[i].start - pos;
+      memcpy (text + w, doc->text + pos, gap);
+      map_copy_range (doc, map, pos, e[i].start, cum[i]);
+      w += gap;
+      if (e[i].text_len > 0)
+        {
+          gsize s0, s1;
+          memcpy (text + w, edits->buf->str + e[i].text_off, e[i].text_len);
+          quarry_document_source_range (doc, e[i].start, e[i].end, &s0, &s1);
+          map_push (map, w, s0, s1, FALSE);
+          w += e[i].text_len;
+        }
+      pos = e[i].end;
+    }
+  memcpy (text + w, doc->text + pos, doc->text_len - pos);
+  map_copy_range (doc, map, pos, doc->text_len, cum[n]);
+  w += doc->text_len - pos;
+  g_assert (w == new_len);
+  text[new_len] = '\0';
+
+  /* move spans */
+  for (guint s = 0; s < doc->spans->len; s++)
+    {
+      QuarrySpan *sp = &g_array_index (doc->spans, QuarrySpan, s);
+      guint lo, hi;
+      gsize ns, ne;
+
+      /* start: k = number of edits with end <= start; inserted text at start stays outside */
+      lo = 0; hi = n;
+      while (lo < hi)
+        {
+          guint mid = (lo + hi) / 2;
+          if (e[mid].end <= sp->start) lo = mid + 1; else hi = mid;
+        }
+      ns = (lo < n && e[lo].start < sp->start ? e[lo].start : sp->start) + cum[lo];
+
+      /* end: j = number of edits with start < end; a boundary inside a replacement snaps to its end */
+      lo = 0; hi = n;
+      while (lo < hi)
+        {
+          guint mid = (lo + hi) / 2;
+          if (e[mid].start < sp->end) lo = mid + 1; else hi = mid;
+        }
+      ne = (lo > 0 && e[lo - 1].end > sp->end ? e[lo - 1].end : sp->end) + cum[lo];
+
+      sp->start = ns;
+      sp->end = MAX (ne, ns);
+    }
+
+  if (doc->cp_index != NULL)
+    {
+      g_array_unref (doc->cp_index);
+      doc->cp_index = NULL;
+    }
+  g_free (doc->text);
+  doc->text = text;
+  doc->text_len = new_len;
+  g_array_unref (doc->map);
+  doc->map = map;
+  return TRUE;
+}
+
+/* ---- spans ---- */
+
+gint
+quarry_document_add_span (QuarryDocument *doc, const char *layer, const char *label,
+                          gsize start, gsize end, json_object *attrs, GError **error)
+{
+  QuarrySpan sp;
+
+  g_return_val_if_fail (doc != NULL && layer != NULL, -1);
+  if (start > end || end > doc->text_len ||
+      !is_char_boundary (doc->text, doc->text_len, start) ||
+      !is_char_boundary (doc->text, doc->text_len, end))
+    {
+      g_set_error (error, QUARRY_DOCUMENT_ERROR, QUARRY_DOCUMENT_ERROR_BAD_SPAN,
+                   "span %s [%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ") is outside the text (%" G_GSIZE_FORMAT
+                   " bytes) or splits a UTF-8 character", layer, start, end, doc->text_len);
+      if (attrs != NULL)
+        json_object_put (attrs);
+      return -1;
+    }
+  if (doc->spans->len >= G_MAXINT)
+    {
+      g_set_error (error, QUARRY_DOCUMENT_ERROR, QUARRY_DOCUMENT_ERROR_BAD_SPAN, "too many spans");
+      if (attrs != NULL)
+        json_object_put (attrs);
+      return -1;
+    }
+  sp.layer = g_intern_string (layer);
+  sp.label = label != NULL ? g_intern_string (label) : NULL;
+  sp.start = start;
+  sp.end = end;
+  sp.attrs = attrs;
+  g_array_append_val (doc->spans, sp);
+  return (gint) doc->spans->len - 1;
+}
+
+guint
+quarry_document_get_n_spans (const QuarryDocument *doc)
+{
+  return doc->spans->len;
+}
+
+const QuarrySpan *
+quarry_document_get_span (const QuarryDocument *doc, guint index)
+{
+  g_return_val_if_fail (index < doc->spans->len, NULL);
+  return &g_array_index (doc->spans, QuarrySpan, index);
+}
+
+json_object *
+quarry_document_span_attrs (QuarryDocument *doc, guint index)
+{
+  QuarrySpan *sp;
+
+  g_return_val_if_fail (index < doc->spans->len, NULL);
+  sp = &g_array_index (doc->spans, QuarrySpan, index);
+  if (sp->attrs == NULL)
+    sp->attrs = json_object_new_object ();
+  return sp->attrs;
+}
+
+/* ---- fields and results ---- */
+
+json_object *
+quarry_document_get_fields (QuarryDocument *doc, const char *ns)
+{
+  json_object *obj;
+
+  if (ns == NULL)
+    return doc->fields;
+  if (json_object_object_get_ex (doc->fields, ns, &obj) && json_object_is_type (obj, json_type_object))
+    return obj;
+  obj = json_object_new_object ();
+  json_object_object_add (doc->fields, ns, obj);
+  return obj;
+}
+
+json_object *
+quarry_document_lookup_field (const QuarryDocument *doc, const char *ns, const char *key)
+{
+  json_object *obj, *val;
+
+  if (!json_object_object_get_ex (doc->fields, ns, &obj) || !json_object_is_type (obj, json_type_object))
+    return NULL;
+  if (!json_object_object_get_ex (obj, key, &val))
+    return NULL;
+  return val;
+}
+
+void
+quarry_document_set_entities (QuarryDocument *doc, json_object *entities)
+{
+  if (doc->entities != NULL)
+    json_object_put (doc->entities);
+  doc->entities = entities;
+}
+
+json_object *
+quarry_document_get_entities (const QuarryDocument *doc)
+{
+  return doc->entities;
+}
+
+void
+quarry_document_set_summary (QuarryDocument *doc, json_object *summary)
+{
+  if (doc->summary != NULL)
+    json_object_put (doc->summary);
+  doc->summary = summary;
+}
+
+json_object *
+quarry_document_get_summary (const QuarryDocument *doc)
+{
+  return doc->summary;
+}
+
+/* ---- diagnostics ---- */
+
+static void
+add_diagnostic (QuarryDocument *doc, QuarryDiagnosticLevel level, const char *code,
+                gssize source_offset, char *message)
+{
+  QuarryDiagnostic d;
+
+  d.level = level;
+  d.stage = doc->stage;
+  d.code = g_intern_string (code != NULL ? code : "unspecified");
+  d.message = message;
+  d.source_offset = source_offset;
+  g_array_append_val (doc->diagnostics, d);
+}
+
+void
+quarry_document_diagnose (QuarryDocument *doc, QuarryDiagnosticLevel level, const char *code,
+                          gssize offset, const char *format, ...)
+{
+  va_list ap;
+  char *msg;
+  gssize src = -1;
+
+  va_start (ap, format);
+  msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  if (offset >= 0)
+    src = (gssize) map_start (doc, MIN ((gsize) offset, doc->text_len));
+  add_diagnostic (doc, level, code, src, msg);
+}
+
+void
+quarry_document_diagnose_source (QuarryDocument *doc, QuarryDiagnosticLevel level, const char *code,
+                                 gssize source_offset, const char *format, ...)
+{
+  va_list ap;
+  char *msg;
+
+  va_start (ap, format);
+  msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  if (source_offset > (gssize) doc->source_len)
+    source_offset = doc->source_len;
+  add_diagnostic (doc, level, code, source_offset < 0 ? -1 : source_offset, msg);
+}
+
+guint
+quarry_document_count_diagnostics (const QuarryDocument *doc, QuarryDiagnosticLevel min_level)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < doc->diagnostics->len; i++)
+    if (g_array_index (doc->diagnostics, QuarryDiagnostic, i).level >= min_level)
+      n++;
+  return n;
+}
+
+guint
+quarry_document_get_n_diagnostics (const QuarryDocument *doc)
+{
+  return doc->diagnostics->len;
+}
+
+const QuarryDiagnostic *
+quarry_document_get_diagnostic (const QuarryDocument *doc, guint index)
+{
+  g_return_val_if_fail (index < doc->diagnostics->len, NULL);
+  return &g_array_index (doc->diagnostics, QuarryDiagnostic, index);
+}
+
+void
+quarry_document_set_stage (QuarryDocument *doc, const char *stage)
+{
+  doc->stage = stage;
+}
+
+const char *
+quarry_document_get_stage (const QuarryDocument *doc)
+{
+  return doc->stage;
+}

@@ -1,0 +1,53 @@
+/* pipeline.h: set up the configured stages and run documents through them. Host-only. */
+#pragma once
+
+#include "config.h"
+
+G_BEGIN_DECLS
+
+#define QUARRY_PIPELINE_ERROR (quarry_pipeline_error_quark ())
+typedef enum {
+  QUARRY_PIPELINE_ERROR_SETUP,  /* a stage's setup failed */
+  QUARRY_PIPELINE_ERROR_STAGE,  /* a stage with on-error=fail failed on a document */
+} QuarryPipelineError;
+
+QUARRY_API GQuark quarry_pipeline_error_quark (void);
+
+typedef enum {
+  QUARRY_RESULT_OK,       /* goes to the output (possibly with error diagnostics) */
+  QUARRY_RESULT_DROPPED,  /* goes to the dead-letter output */
+  QUARRY_RESULT_FAILED,   /* the run must stop; the document goes to the dead-letter output */
+} QuarryResult;
+
+/* Per-stage counters, filled while documents run (thread-safe). */
+typedef struct {
+  const char *name;
+  guint64     documents;
+  guint64     errors;
+  guint64     bytes_in;     /* text bytes the stage was given */
+  gint64      nanoseconds;  /* time spent in process */
+} QuarryStageStats;
+
+typedef struct _QuarryPipeline QuarryPipeline;
+
+/* Takes ownership of cfg; calls every stage's setup (and tears down what was
+ * set up if one fails). */
+QUARRY_API QuarryPipeline *quarry_pipeline_new (QuarryConfig *cfg, GError **error);
+QUARRY_API void quarry_pipeline_free (QuarryPipeline *pipeline);
+
+QUARRY_API const QuarryConfig *quarry_pipeline_get_config (const QuarryPipeline *pipeline);
+
+/* {"quarry": version, "config_hash": ..., "stages": [{"name","plugin","version"}]}
+ * (transfer none) */
+QUARRY_API json_object *quarry_pipeline_get_provenance (const QuarryPipeline *pipeline);
+
+/* Runs doc through every stage. Safe to call from several threads on different
+ * documents. For DROPPED and FAILED, *reason (transfer full) says which stage and why. */
+QUARRY_API QuarryResult quarry_pipeline_process (QuarryPipeline *pipeline, QuarryDocument *doc, char **reason);
+
+/* (transfer none) one entry per stage, in order. */
+QUARRY_API const QuarryStageStats *quarry_pipeline_get_stats (QuarryPipeline *pipeline, guint *n_stages);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QuarryPipeline, quarry_pipeline_free)
+
+G_END_DECLS

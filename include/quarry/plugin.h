@@ -1,0 +1,184 @@
+/* plugin.h: the stage plugin ABI: the descriptor a module exports, its options, host services. */
+#pragma once
+
+#include <glib.h>
+#include <quarry/version.h>
+#include <quarry/document.h>
+
+G_BEGIN_DECLS
+
+/**
+ * QuarryStage:
+ *
+ * The host's handle on one configured stage of a pipeline: its name, its
+ * resolved options and its log. Given to a plugin's setup callback; valid until
+ * its teardown callback returns, so a plugin may keep it in its state.
+ */
+typedef struct _QuarryStage QuarryStage;
+
+/**
+ * QuarryOptionType:
+ * @QUARRY_OPTION_STRING: any UTF-8 string
+ * @QUARRY_OPTION_INT: a 64-bit integer; range checked when @min < @max
+ * @QUARRY_OPTION_DOUBLE: a number; range checked when @min < @max
+ * @QUARRY_OPTION_BOOL: true/false
+ * @QUARRY_OPTION_ENUM: one of @choices
+ * @QUARRY_OPTION_STRING_LIST: a ';'-separated list of strings
+ * @QUARRY_OPTION_PATH: a file name; relative names are resolved against the config file's folder
+ */
+typedef enum {
+  QUARRY_OPTION_STRING,
+  QUARRY_OPTION_INT,
+  QUARRY_OPTION_DOUBLE,
+  QUARRY_OPTION_BOOL,
+  QUARRY_OPTION_ENUM,
+  QUARRY_OPTION_STRING_LIST,
+  QUARRY_OPTION_PATH,
+} QuarryOptionType;
+
+/**
+ * QuarryOption:
+ * @name: key in the stage's config group (lower-case, '-' separated)
+ * @type: value type
+ * @default_value: (nullable): default as config text; %NULL means "unset"
+ * @help: one line for `quarry inspect`
+ * @choices: (nullable): %NULL-terminated allowed values for %QUARRY_OPTION_ENUM
+ * @min: lower bound for numbers (checked when @min < @max)
+ * @max: upper bound for numbers
+ *
+ * One row of a plugin's option table. The table ends with a row whose @name is %NULL.
+ * The host checks a config against it before calling setup.
+ */
+typedef struct {
+  const char        *name;
+  QuarryOptionType   type;
+  const char        *default_value;
+  const char        *help;
+  const char *const *choices;
+  double             min;
+  double             max;
+  gpointer           reserved[2];
+} QuarryOption;
+
+/**
+ * QuarryPluginSetupFunc:
+ * @stage: the configured stage; read options with quarry_stage_get_*()
+ * @state: (out): the plugin's per-pipeline state, passed to process and teardown
+ *
+ * Called once per pipeline before any document. On failure, free what was made,
+ * set @error and return %FALSE; teardown is then not called.
+ */
+typedef gboolean (*QuarryPluginSetupFunc) (QuarryStage *stage, gpointer *state, GError **error);
+
+/**
+ * QuarryPluginProcessFunc:
+ *
+ * Processes one document. Called from several threads at once on different
+ * documents, so @state must be treated as read-only (or guarded).
+ * Problems in the input are diagnostics on @doc (and a %TRUE return); return
+ * %FALSE with @error only when the stage could not do its work on @doc, and the
+ * stage's `on-error` policy decides what happens next.
+ */
+typedef gboolean (*QuarryPluginProcessFunc) (gpointer state, QuarryDocument *doc, GError **error);
+
+/** QuarryPluginTeardownFunc: frees @state. */
+typedef void (*QuarryPluginTeardownFunc) (gpointer state);
+
+/**
+ * QuarryPluginDescriptor:
+ * @abi_major: %QUARRY_PLUGIN_ABI_MAJOR the plugin was built against; read first
+ * @abi_minor: %QUARRY_PLUGIN_ABI_MINOR the plugin was built against
+ * @struct_size: sizeof (QuarryPluginDescriptor) when built; fields past it are absent
+ * @name: the stage plugin name used in configs ("html-strip")
+ * @version: the plugin's own version ("1.0.0"), recorded in output provenance
+ * @description: one line
+ * @options: (nullable): the option table, ended by a row with a %NULL name
+ * @requires: (nullable): %NULL-terminated things an earlier stage must provide
+ *   ("layer:entity", "field:header", "entities", "summary")
+ * @provides: (nullable): %NULL-terminated things this stage provides, same syntax
+ * @setup: (nullable): see #QuarryPluginSetupFunc
+ * @process: see #QuarryPluginProcessFunc
+ * @teardown: (nullable): see #QuarryPluginTeardownFunc
+ *
+ * The one symbol a plugin module exports, named %QUARRY_PLUGIN_SYMBOL. Define it
+ * with QUARRY_PLUGIN_DEFINE(). New fields are only ever appended.
+ */
+typedef struct {
+  guint32                   abi_major;
+  guint32                   abi_minor;
+  gsize                     struct_size;
+  const char               *name;
+  const char               *version;
+  const char               *description;
+  const QuarryOption       *options;
+  const char *const        *requires;
+  const char *const        *provides;
+  QuarryPluginSetupFunc     setup;
+  QuarryPluginProcessFunc   process;
+  QuarryPluginTeardownFunc  teardown;
+  gpointer                  reserved[8];
+} QuarryPluginDescriptor;
+
+#define QUARRY_PLUGIN_SYMBOL "quarry_plugin_descriptor"
+
+/**
+ * QUARRY_PLUGIN_DEFINE:
+ *
+ * Defines and exports the descriptor, filling in the ABI fields:
+ * |[
+ * QUARRY_PLUGIN_DEFINE (
+ *   .name = "html-strip", .version = "1.0.0", .description = "HTML to text",
+ *   .options = options, .provides = provides,
+ *   .setup = strip_setup, .process = strip_process, .teardown = strip_teardown);
+ * ]|
+ */
+#define QUARRY_PLUGIN_DEFINE(...)                                           \
+  QUARRY_API extern const QuarryPluginDescriptor quarry_plugin_descriptor;  \
+  const QuarryPluginDescriptor quarry_plugin_descriptor = {                 \
+    .abi_major = QUARRY_PLUGIN_ABI_MAJOR,                                   \
+    .abi_minor = QUARRY_PLUGIN_ABI_MINOR,                                   \
+    .struct_size = sizeof (QuarryPluginDescriptor),                         \
+    __VA_ARGS__                                                             \
+  }
+
+#define QUARRY_PLUGIN_ERROR (quarry_plugin_error_quark ())
+
+/**
+ * QuarryPluginError:
+ * @QUARRY_PLUGIN_ERROR_SETUP: a plugin could not set up (bad option value, missing file)
+ * @QUARRY_PLUGIN_ERROR_PROCESS: a plugin could not process a document
+ */
+typedef enum {
+  QUARRY_PLUGIN_ERROR_SETUP,
+  QUARRY_PLUGIN_ERROR_PROCESS,
+} QuarryPluginError;
+
+QUARRY_API GQuark quarry_plugin_error_quark (void);
+
+/* ---- host services for plugins ---- */
+
+/** Returns: (transfer none): the stage name (the plugin name, or the config group naming it). */
+QUARRY_API const char *quarry_stage_get_name (const QuarryStage *stage);
+
+/**
+ * quarry_stage_get_string:
+ * Returns: (transfer none) (nullable): the resolved value of option @key
+ * (STRING, ENUM or PATH; a PATH is absolute), or %NULL if unset.
+ */
+QUARRY_API const char *quarry_stage_get_string (const QuarryStage *stage, const char *key);
+QUARRY_API gint64 quarry_stage_get_int (const QuarryStage *stage, const char *key);
+QUARRY_API double quarry_stage_get_double (const QuarryStage *stage, const char *key);
+QUARRY_API gboolean quarry_stage_get_bool (const QuarryStage *stage, const char *key);
+/** Returns: (transfer none) (array zero-terminated=1): a STRING_LIST option; never %NULL. */
+QUARRY_API const char *const *quarry_stage_get_strv (const QuarryStage *stage, const char *key);
+
+/**
+ * quarry_stage_log:
+ *
+ * Logs a message that names the stage. Use for set-up and configuration
+ * messages; problems in a document belong in quarry_document_diagnose().
+ */
+QUARRY_API void quarry_stage_log (const QuarryStage *stage, GLogLevelFlags level,
+                                  const char *format, ...) G_GNUC_PRINTF (3, 4);
+
+G_END_DECLS
