@@ -25,7 +25,7 @@ struct _QuarryDocument {
   GArray      *cp_index;    /* CpMark every CP_STEP bytes, built lazily, dropped on edit */
 };
 
-#define CP_STEP 4096
+#define CP_STEP 1024
 
 typedef struct {
   gsize byte;

@@ -1,7 +1,7 @@
 /* pipeline.h: set up the configured stages and run documents through them. Host-only. */
 #pragma once
 
-#include "config.h"
+#include "quarry-config.h"
 
 G_BEGIN_DECLS
 

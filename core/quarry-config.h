@@ -1,4 +1,4 @@
-/* config.h: pipeline configs (GKeyFile): parse, check against plugin option tables, resolve, hash. Host-only. */
+/* quarry-config.h: pipeline configs (GKeyFile): parse, check against plugin option tables, resolve, hash. Host-only. */
 #pragma once
 
 #include <quarry/plugin.h>

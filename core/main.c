@@ -1,0 +1,338 @@
+/* main.c: the `quarry` command: run, inspect, validate, config. */
+#include "config.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline.h"
+#include "registry.h"
+#include "run.h"
+
+static char **opt_plugin_path;
+
+static const char *const summary_text =
+  "Commands:\n"
+  "  run [-c CONFIG] [-o OUT] [--dead-letter FILE] [--set K=V]... [-j N] [--report FILE] INPUT...\n"
+  "                         run a pipeline over files, folders, *.jsonl or - (JSON Lines on stdin)\n"
+  "  inspect [PLUGIN]       list the plugins found (and those that failed to load), or one plugin's options\n"
+  "  validate [CONFIG]      check a config against the plugins; exit 0 if it is valid\n"
+  "  config [CONFIG]        print the resolved config (defaults filled in) and its SHA-256\n"
+  "\n"
+  "Without -c/CONFIG the default config is used: $QUARRY_CONFIG_DIR/cables.ini, else the installed one.\n"
+  "Plugins are searched in --plugin-path folders, then $QUARRY_PLUGIN_PATH, then " QUARRY_PLUGIN_DIR ".\n"
+  "\n"
+  "Exit codes: 0 done, every document in the output; 1 usage, config, plugin or set-up error;\n"
+  "2 done, some documents in the dead-letter output; 3 a stage with on-error=fail stopped the run;\n"
+  "4 interrupted (SIGINT/SIGTERM), in-flight documents finished and flushed; 5 output could not be written.";
+
+static QuarryRegistry *
+make_registry (void)
+{
+  QuarryRegistry *reg = quarry_registry_new ();
+
+  for (guint i = 0; opt_plugin_path != NULL && opt_plugin_path[i] != NULL; i++)
+    quarry_registry_add_path (reg, opt_plugin_path[i]);
+  return reg;
+}
+
+static char *
+default_config_path (void)
+{
+  const char *dir = g_getenv ("QUARRY_CONFIG_DIR");
+
+  return g_build_filename (dir != NULL && dir[0] != '\0' ? dir : QUARRY_CONFIG_DIR, "cables.ini", NULL);
+}
+
+static QuarryConfig *
+load_config (QuarryRegistry *reg, const char *path, char **overrides)
+{
+  g_autofree char *def = NULL;
+  GError *error = NULL;
+  QuarryConfig *cfg;
+
+  if (path == NULL)
+    path = def = default_config_path ();
+  cfg = quarry_config_new_from_file (path, reg, (const char *const *) overrides, &error);
+  if (cfg == NULL)
+    {
+      g_printerr ("quarry: %s\n", error->message);
+      g_error_free (error);
+    }
+  return cfg;
+}
+
+static gboolean
+parse_options (GOptionContext *ctx, int *argc, char ***argv)
+{
+  GError *error = NULL;
+
+  if (!g_option_context_parse (ctx, argc, argv, &error))
+    {
+      g_printerr ("quarry: %s; see --help\n", error->message);
+      g_error_free (error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const GOptionEntry common_entries[] = {
+  { "plugin-path", 'P', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_plugin_path, "Also search FOLDER for plugins (first)", "FOLDER" },
+  { NULL }
+};
+
+/* ---- run ---- */
+
+static int
+cmd_run (int argc, char **argv)
+{
+  g_autofree char *config = NULL, *output = NULL, *dead = NULL, *report = NULL;
+  g_auto(GStrv) sets = NULL;
+  gint jobs = 0;
+  gboolean quiet = FALSE, no_progress = FALSE;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Pipeline config (default: cables.ini)", "CONFIG" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write JSON Lines here (default: stdout)", "OUT" },
+    { "dead-letter", 0, 0, G_OPTION_ARG_FILENAME, &dead, "Write documents that failed here (default: OUT.dead.jsonl, or quarry-dead-letter.jsonl)", "FILE" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override an option: STAGE.KEY=VALUE (repeatable)", "K=V" },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Worker threads (default: number of cores); output order never changes", "N" },
+    { "report", 0, 0, G_OPTION_ARG_FILENAME, &report, "Write a JSON run report (counts, times, per-stage throughput)", "FILE" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress or summary on stderr", NULL },
+    { "no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress, "No progress line even on a terminal", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("INPUT... - run a pipeline");
+  g_autoptr(QuarryRegistry) reg = NULL;
+  g_autoptr(QuarryInput) input = NULL;
+  QuarryPipeline *pipeline;
+  QuarryConfig *cfg;
+  QuarryRunOptions ro = { 0 };
+  GError *error = NULL;
+  FILE *out = stdout;
+  int code;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_main_entries (ctx, common_entries, NULL);
+  g_option_context_set_description (ctx, summary_text);
+  if (!parse_options (ctx, &argc, &argv))
+    return QUARRY_EXIT_USAGE;
+  if (argc < 2)
+    {
+      g_printerr ("quarry run: no input; name files, folders, *.jsonl, or - for JSON Lines on stdin (see quarry run --help)\n");
+      return QUARRY_EXIT_USAGE;
+    }
+  if (jobs < 0 || jobs > 1024)
+    {
+      g_printerr ("quarry run: --jobs %d is out of range; use 1 to 1024\n", jobs);
+      return QUARRY_EXIT_USAGE;
+    }
+
+  reg = make_registry ();
+  cfg = load_config (reg, config, sets);
+  if (cfg == NULL)
+    return QUARRY_EXIT_USAGE;
+  pipeline = quarry_pipeline_new (cfg, &error);
+  if (pipeline == NULL)
+    {
+      g_printerr ("quarry: %s\n", error->message);
+      g_error_free (error);
+      return QUARRY_EXIT_USAGE;
+    }
+
+  if (output != NULL && !g_str_equal (output, "-"))
+    {
+      out = fopen (output, "wb");
+      if (out == NULL)
+        {
+          g_printerr ("quarry: cannot write %s: %s\n", output, g_strerror (errno));
+          quarry_pipeline_free (pipeline);
+          return QUARRY_EXIT_USAGE;
+        }
+      setvbuf (out, NULL, _IOFBF, 1 << 20);
+    }
+  if (dead == NULL)
+    dead = output != NULL && !g_str_equal (output, "-") ? g_strconcat (output, ".dead.jsonl", NULL)
+                                                        : g_strdup ("quarry-dead-letter.jsonl");
+  input = quarry_input_new ((const char *const *) argv + 1);
+  ro.jobs = jobs > 0 ? (guint) jobs : g_get_num_processors ();
+  ro.out = out;
+  ro.dead_letter_path = dead;
+  ro.report_path = report;
+  ro.quiet = quiet;
+  ro.progress = !quiet && !no_progress && isatty (STDERR_FILENO);
+  code = quarry_run (pipeline, input, &ro);
+  if (out != stdout && fclose (out) != 0 && code == QUARRY_EXIT_OK)
+    code = QUARRY_EXIT_IO;
+  quarry_pipeline_free (pipeline);
+  return code;
+}
+
+/* ---- inspect ---- */
+
+static void
+print_strv (const char *label, const char *const *v)
+{
+  g_print ("  %-9s", label);
+  if (v == NULL || v[0] == NULL)
+    g_print (" (nothing)");
+  for (guint i = 0; v != NULL && v[i] != NULL; i++)
+    g_print (" %s", v[i]);
+  g_print ("\n");
+}
+
+static int
+cmd_inspect (int argc, char **argv)
+{
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("[PLUGIN] - list plugins, or show one plugin's options");
+  g_autoptr(QuarryRegistry) reg = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  const GPtrArray *failures;
+
+  g_option_context_add_main_entries (ctx, common_entries, NULL);
+  g_option_context_set_description (ctx, summary_text);
+  if (!parse_options (ctx, &argc, &argv))
+    return QUARRY_EXIT_USAGE;
+  reg = make_registry ();
+
+  if (argc >= 2)
+    {
+      GError *error = NULL;
+      const QuarryPlugin *p = quarry_registry_lookup (reg, argv[1], &error);
+      const QuarryPluginDescriptor *d;
+      if (p == NULL)
+        {
+          g_printerr ("quarry: %s\n", error->message);
+          g_error_free (error);
+          return QUARRY_EXIT_USAGE;
+        }
+      d = p->desc;
+      g_print ("%s %s: %s\n  file      %s\n  abi       %u.%u\n", d->name, d->version,
+               d->description ? d->description : "", p->file, d->abi_major, d->abi_minor);
+      print_strv ("requires", d->requires);
+      print_strv ("provides", d->provides);
+      g_print ("\nOptions ([%s] group of a config, or --set %s.KEY=VALUE):\n", d->name, d->name);
+      g_print ("  %-22s %-7s %-14s %s\n", "on-error", "enum", "skip",
+               "skip | drop | fail: when the stage fails on a document, record it and go on, dead-letter the document, or stop the run");
+      for (guint i = 0; d->options != NULL && d->options[i].name != NULL; i++)
+        {
+          const QuarryOption *o = &d->options[i];
+          g_print ("  %-22s %-7s %-14s %s", o->name, quarry_option_type_to_string (o->type),
+                   o->default_value ? (o->default_value[0] ? o->default_value : "\"\"") : "(unset)",
+                   o->help ? o->help : "");
+          if (o->type == QUARRY_OPTION_ENUM)
+            {
+              g_print (" [");
+              for (guint c = 0; o->choices[c] != NULL; c++)
+                g_print ("%s%s", c ? " | " : "", o->choices[c]);
+              g_print ("]");
+            }
+          if ((o->type == QUARRY_OPTION_INT || o->type == QUARRY_OPTION_DOUBLE) && o->min < o->max)
+            g_print (" [%g..%g]", o->min, o->max);
+          g_print ("\n");
+        }
+      return QUARRY_EXIT_OK;
+    }
+
+  all = quarry_registry_list (reg);
+  g_print ("Plugins (%u):\n", all->len);
+  for (guint i = 0; i < all->len; i++)
+    {
+      const QuarryPlugin *p = all->pdata[i];
+      g_print ("  %-14s %-8s %s\n  %-14s %-8s %s\n", p->desc->name, p->desc->version,
+               p->desc->description ? p->desc->description : "", "", "", p->file);
+    }
+  failures = quarry_registry_get_failures (reg);
+  if (failures->len > 0)
+    {
+      g_print ("\nFailed to load (%u):\n", failures->len);
+      for (guint i = 0; i < failures->len; i++)
+        {
+          const QuarryLoadFailure *f = failures->pdata[i];
+          g_print ("  %s\n    why: %s\n    fix: %s\n", f->file, f->reason, f->hint);
+        }
+    }
+  g_print ("\nSearched:");
+  for (guint i = 0; i < quarry_registry_get_paths (reg)->len; i++)
+    g_print (" %s", (const char *) quarry_registry_get_paths (reg)->pdata[i]);
+  g_print ("\n");
+  return QUARRY_EXIT_OK;
+}
+
+/* ---- validate / config ---- */
+
+static int
+cmd_config (int argc, char **argv, gboolean print)
+{
+  g_auto(GStrv) sets = NULL;
+  GOptionEntry entries[] = {
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override an option: STAGE.KEY=VALUE", "K=V" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new (print ? "[CONFIG] - print the resolved config and its hash"
+                                                              : "[CONFIG] - check a config");
+  g_autoptr(QuarryRegistry) reg = NULL;
+  g_autoptr(QuarryConfig) cfg = NULL;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_main_entries (ctx, common_entries, NULL);
+  g_option_context_set_description (ctx, summary_text);
+  if (!parse_options (ctx, &argc, &argv))
+    return QUARRY_EXIT_USAGE;
+  reg = make_registry ();
+  cfg = load_config (reg, argc >= 2 ? argv[1] : NULL, sets);
+  if (cfg == NULL)
+    return QUARRY_EXIT_USAGE;
+  if (print)
+    g_print ("# resolved from %s\n# sha256 %s\n%s", quarry_config_get_name (cfg), quarry_config_get_hash (cfg),
+             quarry_config_get_canonical (cfg));
+  else
+    g_print ("%s: valid, %u stages, sha256 %s\n", quarry_config_get_name (cfg), quarry_config_get_n_stages (cfg),
+             quarry_config_get_hash (cfg));
+  return QUARRY_EXIT_OK;
+}
+
+static void
+usage (FILE *f)
+{
+  fprintf (f, "Usage: quarry COMMAND [OPTION...]\n\n%s\n\nquarry COMMAND --help shows a command's options.\n", summary_text);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *cmd;
+
+  setlocale (LC_ALL, "");
+  if (argc < 2)
+    {
+      usage (stderr);
+      return QUARRY_EXIT_USAGE;
+    }
+  cmd = argv[1];
+  if (g_str_equal (cmd, "--version") || g_str_equal (cmd, "-V"))
+    {
+      g_print ("quarry %s (plugin ABI %d.%d)\n", quarry_version (), QUARRY_PLUGIN_ABI_MAJOR, QUARRY_PLUGIN_ABI_MINOR);
+      return QUARRY_EXIT_OK;
+    }
+  if (g_str_equal (cmd, "--help") || g_str_equal (cmd, "-h") || g_str_equal (cmd, "help"))
+    {
+      usage (stdout);
+      return QUARRY_EXIT_OK;
+    }
+  /* the command's own options parser sees "quarry COMMAND" as its program name */
+  argv[1] = g_strdup_printf ("quarry %s", cmd);
+  argv++;
+  argc--;
+  if (g_str_equal (cmd, "run"))
+    return cmd_run (argc, argv);
+  if (g_str_equal (cmd, "inspect"))
+    return cmd_inspect (argc, argv);
+  if (g_str_equal (cmd, "validate"))
+    return cmd_config (argc, argv, FALSE);
+  if (g_str_equal (cmd, "config"))
+    return cmd_config (argc, argv, TRUE);
+  g_printerr ("quarry: unknown command '%s'; commands are run, inspect, validate, config (see quarry --help)\n", cmd);
+  return QUARRY_EXIT_USAGE;
+}

@@ -1,0 +1,191 @@
+/* pipeline.c: sets up the configured stages once and runs each document through them with its error policy. */
+#include "config.h"
+
+#include <time.h>
+
+#include "document-private.h"
+#include "pipeline.h"
+
+typedef struct {
+  QuarryStage *stage;
+  gpointer     state;
+  gboolean     set_up;
+} StageRun;
+
+struct _QuarryPipeline {
+  QuarryConfig     *cfg;
+  StageRun         *runs;
+  QuarryStageStats *stats;
+  guint             n;
+  json_object      *provenance;
+};
+
+G_DEFINE_QUARK (quarry-pipeline-error-quark, quarry_pipeline_error)
+
+static gint64
+now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+static void
+teardown_all (QuarryPipeline *p)
+{
+  /* in reverse, so a stage never outlives what it was set up after */
+  for (guint i = p->n; i-- > 0;)
+    {
+      StageRun *r = &p->runs[i];
+      const QuarryPluginDescriptor *d = quarry_stage_get_plugin (r->stage)->desc;
+      if (r->set_up && d->teardown != NULL)
+        d->teardown (r->state);
+      r->set_up = FALSE;
+    }
+}
+
+static json_object *
+build_provenance (const QuarryPipeline *p)
+{
+  json_object *prov = json_object_new_object ();
+  json_object *stages = json_object_new_array ();
+
+  json_object_object_add (prov, "quarry", json_object_new_string (QUARRY_VERSION));
+  json_object_object_add (prov, "plugin_abi",
+                          json_object_new_string (G_STRINGIFY (QUARRY_PLUGIN_ABI_MAJOR) "." G_STRINGIFY (QUARRY_PLUGIN_ABI_MINOR)));
+  json_object_object_add (prov, "config_hash", json_object_new_string (quarry_config_get_hash (p->cfg)));
+  for (guint i = 0; i < p->n; i++)
+    {
+      const QuarryPluginDescriptor *d = quarry_stage_get_plugin (p->runs[i].stage)->desc;
+      json_object *s = json_object_new_object ();
+      json_object_object_add (s, "name", json_object_new_string (quarry_stage_get_name (p->runs[i].stage)));
+      json_object_object_add (s, "plugin", json_object_new_string (d->name));
+      json_object_object_add (s, "version", json_object_new_string (d->version));
+      json_object_array_add (stages, s);
+    }
+  json_object_object_add (prov, "stages", stages);
+  return prov;
+}
+
+QuarryPipeline *
+quarry_pipeline_new (QuarryConfig *cfg, GError **error)
+{
+  QuarryPipeline *p;
+
+  g_return_val_if_fail (cfg != NULL, NULL);
+  p = g_new0 (QuarryPipeline, 1);
+  p->cfg = cfg;
+  p->n = quarry_config_get_n_stages (cfg);
+  p->runs = g_new0 (StageRun, p->n);
+  p->stats = g_new0 (QuarryStageStats, p->n);
+
+  for (guint i = 0; i < p->n; i++)
+    {
+      StageRun *r = &p->runs[i];
+      const QuarryPluginDescriptor *d;
+      GError *local = NULL;
+
+      r->stage = quarry_config_get_stage (cfg, i);
+      d = quarry_stage_get_plugin (r->stage)->desc;
+      p->stats[i].name = quarry_stage_get_name (r->stage);
+      if (d->setup != NULL && !d->setup (r->stage, &r->state, &local))
+        {
+          g_set_error (error, QUARRY_PIPELINE_ERROR, QUARRY_PIPELINE_ERROR_SETUP,
+                       "stage '%s' (plugin %s %s) could not set up: %s",
+                       quarry_stage_get_name (r->stage), d->name, d->version,
+                       local != NULL ? local->message : "its setup failed without saying why");
+          g_clear_error (&local);
+          quarry_pipeline_free (p);
+          return NULL;
+        }
+      r->set_up = TRUE;
+    }
+  p->provenance = build_provenance (p);
+  return p;
+}
+
+void
+quarry_pipeline_free (QuarryPipeline *p)
+{
+  if (p == NULL)
+    return;
+  teardown_all (p);
+  if (p->provenance != NULL)
+    json_object_put (p->provenance);
+  g_free (p->runs);
+  g_free (p->stats);
+  quarry_config_free (p->cfg);
+  g_free (p);
+}
+
+const QuarryConfig *
+quarry_pipeline_get_config (const QuarryPipeline *p)
+{
+  return p->cfg;
+}
+
+json_object *
+quarry_pipeline_get_provenance (const QuarryPipeline *p)
+{
+  return p->provenance;
+}
+
+const QuarryStageStats *
+quarry_pipeline_get_stats (QuarryPipeline *p, guint *n_stages)
+{
+  *n_stages = p->n;
+  return p->stats;
+}
+
+QuarryResult
+quarry_pipeline_process (QuarryPipeline *p, QuarryDocument *doc, char **reason)
+{
+  for (guint i = 0; i < p->n; i++)
+    {
+      StageRun *r = &p->runs[i];
+      const QuarryPluginDescriptor *d = quarry_stage_get_plugin (r->stage)->desc;
+      const char *name = quarry_stage_get_name (r->stage);
+      GError *local = NULL;
+      gsize len;
+      gint64 t0;
+      gboolean ok;
+
+      quarry_document_get_text (doc, &len);
+      quarry_document_set_stage (doc, name);
+      t0 = now_ns ();
+      ok = d->process (r->state, doc, &local);
+      __atomic_fetch_add (&p->stats[i].nanoseconds, now_ns () - t0, __ATOMIC_RELAXED);
+      __atomic_fetch_add (&p->stats[i].documents, 1, __ATOMIC_RELAXED);
+      __atomic_fetch_add (&p->stats[i].bytes_in, len, __ATOMIC_RELAXED);
+      if (ok)
+        {
+          g_clear_error (&local);  /* a plugin that set an error and returned TRUE */
+          continue;
+        }
+
+      __atomic_fetch_add (&p->stats[i].errors, 1, __ATOMIC_RELAXED);
+      {
+        g_autofree char *why = g_strdup_printf ("stage '%s' (plugin %s %s) failed: %s", name, d->name, d->version,
+                                                local != NULL ? local->message : "it returned failure without saying why");
+        g_clear_error (&local);
+        quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_ERROR, "stage-failed", QUARRY_NO_OFFSET, "%s", why);
+        switch (quarry_stage_get_on_error (r->stage))
+          {
+          case QUARRY_ON_ERROR_SKIP:
+            continue;
+          case QUARRY_ON_ERROR_DROP:
+            if (reason != NULL)
+              *reason = g_steal_pointer (&why);
+            return QUARRY_RESULT_DROPPED;  /* the stage stays set: the dead letter names it */
+          case QUARRY_ON_ERROR_FAIL:
+          default:
+            if (reason != NULL)
+              *reason = g_steal_pointer (&why);
+            return QUARRY_RESULT_FAILED;
+          }
+      }
+    }
+  quarry_document_set_stage (doc, "output");
+  return QUARRY_RESULT_OK;
+}

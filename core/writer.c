@@ -1,0 +1,238 @@
+/* writer.c: serializes documents to JSON Lines records with a fixed key order and code-point offsets. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "document-private.h"
+#include "writer.h"
+
+/* Bytes that need escaping in a JSON string: controls, '"' and '\\'. */
+static const guint8 needs_escape[256] = {
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+  0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,
+  0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,
+};
+
+void
+quarry_writer_append_json_string (GString *out, const char *s, gsize len)
+{
+  gsize run = 0;
+
+  g_string_append_c (out, '"');
+  for (gsize i = 0; i < len; i++)
+    {
+      guchar c = (guchar) s[i];
+      if (G_LIKELY (!needs_escape[c]))
+        continue;
+      g_string_append_len (out, s + run, i - run);
+      run = i + 1;
+      switch (c)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        case '\b': g_string_append (out, "\\b"); break;
+        case '\f': g_string_append (out, "\\f"); break;
+        case 0x7F: g_string_append (out, "\\u007f"); break;
+        default: g_string_append_printf (out, "\\u%04x", c); break;
+        }
+    }
+  g_string_append_len (out, s + run, len - run);
+  g_string_append_c (out, '"');
+}
+
+static void
+append_json (GString *out, json_object *obj)
+{
+  if (obj == NULL)
+    g_string_append (out, "null");
+  else
+    g_string_append (out, json_object_to_json_string_ext (obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static void
+append_uint (GString *out, guint64 v)
+{
+  char buf[24];
+  int i = sizeof buf;
+
+  do
+    buf[--i] = '0' + v % 10;
+  while ((v /= 10) != 0);
+  g_string_append_len (out, buf + i, sizeof buf - i);
+}
+
+typedef struct {
+  const QuarrySpan *span;
+  guint             index;
+} SpanRef;
+
+static int
+span_ref_cmp (const void *a, const void *b)
+{
+  const SpanRef *x = a, *y = b;
+  int c;
+
+  if (x->span->start != y->span->start)
+    return x->span->start < y->span->start ? -1 : 1;
+  if (x->span->end != y->span->end)
+    return x->span->end > y->span->end ? -1 : 1;  /* outer spans first */
+  if (x->span->layer != y->span->layer && (c = strcmp (x->span->layer, y->span->layer)) != 0)
+    return c;
+  if (x->span->label != y->span->label)
+    {
+      if (x->span->label == NULL)
+        return -1;
+      if (y->span->label == NULL)
+        return 1;
+      if ((c = strcmp (x->span->label, y->span->label)) != 0)
+        return c;
+    }
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static void
+append_spans (GString *out, QuarryDocument *doc)
+{
+  guint n = quarry_document_get_n_spans (doc);
+  g_autofree SpanRef *refs = g_new (SpanRef, n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      refs[i].span = quarry_document_get_span (doc, i);
+      refs[i].index = i;
+    }
+  qsort (refs, n, sizeof (SpanRef), span_ref_cmp);
+
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < n; i++)
+    {
+      const QuarrySpan *sp = refs[i].span;
+      gsize s0, s1;
+
+      quarry_document_source_range (doc, sp->start, sp->end, &s0, &s1);
+      g_string_append (out, i ? ",{\"layer\":" : "{\"layer\":");
+      quarry_writer_append_json_string (out, sp->layer, strlen (sp->layer));
+      g_string_append (out, ",\"label\":");
+      if (sp->label != NULL)
+        quarry_writer_append_json_string (out, sp->label, strlen (sp->label));
+      else
+        g_string_append (out, "null");
+      g_string_append (out, ",\"start\":");
+      append_uint (out, quarry_document_char_offset (doc, sp->start));
+      g_string_append (out, ",\"end\":");
+      append_uint (out, quarry_document_char_offset (doc, sp->end));
+      g_string_append (out, ",\"source\":[");
+      append_uint (out, s0);
+      g_string_append_c (out, ',');
+      append_uint (out, s1);
+      g_string_append_c (out, ']');
+      if (sp->attrs != NULL)
+        {
+          g_string_append (out, ",\"attrs\":");
+          append_json (out, sp->attrs);
+        }
+      g_string_append_c (out, '}');
+    }
+  g_string_append_c (out, ']');
+}
+
+static void
+append_diagnostics (GString *out, const QuarryDocument *doc)
+{
+  guint n = quarry_document_get_n_diagnostics (doc);
+
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < n; i++)
+    {
+      const QuarryDiagnostic *d = quarry_document_get_diagnostic (doc, i);
+      const char *level = quarry_diagnostic_level_to_string (d->level);
+
+      g_string_append (out, i ? ",{\"level\":" : "{\"level\":");
+      quarry_writer_append_json_string (out, level, strlen (level));
+      g_string_append (out, ",\"stage\":");
+      quarry_writer_append_json_string (out, d->stage, strlen (d->stage));
+      g_string_append (out, ",\"code\":");
+      quarry_writer_append_json_string (out, d->code, strlen (d->code));
+      g_string_append (out, ",\"message\":");
+      quarry_writer_append_json_string (out, d->message, strlen (d->message));
+      g_string_append (out, ",\"source\":");
+      if (d->source_offset >= 0)
+        append_uint (out, d->source_offset);
+      else
+        g_string_append (out, "null");
+      g_string_append_c (out, '}');
+    }
+  g_string_append_c (out, ']');
+}
+
+void
+quarry_writer_append_record (GString *out, QuarryDocument *doc, json_object *provenance)
+{
+  const char *id = quarry_document_get_id (doc);
+  json_object *entities = quarry_document_get_entities (doc);
+  gsize len;
+  const char *text = quarry_document_get_text (doc, &len);
+
+  g_string_append (out, "{\"id\":");
+  quarry_writer_append_json_string (out, id, strlen (id));
+  g_string_append (out, ",\"text\":");
+  quarry_writer_append_json_string (out, text, len);
+  g_string_append (out, ",\"fields\":");
+  append_json (out, quarry_document_get_fields (doc, NULL));
+  g_string_append (out, ",\"spans\":");
+  append_spans (out, doc);
+  g_string_append (out, ",\"entities\":");
+  if (entities != NULL)
+    append_json (out, entities);
+  else
+    g_string_append (out, "[]");
+  g_string_append (out, ",\"summary\":");
+  append_json (out, quarry_document_get_summary (doc));
+  g_string_append (out, ",\"diagnostics\":");
+  append_diagnostics (out, doc);
+  g_string_append (out, ",\"provenance\":");
+  append_json (out, provenance);
+  g_string_append_c (out, '}');
+}
+
+void
+quarry_writer_append_dead_letter (GString *out, const QuarryDocument *doc, const char *reason,
+                                  json_object *provenance)
+{
+  const char *id = quarry_document_get_id (doc);
+  const char *stage = quarry_document_get_stage (doc);
+  const char *mt = quarry_document_get_media_type (doc);
+  gsize len;
+  const char *src = quarry_document_get_source (doc, &len);
+
+  g_string_append (out, "{\"id\":");
+  quarry_writer_append_json_string (out, id, strlen (id));
+  g_string_append (out, ",\"stage\":");
+  quarry_writer_append_json_string (out, stage, strlen (stage));
+  g_string_append (out, ",\"reason\":");
+  quarry_writer_append_json_string (out, reason, strlen (reason));
+  g_string_append (out, ",\"media_type\":");
+  quarry_writer_append_json_string (out, mt, strlen (mt));
+  /* the original bytes, so the document can be re-run once the cause is fixed */
+  if (g_utf8_validate_len (src, len, NULL) && memchr (src, 0, len) == NULL)
+    {
+      g_string_append (out, ",\"content\":");
+      quarry_writer_append_json_string (out, src, len);
+    }
+  else
+    {
+      g_autofree char *b64 = g_base64_encode ((const guchar *) src, len);
+      g_string_append (out, ",\"content_base64\":");
+      quarry_writer_append_json_string (out, b64, strlen (b64));
+    }
+  g_string_append (out, ",\"diagnostics\":");
+  append_diagnostics (out, doc);
+  g_string_append (out, ",\"provenance\":");
+  append_json (out, provenance);
+  g_string_append_c (out, '}');
+}
