@@ -120,6 +120,9 @@ invalid_utf8_run (const guchar *p, gsize avail)
   return 0;
 }
 
+static gboolean apply_edits (QuarryDocument *doc, const QuarryEdits *edits, gboolean check_boundaries,
+                             GError **error);
+
 /* Replaces invalid UTF-8 and NUL bytes by U+FFFD through the edit API. */
 static void
 repair_text (QuarryDocument *doc)
@@ -184,7 +187,7 @@ repair_text (QuarryDocument *doc)
                               n_nul, MAX_REPAIR_DIAGNOSTICS);
 
   /* cannot fail: the edits are sorted, disjoint and valid UTF-8 */
-  if (!quarry_document_apply_edits (doc, edits, NULL))
+  if (!apply_edits (doc, edits, FALSE, NULL))
     g_assert_not_reached ();
 }
 
@@ -463,8 +466,8 @@ is_char_boundary (const char *text, gsize len, gsize p)
 
 /* Checks the batch and sorts it into `out` (a copy when edits were not in order). */
 static gboolean
-check_edits (const QuarryDocument *doc, const QuarryEdits *edits, const Edit **out, Edit **copy,
-             GError **error)
+check_edits (const QuarryDocument *doc, const QuarryEdits *edits, gboolean check_boundaries,
+             const Edit **out, Edit **copy, GError **error)
 {
   const Edit *e = (const Edit *) edits->edits->data;
   guint n = edits->edits->len;
@@ -497,8 +500,9 @@ check_edits (const QuarryDocument *doc, const QuarryEdits *edits, const Edit **o
                        e[i - 1].start, e[i - 1].end, e[i].start, e[i].end);
           return FALSE;
         }
-      if (!is_char_boundary (doc->text, doc->text_len, e[i].start) ||
-          !is_char_boundary (doc->text, doc->text_len, e[i].end))
+      if (check_boundaries &&
+          (!is_char_boundary (doc->text, doc->text_len, e[i].start) ||
+           !is_char_boundary (doc->text, doc->text_len, e[i].end)))
         {
           g_set_error (error, QUARRY_DOCUMENT_ERROR, QUARRY_DOCUMENT_ERROR_BAD_EDIT,
                        "edit [%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ") splits a UTF-8 character",
@@ -562,8 +566,9 @@ map_copy_range (const QuarryDocument *doc, GArray *out, gsize a, gsize b, gssize
     }
 }
 
-gboolean
-quarry_document_apply_edits (QuarryDocument *doc, const QuarryEdits *edits, GError **error)
+/* check_boundaries is FALSE only while repairing text that is not yet valid UTF-8 */
+static gboolean
+apply_edits (QuarryDocument *doc, const QuarryEdits *edits, gboolean check_boundaries, GError **error)
 {
   const Edit *e;
   g_autofree Edit *sorted_copy = NULL;
@@ -577,7 +582,7 @@ quarry_document_apply_edits (QuarryDocument *doc, const QuarryEdits *edits, GErr
   n = edits->edits->len;
   if (n == 0)
     return TRUE;
-  if (!check_edits (doc, edits, &e, &sorted_copy, error))
+  if (!check_edits (doc, edits, check_boundaries, &e, &sorted_copy, error))
     return FALSE;
 
   /* cum[i]: growth of the text from edits[0..i) */
@@ -654,6 +659,12 @@ quarry_document_apply_edits (QuarryDocument *doc, const QuarryEdits *edits, GErr
   g_array_unref (doc->map);
   doc->map = map;
   return TRUE;
+}
+
+gboolean
+quarry_document_apply_edits (QuarryDocument *doc, const QuarryEdits *edits, GError **error)
+{
+  return apply_edits (doc, edits, TRUE, error);
 }
 
 /* ---- spans ---- */

@@ -1,6 +1,7 @@
 /* registry.c: finds stage plugin modules on the search path, loads them with libltdl, checks their descriptors. */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <string.h>
 #include <ltdl.h>
 
@@ -224,6 +225,54 @@ quarry_descriptor_check (const QuarryPluginDescriptor *desc, const char *file, G
   return TRUE;
 }
 
+/* The shared object a libtool .la file names (its dlname), where it would be found. */
+static char *
+la_to_so (const char *la)
+{
+  g_autofree char *data = NULL, *dir = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!g_file_get_contents (la, &data, NULL, NULL))
+    return NULL;
+  dir = g_path_get_dirname (la);
+  lines = g_strsplit (data, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "dlname='"))
+      {
+        g_autofree char *name = g_strndup (lines[i] + 8, strcspn (lines[i] + 8, "'"));
+        char *in_libs = g_build_filename (dir, ".libs", name, NULL);
+        if (name[0] == '\0')
+          {
+            g_free (in_libs);
+            return NULL;
+          }
+        if (g_file_test (in_libs, G_FILE_TEST_EXISTS))
+          return in_libs;
+        g_free (in_libs);
+        return g_build_filename (dir, name, NULL);
+      }
+  return NULL;
+}
+
+/* libltdl reports most failures as "file not found"; ask the system loader
+ * for the real reason (missing library, undefined symbol, not an ELF file). */
+static char *
+loader_reason (const char *file, const char *lt_reason)
+{
+  g_autofree char *so = g_str_has_suffix (file, ".la") ? la_to_so (file) : g_strdup (file);
+  void *h;
+
+  if (so == NULL)
+    return g_strdup_printf ("%s (not a libtool library with a loadable module)", lt_reason);
+  if (!g_file_test (so, G_FILE_TEST_EXISTS))
+    return g_strdup_printf ("%s does not exist", so);
+  h = dlopen (so, RTLD_NOW | RTLD_LOCAL);
+  if (h == NULL)
+    return g_strdup (dlerror ());
+  dlclose (h);
+  return g_strdup (lt_reason);
+}
+
 const QuarryPlugin *
 quarry_registry_load_file (QuarryRegistry *reg, const char *file, GError **error)
 {
@@ -240,9 +289,10 @@ quarry_registry_load_file (QuarryRegistry *reg, const char *file, GError **error
   lt_dladvise_destroy (&advise);
   if (handle == NULL)
     {
-      const char *why = lt_dlerror ();
+      const char *lt_why = lt_dlerror ();
+      g_autofree char *why = loader_reason (file, lt_why != NULL ? lt_why : "unknown loader error");
       g_set_error (&local, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_LOAD,
-                   "%s: cannot load: %s", file, why != NULL ? why : "unknown loader error");
+                   "%s: cannot load: %s", file, why);
       add_failure (reg, file, local,
                    "check that the libraries it links to are installed (ldd FILE) and that it was built for this system");
       g_propagate_error (error, local);

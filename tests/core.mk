@@ -1,1 +1,46 @@
 # tests/core.mk: tests of libquarry and the quarry command (included from Makefile.am).
+
+# test plugins: a working pair (tests/plugins) and modules broken on purpose (tests/broken)
+check_LTLIBRARIES += \
+	tests/plugins/test-replace.la tests/plugins/test-needs.la \
+	tests/broken/broken-abi.la tests/broken/broken-nosym.la \
+	tests/broken/broken-undefined.la tests/broken/broken-setup.la
+tests_plugins_test_replace_la_SOURCES = tests/plugins/test-replace.c
+tests_plugins_test_replace_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_test_replace_la_LIBADD = $(PLUGIN_LIBADD)
+tests_plugins_test_needs_la_SOURCES = tests/plugins/test-needs.c
+tests_plugins_test_needs_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_test_needs_la_LIBADD = $(PLUGIN_LIBADD)
+tests_broken_broken_abi_la_SOURCES = tests/broken/broken-abi.c
+tests_broken_broken_abi_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_broken_broken_abi_la_LIBADD = $(PLUGIN_LIBADD)
+tests_broken_broken_nosym_la_SOURCES = tests/broken/broken-nosym.c
+tests_broken_broken_nosym_la_LDFLAGS = -module -avoid-version -rpath /nowhere
+tests_broken_broken_nosym_la_LIBADD = $(GLIB_LIBS)
+tests_broken_broken_nosym_la_CFLAGS = $(AM_CFLAGS) $(GMODULE_CFLAGS)
+# no -no-undefined: this one must link with a hole in it
+tests_broken_broken_undefined_la_SOURCES = tests/broken/broken-undefined.c
+tests_broken_broken_undefined_la_LDFLAGS = -module -avoid-version -rpath /nowhere
+tests_broken_broken_undefined_la_LIBADD = $(PLUGIN_LIBADD)
+tests_broken_broken_setup_la_SOURCES = tests/broken/broken-setup.c
+tests_broken_broken_setup_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_broken_broken_setup_la_LIBADD = $(PLUGIN_LIBADD)
+
+# a file with a module's name that is not a module at all
+check_DATA += tests/broken/not-a-module.so
+tests/broken/not-a-module.so: $(srcdir)/tests/broken/not-a-module.so.in
+	$(AM_V_GEN)$(MKDIR_P) tests/broken && cp $(srcdir)/tests/broken/not-a-module.so.in $@
+CLEANFILES += tests/broken/not-a-module.so
+EXTRA_DIST += tests/broken/not-a-module.so.in
+
+check_PROGRAMS += tests/test-document tests/test-config tests/test-pipeline
+TESTS += tests/test-document tests/test-config tests/test-pipeline
+tests_test_document_SOURCES = tests/test-document.c
+tests_test_document_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_document_LDADD = $(TEST_LDADD)
+tests_test_config_SOURCES = tests/test-config.c
+tests_test_config_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_config_LDADD = $(TEST_LDADD)
+tests_test_pipeline_SOURCES = tests/test-pipeline.c
+tests_test_pipeline_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_pipeline_LDADD = $(TEST_LDADD)

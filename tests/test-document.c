@@ -1,0 +1,397 @@
+/* test-document.c: the document model: UTF-8 repair, edits against a reference model, spans, offsets, fields. */
+#include "config.h"
+
+#include <string.h>
+
+#include "document-private.h"
+#include "harness.h"
+
+static void
+test_new_plain (void)
+{
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("d1", "hello", 5, NULL);
+  gsize len;
+
+  g_assert_cmpstr (quarry_document_get_id (doc), ==, "d1");
+  g_assert_cmpstr (quarry_document_get_media_type (doc), ==, "text/plain");
+  g_assert_cmpstr (quarry_document_get_text (doc, &len), ==, "hello");
+  g_assert_cmpuint (len, ==, 5);
+  g_assert_cmpuint (quarry_document_get_n_diagnostics (doc), ==, 0);
+}
+
+static void
+test_utf8_repair (void)
+{
+  /* an invalid byte, a truncated 3-byte sequence, a NUL, and an overlong encoding */
+  static const char src[] = "a\xFF" "b\xE2\x82" "c\0d\xC0\xAF" "e";
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("bad", src, sizeof src - 1, NULL);
+  const QuarryDiagnostic *d;
+  gsize s0, s1, len;
+  const char *text = quarry_document_get_text (doc, &len);
+
+  g_assert_true (g_utf8_validate (text, len, NULL));
+  g_assert_cmpstr (text, ==, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD" "d\xEF\xBF\xBD\xEF\xBF\xBD" "e");
+  g_assert_cmpuint (harness_count_diagnostics (doc, "invalid-utf8"), ==, 4);
+  g_assert_cmpuint (harness_count_diagnostics (doc, "nul-byte"), ==, 1);
+  d = quarry_document_get_diagnostic (doc, 0);
+  g_assert_cmpstr (d->stage, ==, "input");
+  g_assert_cmpint (d->source_offset, ==, 1);
+  g_assert_cmpint (d->level, ==, QUARRY_DIAGNOSTIC_WARNING);
+  /* the truncated sequence is one maximal subpart: two source bytes, one U+FFFD */
+  quarry_document_source_range (doc, 5, 8, &s0, &s1);
+  g_assert_cmpuint (s0, ==, 3);
+  g_assert_cmpuint (s1, ==, 5);
+  /* the 'e' still points at its byte */
+  quarry_document_source_range (doc, len - 1, len, &s0, &s1);
+  g_assert_cmpuint (s0, ==, sizeof src - 2);
+  g_assert_cmpuint (s1, ==, sizeof src - 1);
+}
+
+static void
+test_many_repairs_capped (void)
+{
+  g_autofree char *src = g_malloc (1000);
+  g_autoptr(QuarryDocument) doc = NULL;
+
+  memset (src, 0xFF, 1000);
+  doc = quarry_document_new ("binary", src, 1000, NULL);
+  /* 20 listed, then one that counts them all */
+  g_assert_cmpuint (harness_count_diagnostics (doc, "invalid-utf8"), ==, 21);
+  g_assert_nonnull (strstr (quarry_document_get_diagnostic (doc, 20)->message, "1000"));
+}
+
+static void
+test_empty (void)
+{
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("empty", "", 0, "text/html");
+  g_autoptr(QuarryEdits) e = quarry_edits_new ();
+  GError *error = NULL;
+  gsize s0, s1;
+
+  quarry_edits_replace (e, 0, 0, "x", 1);
+  g_assert_true (quarry_document_apply_edits (doc, e, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, "x");
+  quarry_document_source_range (doc, 0, 1, &s0, &s1);
+  g_assert_cmpuint (s0, ==, 0);
+  g_assert_cmpuint (s1, ==, 0);
+}
+
+static void
+test_edit_basic (void)
+{
+  static const char src[] = "<p>a &amp; b</p>";
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("e", src, sizeof src - 1, "text/html");
+  g_autoptr(QuarryEdits) e = quarry_edits_new ();
+  GError *error = NULL;
+  gint span;
+  gsize s0, s1;
+
+  span = quarry_document_add_span (doc, "markup", "p", 0, sizeof src - 1, NULL, &error);
+  g_assert_no_error (error);
+  /* given out of order on purpose */
+  quarry_edits_replace (e, 12, 16, NULL, 0);
+  quarry_edits_replace (e, 5, 10, "&", -1);
+  quarry_edits_replace (e, 0, 3, "", 0);
+  g_assert_cmpuint (quarry_edits_count (e), ==, 3);
+  g_assert_true (quarry_document_apply_edits (doc, e, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, "a & b");
+
+  /* the span moved with the text: it lost the deleted tags */
+  g_assert_cmpuint (quarry_document_get_span (doc, span)->start, ==, 0);
+  g_assert_cmpuint (quarry_document_get_span (doc, span)->end, ==, 5);
+  /* '&' traces back to the whole reference */
+  quarry_document_source_range (doc, 2, 3, &s0, &s1);
+  g_assert_cmpuint (s0, ==, 5);
+  g_assert_cmpuint (s1, ==, 10);
+  /* 'b' to its byte */
+  quarry_document_source_range (doc, 4, 5, &s0, &s1);
+  g_assert_cmpuint (s0, ==, 11);
+  g_assert_cmpuint (s1, ==, 12);
+}
+
+static void
+test_edit_errors (void)
+{
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("e", "h\xC3\xA9llo", 6, NULL);
+  GError *error = NULL;
+  struct { gsize a, b, c, d; const char *text; gssize len; } cases[] = {
+    { 0, 3, 2, 4, "", 0 },             /* overlap */
+    { 0, 2, 99, 99, "", 0 },           /* the second is out of range */
+    { 2, 3, 5, 5, "", 0 },             /* splits é */
+    { 0, 1, 5, 5, "\xFF", 1 },         /* invalid replacement */
+    { 0, 1, 5, 5, "a\0b", 3 },         /* NUL in replacement */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(QuarryEdits) e = quarry_edits_new ();
+      quarry_edits_replace (e, cases[i].a, cases[i].b, "", 0);
+      quarry_edits_replace (e, cases[i].c, cases[i].d, cases[i].text, cases[i].len);
+      g_assert_false (quarry_document_apply_edits (doc, e, &error));
+      g_assert_error (error, QUARRY_DOCUMENT_ERROR, QUARRY_DOCUMENT_ERROR_BAD_EDIT);
+      g_clear_error (&error);
+      /* the document is unchanged */
+      g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, "h\xC3\xA9llo");
+    }
+  g_assert_cmpint (quarry_document_add_span (doc, "x", NULL, 2, 4, json_object_new_object (), &error), ==, -1);
+  g_assert_error (error, QUARRY_DOCUMENT_ERROR, QUARRY_DOCUMENT_ERROR_BAD_SPAN);
+  g_clear_error (&error);
+  g_assert_cmpint (quarry_document_add_span (doc, "x", NULL, 3, 2, NULL, &error), ==, -1);
+  g_assert_error (error, QUARRY_DOCUMENT_ERROR, QUARRY_DOCUMENT_ERROR_BAD_SPAN);
+  g_clear_error (&error);
+}
+
+static void
+test_insertions_at_boundaries (void)
+{
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("i", "abc", 3, NULL);
+  g_autoptr(QuarryEdits) e = quarry_edits_new ();
+  gint whole, empty;
+  const QuarrySpan *s;
+
+  whole = quarry_document_add_span (doc, "l", NULL, 0, 3, NULL, NULL);
+  empty = quarry_document_add_span (doc, "l", NULL, 1, 1, NULL, NULL);
+  quarry_edits_replace (e, 0, 0, "[", 1);
+  quarry_edits_replace (e, 1, 1, "<", 1);
+  quarry_edits_replace (e, 1, 1, ">", 1);  /* two insertions at one place keep their order */
+  quarry_edits_replace (e, 3, 3, "]", 1);
+  g_assert_true (quarry_document_apply_edits (doc, e, NULL));
+  g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, "[a<>bc]");
+  /* inserted text at a boundary stays outside the span */
+  s = quarry_document_get_span (doc, whole);
+  g_assert_cmpuint (s->start, ==, 1);
+  g_assert_cmpuint (s->end, ==, 6);
+  s = quarry_document_get_span (doc, empty);
+  g_assert_cmpuint (s->start, ==, s->end);
+}
+
+/* ---- a reference model of the edit semantics, checked on random batches ---- */
+
+typedef struct {
+  gsize lo, hi;  /* source range the byte came from */
+} Cell;
+
+typedef struct {
+  gsize start, end;
+} ModelSpan;
+
+typedef struct {
+  gsize a, b;
+  char *text;
+} ModelEdit;
+
+static int
+model_edit_cmp (gconstpointer x, gconstpointer y)
+{
+  const ModelEdit *p = x, *q = y;
+  return p->a < q->a ? -1 : p->a > q->a;
+}
+
+static const char *const pieces[] = { "a", "b", " ", "\n", "\xC3\xA9", "\xE2\x80\x9C", "\xF0\x9F\x98\x80", "<", "&" };
+
+static GString *
+random_text (guint max_chars)
+{
+  GString *s = g_string_new (NULL);
+  guint n = g_test_rand_int_range (0, max_chars);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append (s, pieces[g_test_rand_int_range (0, G_N_ELEMENTS (pieces))]);
+  return s;
+}
+
+/* A random char boundary in text, 0..len */
+static gsize
+random_boundary (const GString *t)
+{
+  gsize p = g_test_rand_int_range (0, t->len + 1);
+  while (p < t->len && ((guchar) t->str[p] & 0xC0) == 0x80)
+    p++;
+  return p;
+}
+
+static void
+model_apply_one (GString *text, GArray *cells, GArray *spans, const ModelEdit *e)
+{
+  gsize L = strlen (e->text), removed = e->b - e->a;
+  Cell c;
+
+  if (e->a < e->b)
+    {
+      c.lo = g_array_index (cells, Cell, e->a).lo;
+      c.hi = g_array_index (cells, Cell, e->b - 1).hi;
+    }
+  else if (e->a < cells->len)
+    c.lo = c.hi = g_array_index (cells, Cell, e->a).lo;
+  else
+    c.lo = c.hi = cells->len ? g_array_index (cells, Cell, cells->len - 1).hi : 0;
+
+  for (guint i = 0; i < spans->len; i++)
+    {
+      ModelSpan *s = &g_array_index (spans, ModelSpan, i);
+      gsize st = s->start, en = s->end;
+
+      if (st > e->a || (st == e->a && e->a == e->b))
+        st = st < e->b ? e->a : st + L - removed;
+      if (en > e->a)
+        en = en < e->b ? e->a + L : en + L - removed;
+      s->start = st;
+      s->end = en;
+    }
+  g_string_erase (text, e->a, removed);
+  g_string_insert (text, e->a, e->text);
+  g_array_remove_range (cells, e->a, removed);
+  for (gsize k = 0; k < L; k++)
+    g_array_insert_val (cells, e->a + k, c);
+}
+
+static void
+test_edit_random_model (void)
+{
+  for (guint round = 0; round < 300; round++)
+    {
+      g_autoptr(GString) text = random_text (60);
+      g_autoptr(QuarryDocument) doc = quarry_document_new ("r", text->str, text->len, NULL);
+      g_autoptr(GArray) cells = g_array_new (FALSE, FALSE, sizeof (Cell));
+      g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (ModelSpan));
+
+      for (gsize i = 0; i < text->len; i++)
+        {
+          Cell c = { i, i + 1 };
+          g_array_append_val (cells, c);
+        }
+      for (guint batch = 0; batch < 4; batch++)
+        {
+          g_autoptr(QuarryEdits) edits = quarry_edits_new ();
+          g_autoptr(GArray) me = g_array_new (FALSE, FALSE, sizeof (ModelEdit));
+          guint n_spans = g_test_rand_int_range (0, 4), n_edits = g_test_rand_int_range (0, 6);
+          gsize pos = 0;
+          GError *error = NULL;
+
+          for (guint i = 0; i < n_spans; i++)
+            {
+              gsize a = random_boundary (text), b = random_boundary (text);
+              ModelSpan s = { MIN (a, b), MAX (a, b) };
+              g_assert_cmpint (quarry_document_add_span (doc, "s", NULL, s.start, s.end, NULL, &error), ==, spans->len);
+              g_assert_no_error (error);
+              g_array_append_val (spans, s);
+            }
+          /* disjoint edits in increasing order, added to the batch in reverse */
+          for (guint i = 0; i < n_edits && pos <= text->len; i++)
+            {
+              ModelEdit e;
+              g_autoptr(GString) rep = random_text (4);
+              gsize a = random_boundary (text), b;
+              if (a < pos)
+                a = pos;
+              b = g_test_rand_bit () ? a : random_boundary (text);
+              if (b < a)
+                b = a;
+              e.a = a;
+              e.b = b;
+              e.text = g_strdup (rep->str);
+              g_array_append_val (me, e);
+              pos = b + 1;
+              while (pos < text->len && ((guchar) text->str[pos] & 0xC0) == 0x80)
+                pos++;
+            }
+          for (guint i = me->len; i-- > 0;)
+            {
+              ModelEdit *x = &g_array_index (me, ModelEdit, i);
+              quarry_edits_replace (edits, x->a, x->b, x->text, -1);
+            }
+          g_assert_true (quarry_document_apply_edits (doc, edits, &error));
+          g_assert_no_error (error);
+
+          /* the model applies them one at a time from the end */
+          g_array_sort (me, model_edit_cmp);
+          for (guint i = me->len; i-- > 0;)
+            model_apply_one (text, cells, spans, &g_array_index (me, ModelEdit, i));
+          for (guint i = 0; i < me->len; i++)
+            g_free (g_array_index (me, ModelEdit, i).text);
+          for (guint i = 0; i < spans->len; i++)
+            {
+              ModelSpan *s = &g_array_index (spans, ModelSpan, i);
+              if (s->end < s->start)
+                s->end = s->start;
+            }
+
+          g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, text->str);
+          for (guint i = 0; i < spans->len; i++)
+            {
+              const QuarrySpan *qs = quarry_document_get_span (doc, i);
+              g_assert_cmpuint (qs->start, ==, g_array_index (spans, ModelSpan, i).start);
+              g_assert_cmpuint (qs->end, ==, g_array_index (spans, ModelSpan, i).end);
+            }
+          /* every non-empty range traces to the model's source range */
+          for (guint k = 0; k < 20 && text->len > 0; k++)
+            {
+              gsize a = random_boundary (text), b = random_boundary (text), s0, s1;
+              if (a > b) { gsize t = a; a = b; b = t; }
+              if (a == b)
+                continue;
+              quarry_document_source_range (doc, a, b, &s0, &s1);
+              g_assert_cmpuint (s0, ==, g_array_index (cells, Cell, a).lo);
+              g_assert_cmpuint (s1, ==, g_array_index (cells, Cell, b - 1).hi);
+            }
+        }
+    }
+}
+
+static void
+test_char_offset (void)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  g_autoptr(QuarryDocument) doc = NULL;
+  g_autoptr(QuarryEdits) e = quarry_edits_new ();
+
+  for (guint i = 0; i < 20000; i++)
+    g_string_append (s, pieces[(i * 7) % G_N_ELEMENTS (pieces)]);
+  doc = quarry_document_new ("cp", s->str, s->len, NULL);
+  for (guint k = 0; k < 500; k++)
+    {
+      gsize p = random_boundary (s);
+      g_assert_cmpuint (quarry_document_char_offset (doc, p), ==, g_utf8_pointer_to_offset (s->str, s->str + p));
+    }
+  /* the index is rebuilt after an edit */
+  quarry_edits_replace (e, 0, 0, "\xE2\x80\x9C\xE2\x80\x9C", -1);
+  g_assert_true (quarry_document_apply_edits (doc, e, NULL));
+  g_assert_cmpuint (quarry_document_char_offset (doc, 6 + s->len), ==, 2 + g_utf8_strlen (s->str, s->len));
+}
+
+static void
+test_fields_and_results (void)
+{
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("f", "x", 1, NULL);
+  json_object *ns = quarry_document_get_fields (doc, "header");
+
+  json_object_object_add (ns, "subject", json_object_new_string ("S"));
+  g_assert_true (quarry_document_get_fields (doc, "header") == ns);
+  g_assert_cmpstr (json_object_get_string (quarry_document_lookup_field (doc, "header", "subject")), ==, "S");
+  g_assert_null (quarry_document_lookup_field (doc, "header", "nope"));
+  g_assert_null (quarry_document_lookup_field (doc, "nope", "subject"));
+  quarry_document_set_summary (doc, json_object_new_object ());
+  quarry_document_set_summary (doc, json_object_new_string ("replaced"));
+  g_assert_cmpstr (json_object_get_string (quarry_document_get_summary (doc)), ==, "replaced");
+  quarry_document_set_entities (doc, json_object_new_array ());
+  g_assert_nonnull (quarry_document_get_entities (doc));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/document/new/plain", test_new_plain);
+  g_test_add_func ("/document/new/utf8-repair", test_utf8_repair);
+  g_test_add_func ("/document/new/repairs-capped", test_many_repairs_capped);
+  g_test_add_func ("/document/new/empty", test_empty);
+  g_test_add_func ("/document/edits/basic", test_edit_basic);
+  g_test_add_func ("/document/edits/errors", test_edit_errors);
+  g_test_add_func ("/document/edits/insert-at-boundaries", test_insertions_at_boundaries);
+  g_test_add_func ("/document/edits/random-model", test_edit_random_model);
+  g_test_add_func ("/document/char-offset", test_char_offset);
+  g_test_add_func ("/document/fields", test_fields_and_results);
+  return g_test_run ();
+}
