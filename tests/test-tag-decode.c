@@ -1,0 +1,841 @@
+/* test-tag-decode.c: tests of the tag-decode plugin: the seed, malformed markup, detokenization, round trips. */
+#include "config.h"
+
+#include <string.h>
+
+#include "decoder.h"
+#include "document-private.h"
+#include "harness.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
+
+static const char *const default_labels[] = { "PER", "LOC", "ORG", "MISC", NULL };
+
+/* ---- helpers ---- */
+
+/* Pipelines by INI text, kept until exit: diagnostics name their stage with the pipeline's string. */
+static GHashTable *pipelines;
+
+static QuarryPipeline *
+pipeline_for (const char *ini)
+{
+  QuarryPipeline *p = g_hash_table_lookup (pipelines, ini);
+
+  if (p == NULL)
+    {
+      p = harness_pipeline_new (ini);
+      g_hash_table_insert (pipelines, g_strdup (ini), p);
+    }
+  return p;
+}
+
+static QuarryDocument *
+run_ini (const char *ini, const char *data, gssize length, const char *media_type)
+{
+  return harness_run (pipeline_for (ini), "test", data, length, media_type);
+}
+
+#define INI_PLAIN "[pipeline]\nstages = tag-decode\n"
+#define INI_DETOK "[pipeline]\nstages = tag-decode\n[tag-decode]\ndetokenize = true\n"
+
+/* Runs the engine directly on text (no pipeline), for cases that need spans put in beforehand. */
+static void
+decode_direct (QuarryDocument *doc, gboolean detokenize)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TagDecoder) dec = tag_decoder_new (default_labels, TAG_DEFAULT_MAX_LENGTH, detokenize, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (tag_decoder_process (dec, doc, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+span_text (QuarryDocument *doc, const QuarrySpan *sp)
+{
+  const char *text = quarry_document_get_text (doc, NULL);
+
+  return g_strndup (text + sp->start, sp->end - sp->start);
+}
+
+/* Puts the markup back around every entity span: "[" label " " text "  ]". */
+static char *
+reencode (QuarryDocument *doc)
+{
+  gsize len, pos = 0;
+  const char *text = quarry_document_get_text (doc, &len);
+  const char *layer = g_intern_static_string ("entity");
+  GString *out = g_string_sized_new (len + 64);
+
+  for (guint i = 0; i < quarry_document_get_n_spans (doc); i++)
+    {
+      const QuarrySpan *sp = quarry_document_get_span (doc, i);
+
+      if (sp->layer != layer)
+        continue;
+      g_assert_cmpuint (sp->start, >=, pos);
+      g_string_append_len (out, text + pos, sp->start - pos);
+      g_string_append_printf (out, "[%s ", sp->label);
+      g_string_append_len (out, text + sp->start, sp->end - sp->start);
+      g_string_append (out, TAG_CLOSE);
+      pos = sp->end;
+    }
+  g_string_append_len (out, text + pos, len - pos);
+  return g_string_free (out, FALSE);
+}
+
+static guint
+count_layer (QuarryDocument *doc, const char *layer)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < quarry_document_get_n_spans (doc); i++)
+    n += strcmp (quarry_document_get_span (doc, i)->layer, layer) == 0;
+  return n;
+}
+
+/* The entity spans as "LABEL:text|LABEL:text". */
+static char *
+entity_summary (QuarryDocument *doc)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < quarry_document_get_n_spans (doc); i++)
+    {
+      const QuarrySpan *sp = quarry_document_get_span (doc, i);
+      g_autofree char *t = NULL;
+
+      if (strcmp (sp->layer, "entity") != 0)
+        continue;
+      t = span_text (doc, sp);
+      g_string_append_printf (s, "%s%s:%s", s->len ? "|" : "", sp->label, t);
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* The diagnostic codes as "code@source,code@source". */
+static char *
+diagnostic_summary (QuarryDocument *doc)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < quarry_document_get_n_diagnostics (doc); i++)
+    {
+      const QuarryDiagnostic *d = quarry_document_get_diagnostic (doc, i);
+
+      g_string_append_printf (s, "%s%s@%" G_GSSIZE_FORMAT, s->len ? "," : "", d->code, d->source_offset);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static guint
+count_char (const char *s, char c)
+{
+  guint n = 0;
+
+  for (; *s != '\0'; s++)
+    n += *s == c;
+  return n;
+}
+
+/* ---- the seed ---- */
+
+typedef struct {
+  char  *label;
+  char  *text;
+  gsize  start;  /* bytes of the raw seed */
+  gsize  end;
+} Expected;
+
+static void
+expected_free (gpointer p)
+{
+  Expected *e = p;
+
+  g_free (e->label);
+  g_free (e->text);
+  g_free (e);
+}
+
+/* Every tag of the raw seed, found by a regular expression (independently of the decoder). */
+static GPtrArray *
+seed_expected_tags (const char *seed)
+{
+  g_autoptr(GRegex) re = g_regex_new ("\\[(PER|LOC|ORG|MISC) ([^\\[\\]]+?)  \\]", 0, 0, NULL);
+  g_autoptr(GMatchInfo) mi = NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func (expected_free);
+
+  g_regex_match (re, seed, 0, &mi);
+  while (g_match_info_matches (mi))
+    {
+      Expected *e = g_new0 (Expected, 1);
+      gint s, t;
+
+      e->label = g_match_info_fetch (mi, 1);
+      e->text = g_match_info_fetch (mi, 2);
+      g_match_info_fetch_pos (mi, 2, &s, &t);
+      e->start = s;
+      e->end = t;
+      g_ptr_array_add (out, e);
+      g_match_info_next (mi, NULL);
+    }
+  return out;
+}
+
+static char *
+read_seed (gsize *len)
+{
+  g_autofree char *path = harness_shared_path ("seed/09MOSCOW2734-tagged.html");
+
+  if (path == NULL)
+    return NULL;
+  return harness_read_file (path, len);
+}
+
+/* Checks every entity span of doc against the tags of the raw seed: label, source range, and
+ * text (exactly the tag's text, or with spaces removed when detokenized). */
+static void
+assert_seed_entities (QuarryDocument *doc, const char *seed, gboolean detokenized)
+{
+  g_autoptr(GPtrArray) want = seed_expected_tags (seed);
+  guint k = 0;
+
+  g_assert_cmpuint (want->len, ==, 171);
+  g_assert_cmpuint (count_layer (doc, "entity"), ==, 171);
+  for (guint i = 0; i < quarry_document_get_n_spans (doc); i++)
+    {
+      const QuarrySpan *sp = quarry_document_get_span (doc, i);
+      const Expected *e;
+      g_autofree char *t = NULL;
+      gsize s0, s1;
+
+      if (strcmp (sp->layer, "entity") != 0)
+        continue;
+      e = want->pdata[k++];
+      t = span_text (doc, sp);
+      g_assert_cmpstr (sp->label, ==, e->label);
+      quarry_document_source_range (doc, sp->start, sp->end, &s0, &s1);
+      g_assert_cmpuint (s0, ==, e->start);
+      g_assert_cmpuint (s1, ==, e->end);
+      if (!detokenized)
+        g_assert_cmpstr (t, ==, e->text);
+      else
+        {
+          g_autoptr(GString) a = g_string_new (t), b = g_string_new (e->text);
+          g_string_replace (a, " ", "", 0);
+          g_string_replace (b, " ", "", 0);
+          g_assert_cmpstr (a->str, ==, b->str);
+        }
+    }
+}
+
+static void
+test_seed_plain (void)
+{
+  gsize len;
+  g_autofree char *seed = read_seed (&len);
+  g_autoptr(QuarryDocument) doc = NULL;
+  g_autoptr(GRegex) markup = NULL;
+  g_autofree char *want_text = NULL;
+
+  if (seed == NULL)
+    {
+      g_test_skip ("the seed is not in QUARRY_SHARED_DIR");
+      return;
+    }
+  doc = run_ini (INI_PLAIN, seed, len, "text/plain");
+  assert_seed_entities (doc, seed, FALSE);
+
+  /* the text is the seed without the markup, and nothing else changed */
+  markup = g_regex_new ("\\[(?:PER|LOC|ORG|MISC) ([^\\[\\]]+?)  \\]", 0, 0, NULL);
+  want_text = g_regex_replace (markup, seed, len, 0, "\\1", 0, NULL);
+  g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, want_text);
+  g_assert_cmpuint (quarry_document_get_n_diagnostics (doc), ==, 0);
+}
+
+static void
+test_seed_roundtrip (void)
+{
+  gsize len;
+  g_autofree char *seed = read_seed (&len);
+  g_autoptr(QuarryDocument) doc = NULL;
+  g_autofree char *back = NULL;
+
+  if (seed == NULL)
+    {
+      g_test_skip ("the seed is not in QUARRY_SHARED_DIR");
+      return;
+    }
+  doc = run_ini (INI_PLAIN, seed, len, "text/plain");
+  back = reencode (doc);
+  g_assert_cmpuint (strlen (back), ==, len);
+  g_assert_true (memcmp (back, seed, len) == 0);
+}
+
+static void
+test_seed_detokenized (void)
+{
+  gsize len;
+  g_autofree char *seed = read_seed (&len);
+  g_autoptr(QuarryDocument) doc = NULL;
+  const char *text;
+  g_autoptr(GString) squeezed = NULL, seed_squeezed = NULL;
+  g_autoptr(GRegex) markup = NULL;
+  g_autofree char *plain = NULL;
+  const char *expect[] = {
+    "Miliband’s November 1-2 visit, he put an end to the “period of standoff,” but",
+    ">1. \n(C) During Foreign Secretary",
+    "for reasons 1.4 (b) and (d).",
+    "hailed this as a “reset,” it comes",
+    "the Middle East Peace Process (MEPP).",
+    "(NPT), Afghanistan, and",
+    "FM Lavrov -- START Follow-on, Iran, Afghanistan,",
+    "too early for a new treaty; he urged",
+    "cultural relations (especially in 2011) to make",
+    "U.S. strategic offensive weapons",
+    "slapping them around the face.” The diplomats",
+  };
+
+  if (seed == NULL)
+    {
+      g_test_skip ("the seed is not in QUARRY_SHARED_DIR");
+      return;
+    }
+  doc = run_ini (INI_DETOK, seed, len, "text/plain");
+  assert_seed_entities (doc, seed, TRUE);
+  text = quarry_document_get_text (doc, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (expect); i++)
+    if (strstr (text, expect[i]) == NULL)
+      g_test_fail_printf ("detokenized seed lacks \"%s\"", expect[i]);
+  g_assert_null (strstr (text, " , "));
+  g_assert_null (strstr (text, "( "));
+  g_assert_null (strstr (text, " )"));
+
+  /* only spaces went: the text without spaces is the decoded seed without spaces */
+  markup = g_regex_new ("\\[(?:PER|LOC|ORG|MISC) ([^\\[\\]]+?)  \\]", 0, 0, NULL);
+  plain = g_regex_replace (markup, seed, len, 0, "\\1", 0, NULL);
+  squeezed = g_string_new (text);
+  seed_squeezed = g_string_new (plain);
+  g_string_replace (squeezed, " ", "", 0);
+  g_string_replace (seed_squeezed, " ", "", 0);
+  g_assert_cmpstr (squeezed->str, ==, seed_squeezed->str);
+  /* the line structure is kept */
+  g_assert_cmpuint (count_char (text, '\n'), ==, count_char (seed, '\n'));
+  g_assert_cmpuint (quarry_document_get_n_diagnostics (doc), ==, 0);
+}
+
+/* Through html-strip first, as in the default pipeline: the source ranges are still the tag texts in the raw file. */
+static void
+test_seed_html (void)
+{
+  gsize len;
+  g_autofree char *seed = read_seed (&len);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QuarryPipeline) p = NULL;
+  const char *ini[] = {
+    "[pipeline]\nstages = html-strip;tag-decode\n",
+    "[pipeline]\nstages = html-strip;tag-decode\n[tag-decode]\ndetokenize = true\n",
+  };
+
+  if (seed == NULL)
+    {
+      g_test_skip ("the seed is not in QUARRY_SHARED_DIR");
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (ini); i++)
+    {
+      g_autoptr(QuarryDocument) doc = NULL;
+      const char *text;
+
+      p = harness_pipeline_try_new (ini[i], &error);
+      if (p == NULL)
+        {
+          g_test_skip_printf ("html-strip is not built yet: %s", error->message);
+          return;
+        }
+      doc = harness_run (p, "09MOSCOW2734", seed, len, "text/html");
+      assert_seed_entities (doc, seed, i == 1);
+      text = quarry_document_get_text (doc, NULL);
+      g_assert_null (strstr (text, "<a "));
+      g_assert_null (strstr (text, "[PER"));
+      g_assert_cmpuint (harness_count_diagnostics (doc, "unclosed-tag") + harness_count_diagnostics (doc, "bracket-text"),
+                        ==, 0);
+      g_clear_pointer (&p, quarry_pipeline_free);
+    }
+}
+
+/* header-parse's spans come out the same whether it runs before or after tag-decode. */
+static void
+test_seed_header_order (void)
+{
+  gsize len;
+  g_autofree char *seed = read_seed (&len);
+  const char *layers[] = { "header", "paragraph", "section", "page-break" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QuarryPipeline) before = NULL, after = NULL;
+  g_autoptr(QuarryDocument) a = NULL, b = NULL;
+  guint total = 0;
+
+  if (seed == NULL)
+    {
+      g_test_skip ("the seed is not in QUARRY_SHARED_DIR");
+      return;
+    }
+  before = harness_pipeline_try_new ("[pipeline]\nstages = html-strip;header-parse;tag-decode\n"
+                                     "[tag-decode]\ndetokenize = true\n", &error);
+  if (before == NULL)
+    {
+      g_test_skip_printf ("html-strip or header-parse is not built yet: %s", error->message);
+      return;
+    }
+  after = harness_pipeline_new ("[pipeline]\nstages = html-strip;tag-decode;header-parse\n"
+                                "[tag-decode]\ndetokenize = true\n");
+  a = harness_run (before, "09MOSCOW2734", seed, len, "text/html");
+  b = harness_run (after, "09MOSCOW2734", seed, len, "text/html");
+  g_assert_cmpstr (quarry_document_get_text (a, NULL), ==, quarry_document_get_text (b, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (layers); i++)
+    {
+      g_autoptr(json_object) sa = harness_spans (a, layers[i]);
+      g_autoptr(json_object) sb = harness_spans (b, layers[i]);
+
+      harness_assert_json_equal (sa, sb, layers[i]);
+      total += json_object_array_length (sa);
+    }
+  g_assert_cmpuint (total, >, 0);
+  assert_seed_entities (a, seed, TRUE);
+  assert_seed_entities (b, seed, TRUE);
+}
+
+/* ---- malformed markup: left as text, diagnosed ---- */
+
+typedef struct {
+  const char *name;
+  const char *input;
+  const char *text;      /* the text after decoding */
+  const char *entities;  /* LABEL:text|... */
+  const char *codes;     /* code@source-byte,... */
+} Case;
+
+static const Case cases[] = {
+  { "plain", "FM [PER Lavrov  ] -- START", "FM Lavrov -- START", "PER:Lavrov", "" },
+  { "multiword", "[LOC Middle East Peace Process ( MEPP  ] )", "Middle East Peace Process ( MEPP )",
+    "LOC:Middle East Peace Process ( MEPP", "" },
+  { "quote-inside", "the “Period of [LOC Standoff”  ] --", "the “Period of Standoff” --", "LOC:Standoff”", "" },
+  { "adjacent", "[PER a  ][LOC b  ]", "ab", "PER:a|LOC:b", "" },
+  { "at-edges", "[MISC Russian  ]", "Russian", "MISC:Russian", "" },
+  { "bracket-in-text", "a [ b ] c [PER X  ]", "a [ b ] c X", "PER:X", "bracket-text@2" },
+  { "sic", "he sed [sic] so [PER Bob  ]", "he sed [sic] so Bob", "PER:Bob", "bracket-text@7" },
+  { "redaction", "met [NAME REMOVED] today", "met [NAME REMOVED] today", "", "bracket-text@4" },
+  { "redaction-in-tag", "[PER Bob [NAME REMOVED] Smith  ] said", "Bob [NAME REMOVED] Smith said",
+    "PER:Bob [NAME REMOVED] Smith", "bracket-text@9" },
+  { "lower-case-bracket", "the [the U.S.] and [PER Bob  ]", "the [the U.S.] and Bob", "PER:Bob", "bracket-text@4" },
+  { "unknown-label", "[GPE Moscow  ] and [PER Bob  ]", "[GPE Moscow  ] and Bob", "PER:Bob", "unknown-label@0" },
+  { "unclosed-end", "x [PER Bob said", "x [PER Bob said", "", "unclosed-tag@2" },
+  { "unclosed-before-tag", "[PER Bob said [LOC Moscow  ] .", "[PER Bob said Moscow .", "LOC:Moscow",
+    "unclosed-tag@0" },
+  { "one-space-close", "[PER Bob ] and [LOC Rome  ]", "[PER Bob ] and Rome", "LOC:Rome", "unclosed-tag@0" },
+  { "empty", "[PER  ] x", "[PER  ] x", "", "malformed-tag@0" },
+  { "blank-edge", "[PER  Bob  ] x [PER Al   ]", "[PER  Bob  ] x [PER Al   ]", "",
+    "malformed-tag@0,malformed-tag@15" },
+  { "unmatched-close", "Bob  ] said", "Bob  ] said", "", "unmatched-close@3" },
+  { "across-paragraph", "[ORG British\n\nCouncil  ]", "[ORG British\n\nCouncil  ]", "", "tag-across-paragraph@0" },
+  { "across-line", "[ORG British\nCouncil  ]", "British\nCouncil", "ORG:British\nCouncil", "" },
+  { "across-page-break", "[ORG British MOSCOW 00002734 002 OF 003 Council  ] x",
+    "[ORG British MOSCOW 00002734 002 OF 003 Council  ] x", "", "tag-across-page-break@0" },
+  { "across-tagged-page-break", "[ORG British [LOC MOSCOW  ] 00002734 002 OF 003 Council  ] x",
+    "[ORG British MOSCOW 00002734 002 OF 003 Council  ] x", "LOC:MOSCOW", "tag-across-page-break@0" },
+  { "section-is-no-page-break", "[ORG SECTION 01 OF 03  ]", "SECTION 01 OF 03", "ORG:SECTION 01 OF 03", "" },
+  { "nested", "[ORG University of [LOC Moscow  ] staff  ] x", "[ORG University of Moscow staff  ] x",
+    "LOC:Moscow", "nested-tag@0" },
+  { "double-open", "[[PER Bob  ]", "[Bob", "PER:Bob", "bracket-text@0" },
+  { "double-close", "[PER Bob  ]  ]", "Bob  ]", "PER:Bob", "unmatched-close@11" },
+  { "label-no-space", "[PER]x  ]", "[PER]x  ]", "", "bracket-text@0,unmatched-close@6" },
+  { "utf8", "„[PER Łukasz Żółw  ]“", "„Łukasz Żółw“", "PER:Łukasz Żółw", "" },
+  { "bracket-at-end", "text [", "text [", "", "bracket-text@5" },
+};
+
+static void
+test_case (gconstpointer data)
+{
+  const Case *c = data;
+  g_autoptr(QuarryDocument) doc = run_ini (INI_PLAIN, c->input, -1, NULL);
+  g_autofree char *ents = entity_summary (doc);
+  g_autofree char *codes = diagnostic_summary (doc);
+  g_autofree char *back = reencode (doc);
+
+  g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, c->text);
+  g_assert_cmpstr (ents, ==, c->entities);
+  g_assert_cmpstr (codes, ==, c->codes);
+  /* whatever the input, nothing is lost */
+  g_assert_cmpstr (back, ==, c->input);
+  for (guint i = 0; i < quarry_document_get_n_diagnostics (doc); i++)
+    {
+      const QuarryDiagnostic *d = quarry_document_get_diagnostic (doc, i);
+      g_assert_cmpstr (d->stage, ==, "tag-decode");
+      g_assert_nonnull (strstr (d->message, "source byte"));
+    }
+}
+
+/* The source offset of a diagnostic points into the original bytes even after html-strip-like edits. */
+static void
+test_diagnostic_source_offset (void)
+{
+  const char *in = "<p>x</p> [GPE Moscow  ]";
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("t", in, strlen (in), NULL);
+  g_autoptr(QuarryEdits) e = quarry_edits_new ();
+  const QuarryDiagnostic *d;
+
+  /* what html-strip would do: drop the tags */
+  quarry_edits_replace (e, 0, 3, NULL, 0);
+  quarry_edits_replace (e, 4, 8, NULL, 0);
+  g_assert_true (quarry_document_apply_edits (doc, e, NULL));
+  g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, "x [GPE Moscow  ]");
+  decode_direct (doc, FALSE);
+  g_assert_cmpuint (quarry_document_get_n_diagnostics (doc), ==, 1);
+  d = quarry_document_get_diagnostic (doc, 0);
+  g_assert_cmpstr (d->code, ==, "unknown-label");
+  g_assert_cmpint (d->source_offset, ==, 9);
+  g_assert_nonnull (strstr (d->message, "source byte 9"));
+}
+
+/* Many stray brackets: the first 20 are listed, then a count. */
+static void
+test_diagnostic_cap (void)
+{
+  g_autoptr(GString) in = g_string_new (NULL);
+  g_autoptr(QuarryDocument) doc = NULL;
+  const QuarryDiagnostic *last;
+
+  for (guint i = 0; i < 50; i++)
+    g_string_append (in, "a [ b ");
+  doc = run_ini (INI_PLAIN, in->str, in->len, NULL);
+  g_assert_cmpuint (harness_count_diagnostics (doc, "bracket-text"), ==, 21);
+  last = quarry_document_get_diagnostic (doc, 20);
+  g_assert_cmpint (last->source_offset, ==, -1);
+  g_assert_nonnull (strstr (last->message, "50 "));
+}
+
+/* A tag longer than max-length is taken for a lost close. */
+static void
+test_max_length (void)
+{
+  g_autoptr(GString) in = g_string_new ("[ORG ");
+  g_autoptr(QuarryDocument) doc = NULL, doc2 = NULL;
+
+  for (guint i = 0; i < 20; i++)
+    g_string_append (in, "word word ");
+  g_string_append (in, "end  ]");
+  doc = run_ini ("[pipeline]\nstages = tag-decode\n[tag-decode]\nmax-length = 100\n", in->str, in->len, NULL);
+  g_assert_cmpuint (count_layer (doc, "entity"), ==, 0);
+  g_assert_cmpuint (harness_count_diagnostics (doc, "tag-too-long"), ==, 1);
+  g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, in->str);
+
+  doc2 = run_ini (INI_PLAIN, in->str, in->len, NULL);
+  g_assert_cmpuint (count_layer (doc2, "entity"), ==, 1);
+  g_assert_cmpuint (quarry_document_get_n_diagnostics (doc2), ==, 0);
+}
+
+/* An open far from everything expires, so a later stray close is not taken for its end. */
+static void
+test_expired_outer (void)
+{
+  g_autoptr(GString) in = g_string_new ("[ORG x [LOC y  ] ");
+  g_autoptr(QuarryDocument) doc = NULL;
+  g_autofree char *codes = NULL, *want = NULL;
+
+  for (guint i = 0; i < 40; i++)
+    g_string_append (in, "filler text ");
+  g_string_append (in, "z  ]");
+  doc = run_ini (INI_PLAIN, in->str, in->len, NULL);
+  codes = diagnostic_summary (doc);
+  want = g_strdup_printf ("unclosed-tag@0,unmatched-close@%" G_GSIZE_FORMAT, in->len - 3);
+  g_assert_cmpstr (codes, ==, want);
+  g_assert_cmpuint (count_layer (doc, "entity"), ==, 1);
+}
+
+static void
+test_labels_option (void)
+{
+  g_autoptr(QuarryDocument) doc =
+    run_ini ("[pipeline]\nstages = tag-decode\n[tag-decode]\nlabels = GPE;person\n",
+             "[GPE Moscow  ] [person Bob  ] [PER Al  ]", -1, NULL);
+  g_autofree char *ents = entity_summary (doc);
+  g_autofree char *codes = diagnostic_summary (doc);
+
+  g_assert_cmpstr (ents, ==, "GPE:Moscow|person:Bob");
+  g_assert_cmpstr (codes, ==, "unknown-label@30");
+}
+
+static void
+test_labels_bad (void)
+{
+  const char *bad[] = {
+    "[pipeline]\nstages = tag-decode\n[tag-decode]\nlabels = PER;L OC\n",
+    "[pipeline]\nstages = tag-decode\n[tag-decode]\nlabels = \n",
+    "[pipeline]\nstages = tag-decode\n[tag-decode]\nlabels = A[B\n",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(QuarryPipeline) p = harness_pipeline_try_new (bad[i], &error);
+
+      g_assert_null (p);
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error->message, "labels"));
+    }
+}
+
+/* ---- detokenization ---- */
+
+typedef struct {
+  const char *in;
+  const char *out;
+} Detok;
+
+static const Detok detoks[] = {
+  { "visit , he", "visit, he" },
+  { "( C )", "(C)" },
+  { "1 .", "1." },
+  { "“ reset , ”", "“reset,”" },
+  { "1.4 ( b ) and ( d ) .", "1.4 (b) and (d)." },
+  { "treaty ; he", "treaty; he" },
+  { "why ? No !", "why? No!" },
+  { "Iran : talks", "Iran: talks" },
+  { "15 % of $ 100", "15% of $100" },
+  { "the “ sphere ” .", "the “sphere”." },
+  { "( “ quoted ” )", "(“quoted”)" },
+  { "of 2011 ) to", "of 2011) to" },
+  /* conservative: these stay */
+  { "he said ... then", "he said ... then" },
+  { "the U.S. .", "the U.S. ." },
+  { "at 10 : 30", "at 10 : 30" },
+  { "50 percent %x", "50 percent %x" },
+  { "a ,b", "a ,b" },
+  { "see .NET", "see .NET" },
+  { "a  , b", "a  , b" },
+  { "a\n, b", "a\n, b" },
+  { "line .\nnext", "line.\nnext" },
+  { "$ x", "$ x" },
+  { "word( b", "word( b" },
+  { "Lavrov -- START", "Lavrov -- START" },
+  { "( )", "()" },
+  { "it ’s", "it ’s" },
+  { "a \" b \" c", "a \" b \" c" },
+  { "end ,", "end," },
+  { ", x", ", x" },
+  { "x (", "x (" },
+  { "", "" },
+};
+
+static void
+test_detokenize_rules (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (detoks); i++)
+    {
+      g_autoptr(QuarryDocument) doc = quarry_document_new ("t", detoks[i].in, strlen (detoks[i].in), NULL);
+      g_autoptr(QuarryEdits) e = quarry_edits_new ();
+      g_autoptr(GError) error = NULL;
+
+      tag_detokenize_collect (quarry_document_get_text (doc, NULL), strlen (detoks[i].in), e);
+      g_assert_true (quarry_document_apply_edits (doc, e, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, detoks[i].out);
+    }
+}
+
+/* Spans of other stages (and the entities) move with detokenization. */
+static void
+test_detokenize_spans (void)
+{
+  const char *in = "1 . ( C ) He met [PER Lavrov  ] , [LOC Iran  ] ( [ORG NPT  ] ) .\nNext line .";
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("t", in, strlen (in), NULL);
+  const char *para_end = strchr (in, '\n');
+  g_autofree char *ents = NULL, *para = NULL;
+  gsize s0, s1;
+
+  /* a paragraph span over the first line, as header-parse would add before tag-decode */
+  g_assert_cmpint (quarry_document_add_span (doc, "paragraph", "1", 0, para_end - in, NULL, NULL), ==, 0);
+  decode_direct (doc, TRUE);
+  g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, "1. (C) He met Lavrov, Iran (NPT).\nNext line.");
+  ents = entity_summary (doc);
+  g_assert_cmpstr (ents, ==, "PER:Lavrov|LOC:Iran|ORG:NPT");
+  para = span_text (doc, quarry_document_get_span (doc, 0));
+  g_assert_cmpstr (para, ==, "1. (C) He met Lavrov, Iran (NPT).");
+  /* the paragraph still maps to the whole first line of the source */
+  quarry_document_source_range (doc, quarry_document_get_span (doc, 0)->start,
+                                quarry_document_get_span (doc, 0)->end, &s0, &s1);
+  g_assert_cmpuint (s0, ==, 0);
+  g_assert_cmpuint (s1, ==, (gsize) (para_end - in));
+}
+
+/* Detokenization through the pipeline, compared with an expected record (data-driven). */
+static void
+test_data_file (gconstpointer data)
+{
+  const char *name = data;
+  g_autofree char *in_name = g_strconcat (name, ".txt", NULL);
+  g_autofree char *out_name = g_strconcat (name, ".json", NULL);
+  g_autofree char *in_path = harness_data_path ("tag-decode", in_name, NULL);
+  g_autofree char *out_path = harness_data_path ("tag-decode", out_name, NULL);
+  gsize len;
+  g_autofree char *in = harness_read_file (in_path, &len);
+  g_autoptr(QuarryDocument) doc = run_ini (g_str_has_suffix (name, "-detok") ? INI_DETOK : INI_PLAIN, in, len, NULL);
+  g_autoptr(json_object) rec = harness_record (doc);
+
+  harness_assert_json_file (rec, out_path);
+}
+
+/* ---- property tests: random documents ---- */
+
+static const char *const words[] = {
+  "Lavrov", "Moscow", "the", "visit", ",", ".", "(", ")", "“", "”", "Miliband’s", "--", "1.4", "Żółw",
+  "U.S.", "NATO", "a", "of", ";", "EU", "\n", "%", "$", "reset", "OF", "002",
+};
+static const char *const junk[] = {
+  "[", "]", "  ]", "[sic]", "[NAME REMOVED]", "[FOO x  ]", "[PER  ]", "[PER x", "[ORG ", "[[", "]]", " ",
+  "\n\n", "[LOC a\n\nb  ]", "MOSCOW 00002734 002 OF 003",
+};
+
+static void
+random_words (GString *s, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      if (i > 0)
+        g_string_append_c (s, ' ');
+      g_string_append (s, words[g_test_rand_int_range (0, G_N_ELEMENTS (words))]);
+    }
+}
+
+/* A random document of plain text and well-formed tags; wanted gets LABEL:text|... */
+static void
+random_document (GString *doc, GString *wanted, gboolean with_junk)
+{
+  guint parts = g_test_rand_int_range (0, 40);
+
+  for (guint i = 0; i < parts; i++)
+    {
+      guint kind = g_test_rand_int_range (0, with_junk ? 3 : 2);
+
+      if (kind == 0)
+        {
+          random_words (doc, g_test_rand_int_range (1, 8));
+          g_string_append_c (doc, ' ');
+        }
+      else if (kind == 1)
+        {
+          const char *label = default_labels[g_test_rand_int_range (0, 4)];
+          gsize start;
+          guint n = g_test_rand_int_range (1, 5);
+
+          g_string_append_printf (doc, "[%s ", label);
+          start = doc->len;
+          /* entity text: words without blanks or a newline at its edges, no page-break line */
+          for (guint w = 0; w < n; w++)
+            {
+              const char *word;
+              do
+                word = words[g_test_rand_int_range (0, G_N_ELEMENTS (words))];
+              while (strcmp (word, "\n") == 0 || strcmp (word, "OF") == 0);
+              if (w > 0)
+                g_string_append_c (doc, g_test_rand_bit () ? ' ' : '\n');
+              g_string_append (doc, word);
+            }
+          if (wanted != NULL)
+            g_string_append_printf (wanted, "%s%s:%.*s", wanted->len ? "|" : "", label,
+                                    (int) (doc->len - start), doc->str + start);
+          g_string_append (doc, TAG_CLOSE);
+          if (g_test_rand_bit ())
+            g_string_append_c (doc, ' ');
+        }
+      else
+        g_string_append (doc, junk[g_test_rand_int_range (0, G_N_ELEMENTS (junk))]);
+    }
+}
+
+static void
+test_random_wellformed (void)
+{
+  QuarryPipeline *p = pipeline_for (INI_PLAIN);
+
+  for (guint round = 0; round < 500; round++)
+    {
+      g_autoptr(GString) in = g_string_new (NULL), wanted = g_string_new (NULL);
+      g_autoptr(QuarryDocument) doc = NULL;
+      g_autofree char *back = NULL, *ents = NULL;
+
+      random_document (in, wanted, FALSE);
+      doc = harness_run (p, "random", in->str, in->len, NULL);
+      back = reencode (doc);
+      ents = entity_summary (doc);
+      g_assert_cmpstr (back, ==, in->str);
+      g_assert_cmpstr (ents, ==, wanted->str);
+      g_assert_cmpuint (quarry_document_count_diagnostics (doc, QUARRY_DIAGNOSTIC_WARNING), ==, 0);
+    }
+}
+
+/* With junk mixed in, whatever is not decoded stays text: the round trip is still exact,
+ * and detokenizing then only ever deletes spaces. */
+static void
+test_random_junk (void)
+{
+  QuarryPipeline *p = pipeline_for (INI_PLAIN);
+  QuarryPipeline *pd = pipeline_for (INI_DETOK);
+
+  for (guint round = 0; round < 500; round++)
+    {
+      g_autoptr(GString) in = g_string_new (NULL);
+      g_autoptr(QuarryDocument) doc = NULL, docd = NULL;
+      g_autofree char *back = NULL;
+      g_autoptr(GString) plain = NULL, detok = NULL;
+
+      random_document (in, NULL, TRUE);
+      doc = harness_run (p, "random", in->str, in->len, NULL);
+      back = reencode (doc);
+      g_assert_cmpstr (back, ==, in->str);
+
+      docd = harness_run (pd, "random", in->str, in->len, NULL);
+      g_assert_cmpuint (count_layer (docd, "entity"), ==, count_layer (doc, "entity"));
+      plain = g_string_new (quarry_document_get_text (doc, NULL));
+      detok = g_string_new (quarry_document_get_text (docd, NULL));
+      g_string_replace (plain, " ", "", 0);
+      g_string_replace (detok, " ", "", 0);
+      g_assert_cmpstr (detok->str, ==, plain->str);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  pipelines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) quarry_pipeline_free);
+
+  g_test_add_func ("/tag-decode/seed/plain", test_seed_plain);
+  g_test_add_func ("/tag-decode/seed/roundtrip", test_seed_roundtrip);
+  g_test_add_func ("/tag-decode/seed/detokenized", test_seed_detokenized);
+  g_test_add_func ("/tag-decode/seed/html", test_seed_html);
+  g_test_add_func ("/tag-decode/seed/header-parse-order", test_seed_header_order);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/tag-decode/markup/%s", cases[i].name);
+      g_test_add_data_func (path, &cases[i], test_case);
+    }
+  g_test_add_func ("/tag-decode/diagnostics/source-offset", test_diagnostic_source_offset);
+  g_test_add_func ("/tag-decode/diagnostics/cap", test_diagnostic_cap);
+  g_test_add_func ("/tag-decode/options/max-length", test_max_length);
+  g_test_add_func ("/tag-decode/options/expired-outer", test_expired_outer);
+  g_test_add_func ("/tag-decode/options/labels", test_labels_option);
+  g_test_add_func ("/tag-decode/options/labels-bad", test_labels_bad);
+  g_test_add_func ("/tag-decode/detokenize/rules", test_detokenize_rules);
+  g_test_add_func ("/tag-decode/detokenize/spans", test_detokenize_spans);
+  g_test_add_data_func ("/tag-decode/data/malformed", "malformed", test_data_file);
+  g_test_add_data_func ("/tag-decode/data/tokenized-detok", "tokenized-detok", test_data_file);
+  g_test_add_func ("/tag-decode/random/well-formed", test_random_wellformed);
+  g_test_add_func ("/tag-decode/random/junk", test_random_junk);
+  status = g_test_run ();
+  g_hash_table_destroy (pipelines);
+  return status;
+}
