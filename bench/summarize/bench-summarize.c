@@ -1,0 +1,356 @@
+/* bench-summarize.c: quality (ROUGE against the cables' own summaries, with lead-N and ots) and speed of summarize. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sum-rank.h"
+#include "sum-rouge.h"
+#include "sum-text.h"
+
+/* Usage:
+ *   bench-summarize segment FILE            print the sentences and the explicit summary of a text file
+ *   bench-summarize quality DIR [options]   ROUGE of this stage, lead-N and ots over DIR/\*.txt
+ *   bench-summarize speed DIR [ROUNDS]      MB/s of segmentation + ranking, one core
+ * quality options: --no-ots, --half=0|1 (every other document), --set=NAME=VALUE (a SumRankParams weight),
+ *   --per-doc (one line per document) */
+
+#define MAX_SENTENCE_BYTES 4096  /* as the plugin's default */
+
+typedef struct {
+  char  *name;
+  char  *text;
+  gsize  len;
+} Doc;
+
+static GPtrArray *
+load_dir (const char *dir)
+{
+  GPtrArray *docs = g_ptr_array_new ();
+  GDir *d = g_dir_open (dir, 0, NULL);
+  if (!d)
+    {
+      g_printerr ("cannot open %s\n", dir);
+      exit (2);
+    }
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  const char *n;
+  while ((n = g_dir_read_name (d)))
+    if (g_str_has_suffix (n, ".txt"))
+      g_ptr_array_add (names, g_strdup (n));
+  g_dir_close (d);
+  for (guint i = 0; i < names->len; i++)
+    {
+      Doc *doc = g_new0 (Doc, 1);
+      doc->name = g_strdup (g_ptr_array_index (names, i));
+      char *path = g_build_filename (dir, doc->name, NULL);
+      if (!g_file_get_contents (path, &doc->text, &doc->len, NULL))
+        exit (2);
+      g_free (path);
+      g_ptr_array_add (docs, doc);
+    }
+  g_ptr_array_unref (names);
+  return docs;
+}
+
+static int
+name_cmp (gconstpointer a, gconstpointer b)
+{
+  return strcmp (((Doc *) *(Doc **) a)->name, ((Doc *) *(Doc **) b)->name);
+}
+
+static int
+cmd_segment (const char *file)
+{
+  char *text;
+  gsize len;
+  if (!g_file_get_contents (file, &text, &len, NULL))
+    return 2;
+  SumAnalysis *a = sum_analysis_new (text, len, NULL);
+  GString *s = g_string_new (NULL);
+  printf ("body [%zu, %zu) subject \"%.*s\" explicit %s [%zu, %zu) sentences %u..+%u paragraphs %u\n",
+          a->body_start, a->body_end, (int) (a->subject.end - a->subject.start), text + a->subject.start,
+          sum_explicit_form_to_string (a->explicit_form), a->explicit_range.start, a->explicit_range.end,
+          a->explicit_first, a->explicit_count, a->n_paragraphs);
+  for (guint i = 0; i < a->sentences->len; i++)
+    {
+      SumSentence *st = &g_array_index (a->sentences, SumSentence, i);
+      g_string_truncate (s, 0);
+      sum_analysis_append_sentence (a, i, s);
+      printf ("%3u p%-2u %c%c %s\n", i, st->paragraph, (st->flags & SUM_SENTENCE_EXPLICIT) ? 'S' : ' ',
+              (st->flags & SUM_SENTENCE_PARA_FIRST) ? 'F' : ' ', s->str);
+    }
+  g_string_free (s, TRUE);
+  sum_analysis_free (a);
+  g_free (text);
+  return 0;
+}
+
+static SumRougeText *
+rouge_of (const SumAnalysis *a, const guint *idx, guint n)
+{
+  SumRougeText *t = sum_rouge_text_new ();
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < n; i++)
+    {
+      g_string_truncate (s, 0);
+      sum_analysis_append_sentence (a, idx[i], s);
+      sum_rouge_text_add_sentence (t, s->str, (gssize) s->len);
+    }
+  g_string_free (s, TRUE);
+  return t;
+}
+
+/* ots on the same candidate sentences, one a line (so it keeps our sentences whole). */
+static SumRougeText *
+ots_run (const SumAnalysis *a, const guint *cand, guint n_cand, guint k, double *seconds, gsize *bytes)
+{
+  GString *in = g_string_new (NULL);
+  for (guint i = 0; i < n_cand; i++)
+    {
+      sum_analysis_append_sentence (a, cand[i], in);
+      g_string_append_c (in, '\n');
+    }
+  char *path = NULL;
+  int fd = g_file_open_tmp ("sumbench-XXXXXX.txt", &path, NULL);
+  if (fd < 0 || write (fd, in->str, in->len) != (gssize) in->len)
+    exit (2);
+  close (fd);
+  int ratio = (int) MAX (1, floor (100.0 * k / n_cand));
+  char *r = g_strdup_printf ("--ratio=%d", ratio);
+  const char *argv[] = { "ots", r, path, NULL };
+  char *out = NULL;
+  int status;
+  gint64 t0 = g_get_monotonic_time ();
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                     NULL, &status, NULL))
+    {
+      g_printerr ("cannot run ots\n");
+      exit (2);
+    }
+  *seconds += (g_get_monotonic_time () - t0) / 1e6;
+  *bytes += in->len;
+  SumRougeText *t = sum_rouge_text_new ();
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  guint taken = 0;
+  for (guint i = 0; lines[i] && taken < k; i++)
+    {
+      char *l = g_strstrip (lines[i]);
+      if (!*l)
+        continue;
+      sum_rouge_text_add_sentence (t, l, -1);
+      taken++;
+    }
+  g_unlink (path);
+  g_free (path);
+  g_free (r);
+  g_free (out);
+  g_string_free (in, TRUE);
+  return t;
+}
+
+typedef struct {
+  double r1, r2, rl;
+} Triple;
+
+static void
+add_scores (Triple *acc, const SumRougeText *cand, const SumRougeText *ref)
+{
+  acc->r1 += sum_rouge_n (cand, ref, 1).f1;
+  acc->r2 += sum_rouge_n (cand, ref, 2).f1;
+  acc->rl += sum_rouge_l (cand, ref).f1;
+}
+
+static gboolean
+set_param (SumRankParams *p, const char *kv)
+{
+  static const struct {
+    const char *name;
+    gsize       off;
+  } fields[] = {
+    { "centrality", G_STRUCT_OFFSET (SumRankParams, centrality) },
+    { "position", G_STRUCT_OFFSET (SumRankParams, position) },
+    { "first", G_STRUCT_OFFSET (SumRankParams, first) },
+    { "subject", G_STRUCT_OFFSET (SumRankParams, subject) },
+    { "entity", G_STRUCT_OFFSET (SumRankParams, entity) },
+    { "redundancy", G_STRUCT_OFFSET (SumRankParams, redundancy) },
+    { "damping", G_STRUCT_OFFSET (SumRankParams, damping) },
+  };
+  const char *eq = strchr (kv, '=');
+  if (!eq)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    if (strlen (fields[i].name) == (gsize) (eq - kv) && strncmp (kv, fields[i].name, eq - kv) == 0)
+      {
+        G_STRUCT_MEMBER (double, p, fields[i].off) = g_ascii_strtod (eq + 1, NULL);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static int
+cmd_quality (const char *dir, int argc, char **argv)
+{
+  gboolean use_ots = TRUE, per_doc = FALSE;
+  int half = -1;
+  SumRankParams params;
+  sum_rank_params_default (&params);
+  for (int i = 0; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--no-ots") == 0)
+        use_ots = FALSE;
+      else if (strcmp (argv[i], "--per-doc") == 0)
+        per_doc = TRUE;
+      else if (g_str_has_prefix (argv[i], "--half="))
+        half = atoi (argv[i] + 7);
+      else if (!(g_str_has_prefix (argv[i], "--set=") && set_param (&params, argv[i] + 6)))
+        {
+          g_printerr ("unknown option %s\n", argv[i]);
+          return 2;
+        }
+    }
+  GPtrArray *docs = load_dir (dir);
+  g_ptr_array_sort (docs, name_cmp);
+  SumRanker *ranker = sum_ranker_new ("english", NULL, NULL);
+  Triple mine = { 0 }, lead = { 0 }, ots = { 0 };
+  guint used = 0, with_summary = 0, ref_sentences = 0;
+  double ots_seconds = 0;
+  gsize ots_bytes = 0;
+  for (guint d = 0; d < docs->len; d++)
+    {
+      Doc *doc = g_ptr_array_index (docs, d);
+      SumAnalysis *a = sum_analysis_new (doc->text, doc->len, NULL);
+      if (a->explicit_form == SUM_EXPLICIT_NONE)
+        {
+          sum_analysis_free (a);
+          continue;
+        }
+      with_summary++;
+      if (half >= 0 && (int) (with_summary % 2) != half)
+        {
+          sum_analysis_free (a);
+          continue;
+        }
+      GArray *cand = g_array_new (FALSE, FALSE, sizeof (guint));
+      for (guint i = 0; i < a->sentences->len; i++)
+        {
+          SumSentence *st = &g_array_index (a->sentences, SumSentence, i);
+          if (!(st->flags & SUM_SENTENCE_EXPLICIT) && st->end - st->start <= MAX_SENTENCE_BYTES)
+            g_array_append_val (cand, i);
+        }
+      guint k = a->explicit_count;
+      if (cand->len <= k)
+        {
+          /* nothing to choose: every method would return the whole rest */
+          g_array_free (cand, TRUE);
+          sum_analysis_free (a);
+          continue;
+        }
+      used++;
+      ref_sentences += k;
+      guint *ref_idx = g_new (guint, k);
+      for (guint i = 0; i < k; i++)
+        ref_idx[i] = a->explicit_first + i;
+      SumRougeText *ref = rouge_of (a, ref_idx, k);
+
+      SumRankContext ctx = { a->text + a->subject.start, a->subject.end - a->subject.start, NULL, 0 };
+      double *scores = g_new (double, cand->len);
+      GArray *chosen = g_array_new (FALSE, FALSE, sizeof (guint));
+      sum_ranker_rank (ranker, &params, a, (guint *) cand->data, cand->len, &ctx, k, scores, chosen);
+      for (guint i = 0; i < chosen->len; i++)
+        g_array_index (chosen, guint, i) = g_array_index (cand, guint, g_array_index (chosen, guint, i));
+      SumRougeText *m = rouge_of (a, (guint *) chosen->data, chosen->len);
+      SumRougeText *l = rouge_of (a, (guint *) cand->data, k);
+      Triple dm = { 0 }, dl = { 0 };
+      add_scores (&dm, m, ref);
+      add_scores (&dl, l, ref);
+      mine.r1 += dm.r1, mine.r2 += dm.r2, mine.rl += dm.rl;
+      lead.r1 += dl.r1, lead.r2 += dl.r2, lead.rl += dl.rl;
+      if (use_ots)
+        {
+          SumRougeText *o = ots_run (a, (guint *) cand->data, cand->len, k, &ots_seconds, &ots_bytes);
+          add_scores (&ots, o, ref);
+          sum_rouge_text_free (o);
+        }
+      if (per_doc)
+        printf ("%-28s k=%-2u n=%-3u mine %.3f %.3f  lead %.3f %.3f\n", doc->name, k, cand->len, dm.r1, dm.rl, dl.r1,
+                dl.rl);
+      sum_rouge_text_free (m);
+      sum_rouge_text_free (l);
+      sum_rouge_text_free (ref);
+      g_free (ref_idx);
+      g_free (scores);
+      g_array_free (chosen, TRUE);
+      g_array_free (cand, TRUE);
+      sum_analysis_free (a);
+    }
+  printf ("documents: %u (of %u with an explicit summary, %u in all); reference sentences: %u (mean %.2f)\n",
+          used, with_summary, docs->len, ref_sentences, used ? (double) ref_sentences / used : 0.0);
+  printf ("| method | ROUGE-1 F1 | ROUGE-2 F1 | ROUGE-L F1 |\n|---|---|---|---|\n");
+  printf ("| summarize (this stage) | %.4f | %.4f | %.4f |\n", mine.r1 / used, mine.r2 / used, mine.rl / used);
+  printf ("| lead-N | %.4f | %.4f | %.4f |\n", lead.r1 / used, lead.r2 / used, lead.rl / used);
+  if (use_ots)
+    {
+      printf ("| ots | %.4f | %.4f | %.4f |\n", ots.r1 / used, ots.r2 / used, ots.rl / used);
+      printf ("ots: %.2f MB/s (process time incl. start-up, %zu bytes)\n", ots_bytes / 1e6 / ots_seconds, ots_bytes);
+    }
+  sum_ranker_free (ranker);
+  return 0;
+}
+
+static int
+cmd_speed (const char *dir, int rounds)
+{
+  GPtrArray *docs = load_dir (dir);
+  SumRanker *ranker = sum_ranker_new ("english", NULL, NULL);
+  gsize bytes = 0;
+  guint sentences = 0;
+  gint64 t0 = g_get_monotonic_time ();
+  for (int r = 0; r < rounds; r++)
+    for (guint d = 0; d < docs->len; d++)
+      {
+        Doc *doc = g_ptr_array_index (docs, d);
+        SumAnalysis *a = sum_analysis_new (doc->text, doc->len, NULL);
+        GArray *cand = g_array_new (FALSE, FALSE, sizeof (guint));
+        for (guint i = 0; i < a->sentences->len; i++)
+          if (!(g_array_index (a->sentences, SumSentence, i).flags & SUM_SENTENCE_EXPLICIT))
+            g_array_append_val (cand, i);
+        SumRankContext ctx = { a->text + a->subject.start, a->subject.end - a->subject.start, NULL, 0 };
+        double *scores = g_new (double, MAX (cand->len, 1u));
+        GArray *chosen = g_array_new (FALSE, FALSE, sizeof (guint));
+        sum_ranker_rank (ranker, NULL, a, (guint *) cand->data, cand->len, &ctx, 4, scores, chosen);
+        GString *text = g_string_new (NULL);
+        for (guint i = 0; i < chosen->len; i++)
+          sum_analysis_append_sentence (a, g_array_index (cand, guint, g_array_index (chosen, guint, i)), text);
+        sentences += a->sentences->len;
+        bytes += doc->len;
+        g_string_free (text, TRUE);
+        g_array_free (chosen, TRUE);
+        g_free (scores);
+        g_array_free (cand, TRUE);
+        sum_analysis_free (a);
+      }
+  double s = (g_get_monotonic_time () - t0) / 1e6;
+  printf ("%u documents x %d rounds, %.1f MB, %u sentences: %.3f s, %.1f MB/s (segmentation + explicit "
+          "detection + LexRank ranking, one core)\n",
+          docs->len, rounds, bytes / 1e6, sentences, s, bytes / 1e6 / s);
+  sum_ranker_free (ranker);
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc >= 3 && strcmp (argv[1], "segment") == 0)
+    return cmd_segment (argv[2]);
+  if (argc >= 3 && strcmp (argv[1], "quality") == 0)
+    return cmd_quality (argv[2], argc - 3, argv + 3);
+  if (argc >= 3 && strcmp (argv[1], "speed") == 0)
+    return cmd_speed (argv[2], argc > 3 ? atoi (argv[3]) : 5);
+  g_printerr ("usage: %s segment FILE | quality DIR [--no-ots] [--half=0|1] [--set=NAME=VALUE] | speed DIR [ROUNDS]\n",
+              argv[0]);
+  return 2;
+}
