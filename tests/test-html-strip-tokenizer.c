@@ -156,14 +156,15 @@ run_tokenizer (const char *input, gsize len, HtmlInitialState state, const char 
   g_autoptr(HtmlTokenizer) tok = html_tokenizer_new (input, len);
   json_object *out = json_object_new_array ();
   GString *chars = g_string_new (NULL);
-  HtmlToken t;
+  const HtmlToken *tp;
   guint guard = 0;
 
   html_tokenizer_set_state (tok, state);
   if (last_start_tag != NULL)
     html_tokenizer_set_last_start_tag (tok, last_start_tag, strlen (last_start_tag));
-  while (html_tokenizer_next (tok, &t))
+  while ((tp = html_tokenizer_next (tok)) != NULL)
     {
+      const HtmlToken t = *tp;
       json_object *a;
 
       g_assert_cmpuint (++guard, <=, 4 * len + 16);  /* never loops */
@@ -411,12 +412,13 @@ test_offsets (void)
 {
   const char *html = "<p class=x>a&amp;b\r\nc<!-- c --></p>&#x000A;<br/>&unknown;";
   g_autoptr(HtmlTokenizer) tok = html_tokenizer_new (html, strlen (html));
-  HtmlToken t;
+  const HtmlToken *tp;
   gsize last = 0;
   GString *text = g_string_new (NULL);
 
-  while (html_tokenizer_next (tok, &t))
+  while ((tp = html_tokenizer_next (tok)) != NULL)
     {
+      const HtmlToken t = *tp;
       g_assert_cmpuint (t.start, >=, last);
       last = t.end;
       if (t.type == HTML_TOKEN_TEXT)

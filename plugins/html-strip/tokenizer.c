@@ -74,10 +74,12 @@ struct _HtmlTokenizer {
 
   HtmlToken     queue[QUEUE_SIZE];
   guint         q_head, q_len;
-  gboolean      tag_queued;  /* a queued token points into the tag buffers */
 
   HtmlErrorFunc error_func;
   gpointer      error_data;
+  HtmlWantAttrsFunc want_attrs;
+  gpointer      want_attrs_data;
+  gboolean      store_attrs;  /* for the start tag being read */
 };
 
 /* ---- character classes ---- */
@@ -272,6 +274,13 @@ html_tokenizer_set_error_func (HtmlTokenizer *tok, HtmlErrorFunc func, gpointer 
 {
   tok->error_func = func;
   tok->error_data = user_data;
+}
+
+void
+html_tokenizer_set_want_attrs_func (HtmlTokenizer *tok, HtmlWantAttrsFunc func, gpointer user_data)
+{
+  tok->want_attrs = func;
+  tok->want_attrs_data = user_data;
 }
 
 void
@@ -511,7 +520,6 @@ emit_tag (HtmlTokenizer *tok)
   t->attrs = tok->attrs;
   t->n_attrs = n;
   t->self_closing = tok->self_closing;
-  tok->tag_queued = TRUE;
   tok->state = S_DATA;
 }
 
@@ -533,7 +541,6 @@ emit_comment (HtmlTokenizer *tok)
   t->end = tok->pos;
   t->data = tok->comment.data != NULL ? tok->comment.data : "";
   t->len = tok->comment.len;
-  tok->tag_queued = TRUE;
 }
 
 static void
@@ -565,7 +572,6 @@ emit_doctype (HtmlTokenizer *tok)
   t->public_len = tok->pub.len;
   t->system_id = tok->sys.data != NULL ? tok->sys.data : "";
   t->system_len = tok->sys.len;
-  tok->tag_queued = TRUE;
 }
 
 /* ---- attributes ---- */
@@ -739,6 +745,150 @@ char_ref (HtmlTokenizer *tok, gboolean in_attr)
   tok->pos = p;
 }
 
+
+/* ---- the fast path for ordinary tags ---- */
+
+/* Per byte, for the fast path: 0 ordinary, 1 upper-case letter, 2 ends a name
+ * (whitespace, '/', '>', '='), 3 anything the slow path must see. */
+static const guint8 fast_name_cls[256] = {
+  ['\t'] = 2, ['\n'] = 2, ['\f'] = 2, ['\r'] = 2, [' '] = 2, ['/'] = 2, ['>'] = 2, ['='] = 2,
+  [0] = 3, ['"'] = 3, ['\''] = 3, ['<'] = 3,
+  ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+  ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+  ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+  ['Y'] = 1, ['Z'] = 1,
+};
+
+static inline gsize
+fast_skip_ws (const guchar *in, gsize q, gsize len)
+{
+  while (q < len && IS_WS (in[q]))
+    q++;
+  return q;
+}
+
+/* Reads a whole ordinary tag starting at tok->pos (just past "<" or "</", at a
+ * letter) in straight-line code and emits it. Returns FALSE, having changed
+ * nothing, when the tag holds anything unusual (EOF, NUL, character references
+ * in stored values, stray quotes, ...): the state machine then reads it. */
+static gboolean
+fast_tag (HtmlTokenizer *tok, gboolean end_tag)
+{
+  const guchar *in = tok->in;
+  const gsize len = tok->len;
+  gsize q = tok->pos, name_start = q;
+  gboolean store;
+
+  start_tag (tok, end_tag);
+  for (;;)
+    {
+      guint8 k;
+      if (G_UNLIKELY (q >= len))
+        return FALSE;
+      k = fast_name_cls[in[q]];
+      if (k == 0)
+        q++;
+      else if (k == 1)
+        break;
+      else if (k == 2 && in[q] != '=')
+        break;
+      else
+        return FALSE;
+    }
+  if (q < len && fast_name_cls[in[q]] == 1)
+    {
+      /* an upper-case tag name: lower-case it while copying */
+      for (; q < len && fast_name_cls[in[q]] <= 1; q++)
+        ;
+      if (q >= len || fast_name_cls[in[q]] != 2 || in[q] == '=')
+        return FALSE;
+      buf_add_lower (&tok->name, in + name_start, q - name_start);
+    }
+  else
+    buf_add (&tok->name, in + name_start, q - name_start);
+
+  store = !end_tag && (tok->want_attrs == NULL ||
+                       tok->want_attrs (tok->want_attrs_data, tok->name.data, tok->name.len));
+  for (;;)
+    {
+      gsize a0, a1;
+      q = fast_skip_ws (in, q, len);
+      if (G_UNLIKELY (q >= len))
+        return FALSE;
+      if (in[q] == '>')
+        {
+          tok->pos = q + 1;
+          emit_tag (tok);
+          return TRUE;
+        }
+      if (in[q] == '/')
+        {
+          if (q + 1 < len && in[q + 1] == '>')
+            {
+              tok->self_closing = TRUE;
+              tok->pos = q + 2;
+              emit_tag (tok);
+              return TRUE;
+            }
+          return FALSE;
+        }
+      /* an attribute name */
+      a0 = q;
+      while (q < len && fast_name_cls[in[q]] <= 1)
+        q++;
+      if (q == a0 || q >= len || fast_name_cls[in[q]] == 3)
+        return FALSE;
+      a1 = q;
+      if (store)
+        {
+          attr_start (tok);
+          buf_add_lower (&tok->attrbuf, in + a0, a1 - a0);
+          attr_name_done (tok);
+        }
+      q = fast_skip_ws (in, q, len);
+      if (q >= len || in[q] != '=')
+        continue;
+      q = fast_skip_ws (in, q + 1, len);
+      if (q >= len)
+        return FALSE;
+      if (in[q] == '"' || in[q] == '\'')
+        {
+          guchar quote = in[q];
+          gsize v0 = ++q;
+          const guchar *e = memchr (in + q, quote, len - q);
+          if (e == NULL)
+            return FALSE;
+          q = (gsize) (e - in);
+          if (store)
+            {
+              /* references, NUL and CR in values need the slow path */
+              for (gsize i = v0; i < q; i++)
+                if (in[i] == '&' || in[i] == '\r' || in[i] == 0)
+                  return FALSE;
+              buf_add (&tok->attrbuf, in + v0, q - v0);
+              attr_value_done (tok);
+            }
+          q++;
+          if (q < len && !IS_WS (in[q]) && in[q] != '>' && in[q] != '/')
+            return FALSE;
+        }
+      else
+        {
+          gsize v0 = q;
+          if (in[q] == '>')
+            return FALSE;
+          q = scan_table (in, q, len, stop_attr_uq);
+          if (q >= len || (!IS_WS (in[q]) && in[q] != '>'))
+            return FALSE;
+          if (store)
+            {
+              buf_add (&tok->attrbuf, in + v0, q - v0);
+              attr_value_done (tok);
+            }
+        }
+    }
+}
+
 /* ---- helpers for the end-tag states of RCDATA, RAWTEXT and script data ---- */
 
 static inline gboolean
@@ -901,8 +1051,11 @@ run (HtmlTokenizer *tok)
             }
           else if (c >= 0 && IS_ALPHA (c))
             {
-              start_tag (tok, FALSE);
-              tok->state = S_TAG_NAME;
+              if (!fast_tag (tok, FALSE))
+                {
+                  start_tag (tok, FALSE);
+                  tok->state = S_TAG_NAME;
+                }
             }
           else if (c == '?')
             {
@@ -921,8 +1074,11 @@ run (HtmlTokenizer *tok)
         case S_END_TAG_OPEN:
           if (c >= 0 && IS_ALPHA (c))
             {
-              start_tag (tok, TRUE);
-              tok->state = S_TAG_NAME;
+              if (!fast_tag (tok, TRUE))
+                {
+                  start_tag (tok, TRUE);
+                  tok->state = S_TAG_NAME;
+                }
             }
           else if (c == '>')
             {
@@ -1979,28 +2135,26 @@ run (HtmlTokenizer *tok)
     }
 }
 
-gboolean
-html_tokenizer_next (HtmlTokenizer *tok, HtmlToken *token)
+const HtmlToken *
+html_tokenizer_next (HtmlTokenizer *tok)
 {
   HtmlToken *t;
 
   if (tok->q_len == 0)
     {
       if (tok->state == S_EOF_EMITTED)
-        return FALSE;
-      tok->tag_queued = FALSE;
+        return NULL;
       run (tok);
     }
   t = &tok->queue[tok->q_head];
   tok->q_head = (tok->q_head + 1) % QUEUE_SIZE;
   tok->q_len--;
-  *token = *t;
-  if (token->type == HTML_TOKEN_TEXT)
+  if (t->type == HTML_TOKEN_TEXT)
     {
-      token->data = (const char *) tok->in + token->start;
-      token->len = token->end - token->start;
+      t->data = (const char *) tok->in + t->start;
+      t->len = t->end - t->start;
     }
-  else if (token->type == HTML_TOKEN_REPLACE)
-    token->data = token->repl;
-  return TRUE;
+  else if (t->type == HTML_TOKEN_REPLACE)
+    t->data = t->repl;
+  return t;
 }

@@ -56,6 +56,10 @@ typedef struct {
 /* Called on each parse error with the standard's error code and the input offset. */
 typedef void (*HtmlErrorFunc) (gpointer user_data, const char *code, gsize offset);
 
+/* Asked once per start tag, when its name is read: does the consumer need the
+ * attributes? When not, they are skipped without being copied. */
+typedef gboolean (*HtmlWantAttrsFunc) (gpointer user_data, const char *name, gsize len);
+
 typedef struct _HtmlTokenizer HtmlTokenizer;
 
 /* input must stay valid and unchanged while the tokenizer is used. */
@@ -67,6 +71,8 @@ void html_tokenizer_reset (HtmlTokenizer *tok, const char *input, gsize length);
 
 void html_tokenizer_set_error_func (HtmlTokenizer *tok, HtmlErrorFunc func, gpointer user_data);
 
+void html_tokenizer_set_want_attrs_func (HtmlTokenizer *tok, HtmlWantAttrsFunc func, gpointer user_data);
+
 /* Switches state, as the tree builder does after <script>, <style>, <title>, ... */
 void html_tokenizer_set_state (HtmlTokenizer *tok, HtmlInitialState state);
 
@@ -77,8 +83,9 @@ void html_tokenizer_set_last_start_tag (HtmlTokenizer *tok, const char *name, gs
 /* Whether <![CDATA[ opens a CDATA section (in foreign content, XHTML) or a bogus comment. */
 void html_tokenizer_set_cdata_allowed (HtmlTokenizer *tok, gboolean allowed);
 
-/* Fills *token with the next token; returns FALSE once HTML_TOKEN_EOF has been returned. */
-gboolean html_tokenizer_next (HtmlTokenizer *tok, HtmlToken *token);
+/* Returns the next token (valid until the next call), or NULL once
+ * HTML_TOKEN_EOF has been returned. */
+const HtmlToken *html_tokenizer_next (HtmlTokenizer *tok);
 
 /* The appropriate state for the content of a start tag named name (scripting off):
  * RCDATA for title/textarea, RAWTEXT for style/xmp/iframe/noembed/noframes,
