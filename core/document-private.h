@@ -22,7 +22,8 @@ typedef struct {
   gboolean copied;
 } QuarryMapPiece;
 
-/* The stage that diagnostics are attributed to from now on (interned or static). */
+/* The stage that diagnostics are attributed to from now on: an interned or static
+ * string, since diagnostics keep the pointer for the document's lifetime. */
 QUARRY_API void quarry_document_set_stage (QuarryDocument *doc, const char *stage);
 QUARRY_API const char *quarry_document_get_stage (const QuarryDocument *doc);
 

@@ -230,7 +230,10 @@ parse_record (QuarryInput *in, const char *line, gsize len, QuarryInputItem *ite
       item->bytes = g_strndup (line, len);
       item->length = strlen (item->bytes);
       item->error = g_strdup_printf ("%s: not a JSON object (%s); each line must be {\"id\": ..., \"content\": ..., \"media_type\": ...}",
-                                     item->origin, obj == NULL ? json_tokener_error_desc (jerr) : "another JSON value");
+                                     item->origin,
+                                     obj != NULL ? "another JSON value"
+                                     : jerr == json_tokener_continue ? "the record is cut short"
+                                     : json_tokener_error_desc (jerr));
       if (obj != NULL)
         json_object_put (obj);
       return TRUE;

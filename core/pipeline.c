@@ -8,6 +8,7 @@
 
 typedef struct {
   QuarryStage *stage;
+  const char  *name;   /* interned: diagnostics keep it after the pipeline is gone */
   gpointer     state;
   gboolean     set_up;
 } StageRun;
@@ -87,8 +88,9 @@ quarry_pipeline_new (QuarryConfig *cfg, GError **error)
       GError *local = NULL;
 
       r->stage = quarry_config_get_stage (cfg, i);
+      r->name = g_intern_string (quarry_stage_get_name (r->stage));
       d = quarry_stage_get_plugin (r->stage)->desc;
-      p->stats[i].name = quarry_stage_get_name (r->stage);
+      p->stats[i].name = r->name;
       if (d->setup != NULL && !d->setup (r->stage, &r->state, &local))
         {
           g_set_error (error, QUARRY_PIPELINE_ERROR, QUARRY_PIPELINE_ERROR_SETUP,
@@ -145,7 +147,7 @@ quarry_pipeline_process (QuarryPipeline *p, QuarryDocument *doc, char **reason)
     {
       StageRun *r = &p->runs[i];
       const QuarryPluginDescriptor *d = quarry_stage_get_plugin (r->stage)->desc;
-      const char *name = quarry_stage_get_name (r->stage);
+      const char *name = r->name;
       GError *local = NULL;
       gsize len;
       gint64 t0;

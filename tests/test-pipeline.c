@@ -1,0 +1,421 @@
+/* test-pipeline.c: stage order, error policies, set-up failures, the writer, and the quarry command end to end. */
+#include "config.h"
+
+#include <string.h>
+#include <sys/wait.h>
+#include <glib/gstdio.h>
+
+#include "document-private.h"
+#include "harness.h"
+
+static const char *const two_stages =
+  "[pipeline]\nstages = one:test-replace;two:test-replace\n"
+  "[one]\nfind = a\nreplace = b\n"
+  "[two]\nfind = b\nreplace = c\n";
+
+static void
+test_order (void)
+{
+  g_autoptr(QuarryPipeline) p = harness_pipeline_new (two_stages);
+  g_autoptr(QuarryDocument) doc = harness_run (p, "o", "abc", -1, NULL);
+  const QuarryStageStats *st;
+  guint n;
+
+  /* a->b then b->c; the other order would give "bcc" */
+  g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, "ccc");
+  st = quarry_pipeline_get_stats (p, &n);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpstr (st[0].name, ==, "one");
+  g_assert_cmpuint (st[1].documents, ==, 1);
+  g_assert_cmpuint (st[1].bytes_in, ==, 3);
+}
+
+static QuarryResult
+run_policy (const char *policy, const char *id, QuarryDocument **out, char **reason)
+{
+  g_autofree char *ini = g_strdup_printf ("[pipeline]\nstages = test-replace;test-needs\n"
+                                          "[test-replace]\nfail-id = bad\non-error = %s\n", policy);
+  g_autoptr(QuarryPipeline) p = harness_pipeline_new (ini);
+  QuarryDocument *doc = quarry_document_new (id, "banana", 6, NULL);
+  QuarryResult r = quarry_pipeline_process (p, doc, reason);
+
+  *out = doc;
+  return r;
+}
+
+static void
+test_policies (void)
+{
+  QuarryDocument *doc;
+  char *reason = NULL;
+
+  /* a good document is untouched by the policy */
+  g_assert_cmpint (run_policy ("fail", "good", &doc, &reason), ==, QUARRY_RESULT_OK);
+  g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, "bAnAnA");
+  quarry_document_free (doc);
+
+  /* skip: recorded as an error diagnostic, the next stage still runs */
+  g_assert_cmpint (run_policy ("skip", "bad", &doc, &reason), ==, QUARRY_RESULT_OK);
+  g_assert_null (reason);
+  g_assert_cmpuint (harness_count_diagnostics (doc, "stage-failed"), ==, 1);
+  g_assert_cmpint (quarry_document_count_diagnostics (doc, QUARRY_DIAGNOSTIC_ERROR), ==, 1);
+  g_assert_nonnull (quarry_document_lookup_field (doc, "needs", "replaced"));
+  quarry_document_free (doc);
+
+  /* drop: dead letter, with the stage and the plugin's reason */
+  g_assert_cmpint (run_policy ("drop", "bad", &doc, &reason), ==, QUARRY_RESULT_DROPPED);
+  g_assert_nonnull (strstr (reason, "stage 'test-replace' (plugin test-replace 1.0.0) failed: asked to fail on bad"));
+  g_assert_null (quarry_document_lookup_field (doc, "needs", "replaced"));
+  g_assert_cmpstr (quarry_document_get_stage (doc), ==, "test-replace");
+  g_clear_pointer (&reason, g_free);
+  quarry_document_free (doc);
+
+  g_assert_cmpint (run_policy ("fail", "bad", &doc, &reason), ==, QUARRY_RESULT_FAILED);
+  g_assert_nonnull (reason);
+  g_clear_pointer (&reason, g_free);
+  quarry_document_free (doc);
+}
+
+static void
+test_setup_failure (void)
+{
+  GError *error = NULL;
+  QuarryPipeline *p;
+
+  /* test-replace refuses an empty find; broken-setup's failure is checked through the command */
+  p = harness_pipeline_try_new ("[pipeline]\nstages = test-replace\n[test-replace]\nfind =\n", &error);
+  g_assert_null (p);
+  g_assert_error (error, QUARRY_PIPELINE_ERROR, QUARRY_PIPELINE_ERROR_SETUP);
+  g_assert_nonnull (strstr (error->message, "stage 'test-replace' (plugin test-replace 1.0.0) could not set up: option find must not be empty"));
+  g_clear_error (&error);
+}
+
+static void
+test_writer_record (void)
+{
+  g_autoptr(QuarryPipeline) p = harness_pipeline_new ("[pipeline]\nstages = test-replace\n[test-replace]\nfind = é\nreplace = \"e\"\n");
+  /* multi-byte text before the spans: offsets in the output count code points */
+  g_autoptr(QuarryDocument) doc = harness_run (p, "w\"1", "“né”\tx", -1, NULL);
+  g_autoptr(GString) a = g_string_new (NULL), b = g_string_new (NULL);
+  json_object *rec, *spans, *s, *v;
+
+  quarry_writer_append_record (a, doc, quarry_pipeline_get_provenance (p));
+  quarry_writer_append_record (b, doc, quarry_pipeline_get_provenance (p));
+  g_assert_cmpstr (a->str, ==, b->str);
+  g_assert_true (g_str_has_prefix (a->str, "{\"id\":\"w\\\"1\",\"text\":\"“n\\\"e\\\"”\\tx\",\"fields\":"));
+
+  rec = json_tokener_parse (a->str);
+  g_assert_nonnull (rec);
+  g_assert_true (json_object_object_get_ex (rec, "spans", &spans));
+  s = json_object_array_get_idx (spans, 0);
+  json_object_object_get_ex (s, "start", &v);
+  g_assert_cmpint (json_object_get_int (v), ==, 2);
+  json_object_object_get_ex (s, "end", &v);
+  g_assert_cmpint (json_object_get_int (v), ==, 5);
+  json_object_object_get_ex (s, "source", &v);
+  /* “ is 3 bytes, n 1: é is source bytes [4, 6) */
+  g_assert_cmpint (json_object_get_int (json_object_array_get_idx (v, 0)), ==, 4);
+  g_assert_cmpint (json_object_get_int (json_object_array_get_idx (v, 1)), ==, 6);
+  g_assert_true (json_object_object_get_ex (rec, "provenance", &v));
+  g_assert_true (json_object_object_get_ex (v, "config_hash", &v));
+  g_assert_cmpuint (strlen (json_object_get_string (v)), ==, 64);
+  {
+    /* keys in the fixed order of DESIGN.md */
+    static const char *const order[] = { "id", "text", "fields", "spans", "entities", "summary", "diagnostics", "provenance" };
+    guint i = 0;
+    json_object_object_foreach (rec, key, val)
+      {
+        (void) val;
+        g_assert_cmpuint (i, <, G_N_ELEMENTS (order));
+        g_assert_cmpstr (key, ==, order[i++]);
+      }
+    g_assert_cmpuint (i, ==, G_N_ELEMENTS (order));
+  }
+  json_object_put (rec);
+}
+
+static void
+test_writer_dead_letter (void)
+{
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("bin", "a\0b\xFF", 4, "application/octet-stream");
+  g_autoptr(GString) s = g_string_new (NULL);
+  json_object *rec, *v;
+  g_autofree guchar *raw = NULL;
+  gsize len;
+
+  quarry_writer_append_dead_letter (s, doc, "could not read", NULL);
+  rec = json_tokener_parse (s->str);
+  g_assert_nonnull (rec);
+  /* not text: the original bytes come back exactly, base64-encoded */
+  g_assert_false (json_object_object_get_ex (rec, "content", NULL));
+  g_assert_true (json_object_object_get_ex (rec, "content_base64", &v));
+  raw = g_base64_decode (json_object_get_string (v), &len);
+  g_assert_cmpmem (raw, len, "a\0b\xFF", 4);
+  json_object_object_get_ex (rec, "reason", &v);
+  g_assert_cmpstr (json_object_get_string (v), ==, "could not read");
+  json_object_put (rec);
+}
+
+/* ---- the quarry command ---- */
+
+typedef struct {
+  char *dir;
+  char *quarry;
+} Cli;
+
+static void
+cli_setup (Cli *c, gconstpointer data)
+{
+  GError *error = NULL;
+
+  c->dir = g_dir_make_tmp ("quarry-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+  c->quarry = g_test_build_filename (G_TEST_BUILT, "..", "quarry", NULL);
+}
+
+static void
+remove_tree (const char *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const char *n;
+
+  while (d != NULL && (n = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, n, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR))
+        remove_tree (p);
+      else
+        g_unlink (p);
+    }
+  if (d != NULL)
+    g_dir_close (d);
+  g_rmdir (dir);
+}
+
+static void
+cli_teardown (Cli *c, gconstpointer data)
+{
+  remove_tree (c->dir);
+  g_free (c->dir);
+  g_free (c->quarry);
+}
+
+static void
+put (const Cli *c, const char *name, const char *content)
+{
+  g_autofree char *p = g_build_filename (c->dir, name, NULL);
+  g_autofree char *d = g_path_get_dirname (p);
+  GError *error = NULL;
+
+  g_mkdir_with_parents (d, 0755);
+  g_file_set_contents (p, content, -1, &error);
+  g_assert_no_error (error);
+}
+
+static char *
+slurp (const Cli *c, const char *name)
+{
+  g_autofree char *p = g_build_filename (c->dir, name, NULL);
+  char *data = NULL;
+
+  if (!g_file_get_contents (p, &data, NULL, NULL))
+    return NULL;
+  return data;
+}
+
+/* Runs quarry with args (NULL-terminated) in the test folder; returns the exit code. */
+static int
+run_quarry (const Cli *c, const char *stdin_text, char **out, char **err, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  va_list ap;
+  const char *a;
+  gint status = 0;
+  GError *error = NULL;
+  g_autofree char *o = NULL, *e = NULL;
+
+  g_ptr_array_add (argv, c->quarry);
+  va_start (ap, err);
+  while ((a = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  if (stdin_text != NULL)
+    {
+      g_autofree char *in = g_build_filename (c->dir, "stdin.txt", NULL);
+      g_autofree char *cmd = NULL;
+      g_autofree char *joined = NULL;
+      g_file_set_contents (in, stdin_text, -1, NULL);
+      /* keep it simple: a shell redirect */
+      for (guint i = 0; i + 1 < argv->len; i++)
+        {
+          g_autofree char *q = g_shell_quote (argv->pdata[i]);
+          char *t = joined ? g_strconcat (joined, " ", q, NULL) : g_strdup (q);
+          g_free (joined);
+          joined = t;
+        }
+      cmd = g_strdup_printf ("cd %s && %s < %s", c->dir, joined, in);
+      g_spawn_sync (NULL, (char *[]) { (char *) "/bin/sh", (char *) "-c", cmd, NULL }, NULL, 0, NULL, NULL,
+                    &o, &e, &status, &error);
+    }
+  else
+    g_spawn_sync (c->dir, (char **) argv->pdata, NULL, 0, NULL, NULL, &o, &e, &status, &error);
+  g_assert_no_error (error);
+  if (out != NULL)
+    *out = g_steal_pointer (&o);
+  if (err != NULL)
+    *err = g_steal_pointer (&e);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+static const char *const cli_ini =
+  "[pipeline]\nstages = test-replace;test-needs\n[test-replace]\nfind = a\nreplace = A\nfail-id = bad\non-error = drop\n";
+
+static guint
+count_lines (const char *s)
+{
+  guint n = 0;
+
+  for (; s != NULL && *s; s++)
+    n += *s == '\n';
+  return n;
+}
+
+static void
+test_cli_run_accounting (Cli *c, gconstpointer data)
+{
+  g_autofree char *err = NULL, *out = NULL, *dead = NULL, *report = NULL;
+  json_object *rep, *v;
+  int code;
+
+  put (c, "p.ini", cli_ini);
+  put (c, "in/b/good2.txt", "banana");
+  put (c, "in/a/good1.html", "<p>a</p>");
+  put (c, "in/bad.txt", "a bad one");
+  put (c, "in/records.jsonl",
+       "{\"id\": \"r1\", \"content\": \"alpha\", \"media_type\": \"text/plain\"}\n"
+       "\n"
+       "{\"id\": \"r2\", \"content\": \n"
+       "{\"id\": \"r3\"}\n");
+  code = run_quarry (c, NULL, NULL, &err, "run", "-q", "-c", "p.ini", "-o", "out.jsonl", "--report", "rep.json", "-j", "2", "in", NULL);
+  g_assert_cmpint (code, ==, 2);  /* finished, some dead letters */
+  out = slurp (c, "out.jsonl");
+  dead = slurp (c, "out.jsonl.dead.jsonl");
+  /* 2 good files + r1 out; bad (stage), the broken line and the record without content dead */
+  g_assert_cmpuint (count_lines (out), ==, 3);
+  g_assert_cmpuint (count_lines (dead), ==, 3);
+  /* sorted walk: in/a/good1, in/b/good2, in/records.jsonl's r1 */
+  g_assert_true (g_str_has_prefix (out, "{\"id\":\"good1\""));
+  g_assert_nonnull (strstr (dead, "\"id\":\"bad\",\"stage\":\"test-replace\""));
+  g_assert_nonnull (strstr (dead, "records.jsonl:3: not a JSON object (the record is cut short)"));
+  g_assert_nonnull (strstr (dead, "has no \\\"content\\\" string"));
+  g_assert_nonnull (strstr (dead, "\"content\":\"a bad one\""));
+
+  rep = json_object_from_file (g_build_filename (c->dir, "rep.json", NULL));
+  g_assert_nonnull (rep);
+  json_object_object_get_ex (rep, "documents", &v);
+  json_object_object_get_ex (v, "in", &v);
+  g_assert_cmpint (json_object_get_int (v), ==, 6);
+  json_object_object_get_ex (rep, "stages", &v);
+  g_assert_cmpuint (json_object_array_length (v), ==, 2);
+  json_object_put (rep);
+}
+
+static void
+test_cli_deterministic (Cli *c, gconstpointer data)
+{
+  g_autofree char *a = NULL, *b = NULL, *d = NULL;
+
+  put (c, "p.ini", "[pipeline]\nstages = test-replace;test-needs\n[test-replace]\nfind = a\n");
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("in/doc%02u.txt", i);
+      g_autofree char *body = g_strnfill (1 + (i * 7919) % 3000, 'a' + i % 3);
+      put (c, name, body);
+    }
+  g_assert_cmpint (run_quarry (c, NULL, NULL, NULL, "run", "-q", "-c", "p.ini", "-o", "j1.jsonl", "-j", "1", "in", NULL), ==, 0);
+  g_assert_cmpint (run_quarry (c, NULL, NULL, NULL, "run", "-q", "-c", "p.ini", "-o", "j2.jsonl", "-j", "2", "in", NULL), ==, 0);
+  g_assert_cmpint (run_quarry (c, NULL, NULL, NULL, "run", "-q", "-c", "p.ini", "-o", "j7.jsonl", "-j", "7", "in", NULL), ==, 0);
+  a = slurp (c, "j1.jsonl");
+  b = slurp (c, "j2.jsonl");
+  d = slurp (c, "j7.jsonl");
+  g_assert_cmpuint (count_lines (a), ==, 60);
+  g_assert_cmpstr (a, ==, b);
+  g_assert_cmpstr (a, ==, d);
+}
+
+static void
+test_cli_stdin (Cli *c, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+
+  put (c, "p.ini", "[pipeline]\nstages = test-replace\n");
+  g_assert_cmpint (run_quarry (c, "{\"id\":\"s1\",\"content\":\"a\\u00e9\"}\n", &out, NULL,
+                               "run", "-q", "-c", "p.ini", "-", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "{\"id\":\"s1\",\"text\":\"Aé\""));
+}
+
+static void
+test_cli_stage_fail (Cli *c, gconstpointer data)
+{
+  g_autofree char *err = NULL;
+
+  put (c, "p.ini", "[pipeline]\nstages = test-replace\n[test-replace]\nfail-id = bad\non-error = fail\n");
+  put (c, "in/bad.txt", "x");
+  put (c, "in/good.txt", "x");
+  g_assert_cmpint (run_quarry (c, NULL, NULL, &err, "run", "-c", "p.ini", "-o", "o.jsonl", "-j", "1", "in", NULL), ==, 3);
+  g_assert_nonnull (strstr (err, "1 dead-lettered"));
+}
+
+static void
+test_cli_errors (Cli *c, gconstpointer data)
+{
+  g_autofree char *err = NULL, *out = NULL;
+
+  put (c, "typo.ini", "[pipeline]\nstages = test-replace\n[test-replace]\nfnd = x\n");
+  g_assert_cmpint (run_quarry (c, NULL, NULL, &err, "validate", "typo.ini", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "typo.ini:4: unknown key 'fnd' in [test-replace]"));
+  g_assert_nonnull (strstr (err, "did you mean 'find'?"));
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_quarry (c, NULL, NULL, &err, "run", "-c", "typo.ini", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "no input"));
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_quarry (c, NULL, NULL, &err, "frobnicate", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "unknown command"));
+  g_clear_pointer (&err, g_free);
+
+  put (c, "ok.ini", "[pipeline]\nstages = test-replace\n");
+  g_assert_cmpint (run_quarry (c, NULL, &out, NULL, "config", "ok.ini", "--set", "test-replace.find=q", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "# sha256 "));
+  g_assert_nonnull (strstr (out, "find=q\n"));
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (run_quarry (c, NULL, &out, NULL, "inspect", "test-replace", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "test-replace 1.0.0"));
+  g_assert_nonnull (strstr (out, "[fast | slow]"));
+  g_assert_nonnull (strstr (out, "layer:replaced"));
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (run_quarry (c, NULL, &out, NULL, "--version", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "quarry " QUARRY_VERSION));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/pipeline/order", test_order);
+  g_test_add_func ("/pipeline/policies", test_policies);
+  g_test_add_func ("/pipeline/setup-failure", test_setup_failure);
+  g_test_add_func ("/writer/record", test_writer_record);
+  g_test_add_func ("/writer/dead-letter", test_writer_dead_letter);
+  g_test_add ("/cli/run-accounting", Cli, NULL, cli_setup, test_cli_run_accounting, cli_teardown);
+  g_test_add ("/cli/deterministic", Cli, NULL, cli_setup, test_cli_deterministic, cli_teardown);
+  g_test_add ("/cli/stdin", Cli, NULL, cli_setup, test_cli_stdin, cli_teardown);
+  g_test_add ("/cli/stage-fail", Cli, NULL, cli_setup, test_cli_stage_fail, cli_teardown);
+  g_test_add ("/cli/errors", Cli, NULL, cli_setup, test_cli_errors, cli_teardown);
+  return g_test_run ();
+}
