@@ -1,0 +1,760 @@
+/* el-link.c: mentions to entities: cleaning, knowledge-base linking, in-document coreference. */
+#include "el-link.h"
+#include "el-normalize.h"
+
+#include <string.h>
+
+ElContext *
+el_context_new (const char *kb_path, const char *const *alias_files,
+                gboolean use_tags, gsize max_mention_bytes, GError **error)
+{
+  gint64 t0 = g_get_monotonic_time ();
+  ElContext *ctx = g_new0 (ElContext, 1);
+
+  ctx->kb = el_kb_new ();
+  ctx->entity_layer = g_intern_static_string ("entity");
+  ctx->use_tags = use_tags;
+  ctx->max_mention_bytes = max_mention_bytes;
+  if (!el_kb_load_sqlite (ctx->kb, kb_path, error))
+    goto fail;
+  for (guint i = 0; alias_files && alias_files[i]; i++)
+    if (!el_kb_load_tsv (ctx->kb, alias_files[i], error))
+      goto fail;
+  ctx->n_entries = el_kb_n_entries (ctx->kb);
+  ctx->n_alias_keys = el_kb_n_aliases (ctx->kb);
+  ctx->setup_seconds = (g_get_monotonic_time () - t0) / 1e6;
+  return ctx;
+
+fail:
+  el_context_free (ctx);
+  return NULL;
+}
+
+void
+el_context_free (ElContext *ctx)
+{
+  if (!ctx)
+    return;
+  el_kb_free (ctx->kb);
+  g_free (ctx);
+}
+
+/* ---- per-document state ---- */
+
+typedef struct {
+  guint          span;
+  gsize          start, end;
+  const char    *label;
+  char          *display;
+  char          *key;
+  char          *acronym_key;    /* (nullable) */
+  gboolean       possessive;
+  guint          ntokens;
+  const GArray  *hits;           /* (nullable) KB hits of the key */
+  const ElHit   *link;           /* (nullable) the chosen hit */
+  GString       *why;            /* (nullable) how an ambiguity was decided */
+  gboolean       by_default;     /* ambiguity decided by priority alone */
+  GPtrArray     *parts;          /* (nullable) ElEntry* of a compound "Georgian-Russian" */
+  gint           cluster;        /* -1: not linked (empty or oversized mention) */
+} Mention;
+
+typedef struct {
+  const ElEntry *kb;
+  const char    *label;
+  gint           best;           /* index of the mention that names the cluster */
+  gsize          first;
+  guint          count;
+  char          *id;
+  json_object   *id_obj;
+  gint           alias_of;       /* >= 0: merged into that cluster (same id) */
+} Cluster;
+
+typedef struct {
+  const ElContext *ctx;
+  QuarryDocument  *doc;
+  const char      *text;
+  GArray          *mentions;     /* Mention */
+  GArray          *clusters;     /* Cluster */
+  GHashTable      *by_key;       /* "label\x1fkey" or "kb\x1fid" -> cluster index + 1 */
+  GHashTable      *surnames;     /* surname key -> GArray of cluster indices (full-name PER) */
+  GHashTable      *linked;       /* ElEntry* set: entries that unambiguous mentions link to */
+  GHashTable      *tagged;       /* ElEntry* set: entries of the TAGS codes */
+  GString         *scratch;
+} Doc;
+
+static void
+mention_clear (gpointer data)
+{
+  Mention *m = data;
+  g_free (m->display);
+  g_free (m->key);
+  g_free (m->acronym_key);
+  if (m->why)
+    g_string_free (m->why, TRUE);
+  if (m->parts)
+    g_ptr_array_unref (m->parts);
+}
+
+static void
+cluster_clear (gpointer data)
+{
+  Cluster *c = data;
+  g_free (c->id);
+  json_object_put (c->id_obj);
+}
+
+static const char *
+excerpt (const Doc *d, const Mention *m, char *buf, gsize size)
+{
+  gsize n = MIN (m->end - m->start, size - 4);
+  const char *s = d->text + m->start;
+  const char *stop = s + n;
+  if (n < m->end - m->start)
+    {
+      /* do not cut a character in two */
+      while (stop > s && ((guchar) *stop & 0xC0) == 0x80)
+        stop--;
+    }
+  gsize k = stop - s;
+  memcpy (buf, s, k);
+  if (k < m->end - m->start)
+    memcpy (buf + k, "...", 4);
+  else
+    buf[k] = '\0';
+  return buf;
+}
+
+static gboolean
+is_name_relation (const char *relation)
+{
+  return strcmp (relation, "adjective") != 0 && strcmp (relation, "demonym") != 0;
+}
+
+/* ---- step 1: clean each mention and look it up ---- */
+
+static const GArray *
+lookup (Doc *d, const char *key)
+{
+  return *key ? el_kb_lookup (d->ctx->kb, key) : NULL;
+}
+
+/* "Georgian-Russian": every part a country adjective -> the parts, no link. */
+static GPtrArray *
+compound_parts (Doc *d, const char *key)
+{
+  if (!strchr (key, '-') || strchr (key, ' '))
+    return NULL;
+  g_auto (GStrv) parts = g_strsplit (key, "-", -1);
+  GPtrArray *out = g_ptr_array_new ();
+  for (guint i = 0; parts[i]; i++)
+    {
+      const GArray *hits = lookup (d, parts[i]);
+      if (!hits || hits->len != 1 || is_name_relation (g_array_index (hits, ElHit, 0).relation))
+        {
+          g_ptr_array_unref (out);
+          return NULL;
+        }
+      g_ptr_array_add (out, (gpointer) g_array_index (hits, ElHit, 0).entry);
+    }
+  return out;
+}
+
+static void
+mention_prepare (Doc *d, Mention *m)
+{
+  char buf[96];
+  gsize len = m->end - m->start;
+
+  m->cluster = -1;
+  if (len > d->ctx->max_mention_bytes)
+    {
+      quarry_document_diagnose (d->doc, QUARRY_DIAGNOSTIC_WARNING, "mention-too-long", m->start,
+                                "entity mention '%s' is %" G_GSIZE_FORMAT " bytes, more than "
+                                "max-mention-bytes (%" G_GSIZE_FORMAT "); it is left unlinked "
+                                "(attrs.entity null). Check the tagger output, or raise max-mention-bytes",
+                                excerpt (d, m, buf, 48), len, d->ctx->max_mention_bytes);
+      return;
+    }
+
+  ElCleanInfo info = { 0 };
+  m->display = el_clean_mention (d->text + m->start, len, &info);
+  el_normalize_key (m->display, strlen (m->display), d->scratch);
+  m->key = g_strdup (d->scratch->str);
+  m->possessive = info.possessive;
+  if (info.acronym)
+    {
+      el_normalize_key (info.acronym, strlen (info.acronym), d->scratch);
+      if (d->scratch->len)
+        m->acronym_key = g_strdup (d->scratch->str);
+    }
+  el_clean_info_clear (&info);
+
+  if (*m->key == '\0')
+    {
+      quarry_document_diagnose (d->doc, QUARRY_DIAGNOSTIC_WARNING, "empty-mention", m->start,
+                                "entity mention '%s' (%s) has no letters or digits; it is left "
+                                "unlinked (attrs.entity null). Check the tagger output",
+                                excerpt (d, m, buf, 48), m->label ? m->label : "no label");
+      return;
+    }
+  m->cluster = -2;  /* to be clustered */
+  m->ntokens = el_key_tokens (m->key);
+  m->hits = lookup (d, m->key);
+  if (!m->hits && m->acronym_key)
+    m->hits = lookup (d, m->acronym_key);
+  if (!m->hits && g_str_has_prefix (m->key, "the "))
+    m->hits = lookup (d, m->key + 4);
+  if (!m->hits)
+    m->parts = compound_parts (d, m->key);
+}
+
+/* ---- step 2: context for ambiguous names ---- */
+
+static void
+collect_tags (Doc *d)
+{
+  json_object *tags = quarry_document_lookup_field (d->doc, "header", "tags");
+  if (!d->ctx->use_tags || !tags || !json_object_is_type (tags, json_type_array))
+    return;
+  for (size_t i = 0; i < json_object_array_length (tags); i++)
+    {
+      const char *tag = json_object_get_string (json_object_array_get_idx (tags, i));
+      if (!tag)
+        continue;
+      el_normalize_key (tag, strlen (tag), d->scratch);
+      const GArray *hits = lookup (d, d->scratch->str);
+      const ElEntry *only = NULL;
+      guint n_codes = 0;
+      for (guint h = 0; hits && h < hits->len; h++)
+        {
+          const ElHit *hit = &g_array_index (hits, ElHit, h);
+          if (!strcmp (hit->relation, "tag-code"))
+            {
+              only = hit->entry;
+              n_codes++;
+            }
+        }
+      if (n_codes == 0 && hits && hits->len == 1)
+        only = g_array_index (hits, ElHit, 0).entry, n_codes = 1;
+      if (n_codes == 1)
+        g_hash_table_add (d->tagged, (gpointer) only);
+    }
+}
+
+static void
+collect_linked (Doc *d)
+{
+  for (guint i = 0; i < d->mentions->len; i++)
+    {
+      Mention *m = &g_array_index (d->mentions, Mention, i);
+      if (m->hits && m->hits->len == 1)
+        {
+          m->link = &g_array_index (m->hits, ElHit, 0);
+          g_hash_table_add (d->linked, (gpointer) m->link->entry);
+        }
+      for (guint p = 0; m->parts && p < m->parts->len; p++)
+        g_hash_table_add (d->linked, m->parts->pdata[p]);
+    }
+}
+
+static gboolean
+is_government (const ElEntry *e)
+{
+  return e->kind && (!strcmp (e->kind, "government") || !strcmp (e->kind, "agency"));
+}
+
+static gboolean
+sibling_linked (const Doc *d, const ElEntry *e)
+{
+  GHashTableIter it;
+  gpointer key;
+  if (!e->parent || is_government (e))
+    return FALSE;
+  g_hash_table_iter_init (&it, d->linked);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    {
+      const ElEntry *o = key;
+      if (o != e && o->parent == e->parent && !is_government (o))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Evidence that the document means e; reasons are appended to why. */
+static int
+evidence (const Doc *d, const Mention *m, const ElEntry *e, GString *why)
+{
+  int score = 0;
+  if (g_hash_table_contains (d->tagged, e))
+    score += 3, g_string_append_printf (why, "%sits code is in TAGS", why->len ? ", " : "");
+  if (g_hash_table_contains (d->linked, e))
+    score += 2, g_string_append_printf (why, "%sanother mention names it", why->len ? ", " : "");
+  if (is_government (e) && e->parent && g_hash_table_contains (d->tagged, e->parent))
+    score += 2, g_string_append_printf (why, "%s%s is in TAGS", why->len ? ", " : "", e->parent->name);
+  if (is_government (e) && e->parent && g_hash_table_contains (d->linked, e->parent))
+    score += 1, g_string_append_printf (why, "%s%s is mentioned", why->len ? ", " : "", e->parent->name);
+  if (sibling_linked (d, e))
+    score += 2, g_string_append_printf (why, "%sanother place in %s is mentioned",
+                                        why->len ? ", " : "", e->parent->name);
+  if (m->label && strcmp (m->label, "MISC") && m->label == e->type)
+    score += 1;
+  return score;
+}
+
+static void
+diagnose_ambiguity (Doc *d, Mention *m)
+{
+  char buf[96];
+  g_autoptr (GString) list = g_string_new (NULL);
+  for (guint h = 0; h < m->hits->len; h++)
+    {
+      const ElEntry *e = g_array_index (m->hits, ElHit, h).entry;
+      g_string_append_printf (list, "%s%s (%s%s%s)", h ? ", " : "", e->id, e->name,
+                              e->kind ? ", " : "", e->kind ? e->kind : "");
+    }
+  if (m->by_default)
+    quarry_document_diagnose (d->doc, QUARRY_DIAGNOSTIC_WARNING, "ambiguous-link", m->start,
+                              "'%s' matches %u knowledge-base entries: %s; nothing in the document "
+                              "decides, so the most common reading %s was chosen (attrs.candidates "
+                              "lists all). A TAGS code or another mention of the place decides it",
+                              excerpt (d, m, buf, 64), m->hits->len, list->str, m->link->entry->id);
+  else
+    quarry_document_diagnose (d->doc, QUARRY_DIAGNOSTIC_INFO, "ambiguous-link", m->start,
+                              "'%s' matches %u knowledge-base entries: %s; chose %s because %s "
+                              "(attrs.candidates lists all)",
+                              excerpt (d, m, buf, 64), m->hits->len, list->str,
+                              m->link->entry->id, m->why->str);
+}
+
+static void
+resolve_ambiguous (Doc *d, Mention *m)
+{
+  int best_score = -1;
+  guint n_best = 0;
+  g_autoptr (GString) why = g_string_new (NULL);
+
+  m->why = g_string_new (NULL);
+  for (guint h = 0; h < m->hits->len; h++)
+    {
+      const ElHit *hit = &g_array_index (m->hits, ElHit, h);
+      g_string_truncate (why, 0);
+      int s = evidence (d, m, hit->entry, why);
+      if (s > best_score)
+        {
+          best_score = s, n_best = 1, m->link = hit;
+          g_string_assign (m->why, why->str);
+        }
+      else if (s == best_score)
+        n_best++;
+    }
+  /* hits are sorted by priority, so on a tie the first best is the most common reading */
+  m->by_default = n_best > 1 || m->why->len == 0;
+  diagnose_ambiguity (d, m);
+}
+
+/* ---- step 3: clusters ---- */
+
+static gint
+cluster_get (Doc *d, const char *ns, const char *key, const char *label, const ElEntry *kb, gsize first)
+{
+  g_autofree char *k = g_strconcat (ns, "\x1f", key, NULL);
+  gpointer v = g_hash_table_lookup (d->by_key, k);
+  if (v)
+    return GPOINTER_TO_INT (v) - 1;
+  Cluster c = { .kb = kb, .label = label, .best = -1, .first = first, .alias_of = -1 };
+  g_array_append_val (d->clusters, c);
+  g_hash_table_insert (d->by_key, g_steal_pointer (&k), GINT_TO_POINTER (d->clusters->len));
+  return d->clusters->len - 1;
+}
+
+static gint
+cluster_find (Doc *d, const char *ns, const char *key)
+{
+  g_autofree char *k = g_strconcat (ns, "\x1f", key, NULL);
+  return GPOINTER_TO_INT (g_hash_table_lookup (d->by_key, k)) - 1;
+}
+
+static void
+cluster_alias (Doc *d, const char *ns, const char *key, gint cluster)
+{
+  g_autofree char *k = g_strconcat (ns, "\x1f", key, NULL);
+  if (!g_hash_table_contains (d->by_key, k))
+    g_hash_table_insert (d->by_key, g_steal_pointer (&k), GINT_TO_POINTER (cluster + 1));
+}
+
+static void
+assign (Doc *d, Mention *m, gint cluster)
+{
+  m->cluster = cluster;
+}
+
+static void
+cluster_kb_links (Doc *d)
+{
+  for (guint i = 0; i < d->mentions->len; i++)
+    {
+      Mention *m = &g_array_index (d->mentions, Mention, i);
+      if (m->cluster == -2 && m->link)
+        assign (d, m, cluster_get (d, "kb", m->link->entry->id, m->link->entry->type, m->link->entry, m->start));
+    }
+}
+
+static void
+surname_add (Doc *d, const char *surname, gint cluster)
+{
+  GArray *list = g_hash_table_lookup (d->surnames, surname);
+  if (!list)
+    {
+      list = g_array_new (FALSE, FALSE, sizeof (gint));
+      g_hash_table_insert (d->surnames, g_strdup (surname), list);
+    }
+  for (guint i = 0; i < list->len; i++)
+    if (g_array_index (list, gint, i) == cluster)
+      return;
+  g_array_append_val (list, cluster);
+}
+
+static gboolean
+is_per (const char *label)
+{
+  return label && !strcmp (label, "PER");
+}
+
+/* Full names ("David Miliband") and KB-linked people index their surnames. */
+static void
+cluster_full_names (Doc *d)
+{
+  for (guint i = 0; i < d->mentions->len; i++)
+    {
+      Mention *m = &g_array_index (d->mentions, Mention, i);
+      if (m->cluster == -2 && is_per (m->label) && m->ntokens >= 2)
+        assign (d, m, cluster_get (d, "PER", m->key, m->label, NULL, m->start));
+      if (m->cluster >= 0 && m->ntokens >= 2 &&
+          is_per (g_array_index (d->clusters, Cluster, m->cluster).label))
+        surname_add (d, el_key_last_token (m->key), m->cluster);
+    }
+}
+
+static const char *
+cluster_name (const Doc *d, gint c)
+{
+  const Cluster *cl = &g_array_index (d->clusters, Cluster, c);
+  if (cl->kb)
+    return cl->kb->name;
+  for (guint i = 0; i < d->mentions->len; i++)
+    {
+      const Mention *m = &g_array_index (d->mentions, Mention, i);
+      if (m->cluster == c)
+        return m->display;
+    }
+  return "?";
+}
+
+/* "Miliband", "MILIBAND", "Miliband’s" -> the one full name with that surname. */
+static void
+cluster_surnames (Doc *d, gboolean misc)
+{
+  char buf[96];
+  for (guint i = 0; i < d->mentions->len; i++)
+    {
+      Mention *m = &g_array_index (d->mentions, Mention, i);
+      if (m->cluster != -2 || m->ntokens != 1 ||
+          (misc ? strcmp (m->label ? m->label : "", "MISC") : !is_per (m->label)))
+        continue;
+      GArray *list = g_hash_table_lookup (d->surnames, m->key);
+      if (!list)
+        continue;
+      if (list->len == 1)
+        {
+          assign (d, m, g_array_index (list, gint, 0));
+          if (misc)
+            quarry_document_diagnose (d->doc, QUARRY_DIAGNOSTIC_INFO, "label-mismatch", m->start,
+                                      "'%s' is tagged MISC but names the person %s of this document; "
+                                      "linked to that person, the span label is kept",
+                                      excerpt (d, m, buf, 64), cluster_name (d, m->cluster));
+          continue;
+        }
+      g_autoptr (GString) names = g_string_new (NULL);
+      for (guint k = 0; k < list->len; k++)
+        g_string_append_printf (names, "%s%s", k ? (k + 1 == list->len ? " and " : ", ") : "",
+                                cluster_name (d, g_array_index (list, gint, k)));
+      quarry_document_diagnose (d->doc, QUARRY_DIAGNOSTIC_WARNING, "ambiguous-surname", m->start,
+                                "'%s' could be %s (all named in this document); it is kept as an "
+                                "entity of its own, not merged. Write the full name in the text, "
+                                "or link it with an alias file, to merge it",
+                                excerpt (d, m, buf, 64), names->str);
+    }
+}
+
+/* Everything else by label and key; a "Name ( ACR" mention also answers to ACR. */
+static void
+cluster_rest (Doc *d, gboolean misc)
+{
+  for (int pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < d->mentions->len; i++)
+      {
+        Mention *m = &g_array_index (d->mentions, Mention, i);
+        const char *label = m->label ? m->label : "";
+        if (m->cluster != -2 || (pass == 0) != (m->acronym_key != NULL) ||
+            (misc != !strcmp (label, "MISC")))
+          continue;
+        assign (d, m, cluster_get (d, label, m->key, m->label, NULL, m->start));
+        if (m->acronym_key)
+          cluster_alias (d, label, m->acronym_key, m->cluster);
+      }
+}
+
+/* A MISC mention whose key is exactly a non-MISC entity's name joins it. */
+static void
+cluster_misc_exact (Doc *d)
+{
+  static const char *const labels[] = { "PER", "LOC", "ORG" };
+  char buf[96];
+  for (guint i = 0; i < d->mentions->len; i++)
+    {
+      Mention *m = &g_array_index (d->mentions, Mention, i);
+      if (m->cluster != -2 || !m->label || strcmp (m->label, "MISC"))
+        continue;
+      gint found = -1;
+      guint n = 0;
+      for (gsize l = 0; l < G_N_ELEMENTS (labels); l++)
+        {
+          gint c = cluster_find (d, labels[l], m->key);
+          if (c >= 0)
+            found = c, n++;
+        }
+      if (n != 1)
+        continue;
+      assign (d, m, found);
+      quarry_document_diagnose (d->doc, QUARRY_DIAGNOSTIC_INFO, "label-mismatch", m->start,
+                                "'%s' is tagged MISC but names %s (%s) of this document; linked to it, "
+                                "the span label is kept", excerpt (d, m, buf, 64),
+                                cluster_name (d, found), g_array_index (d->clusters, Cluster, found).label);
+    }
+}
+
+/* ---- step 4: names, ids, output ---- */
+
+static gboolean
+has_lower (const char *s)
+{
+  for (const char *p = s; *p; p = g_utf8_next_char (p))
+    if (g_unichar_islower (g_utf8_get_char (p)))
+      return TRUE;
+  return FALSE;
+}
+
+/* The longest full name for a person; a mixed-case form over an all-caps one; then the first. */
+static gboolean
+better_name (const Mention *a, const Mention *b, gboolean person)
+{
+  if (person && a->ntokens != b->ntokens)
+    return a->ntokens > b->ntokens;
+  gboolean la = has_lower (a->display), lb = has_lower (b->display);
+  if (la != lb)
+    return la;
+  if (a->possessive != b->possessive)
+    return !a->possessive;
+  return FALSE;
+}
+
+static void
+name_clusters (Doc *d)
+{
+  for (guint i = 0; i < d->mentions->len; i++)
+    {
+      Mention *m = &g_array_index (d->mentions, Mention, i);
+      if (m->cluster < 0)
+        continue;
+      Cluster *c = &g_array_index (d->clusters, Cluster, m->cluster);
+      c->count++;
+      c->first = MIN (c->first, m->start);
+      if (c->best < 0 || better_name (m, &g_array_index (d->mentions, Mention, c->best), is_per (c->label)))
+        c->best = i;
+    }
+
+  GHashTable *ids = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < d->clusters->len; i++)
+    {
+      Cluster *c = &g_array_index (d->clusters, Cluster, i);
+      if (c->count == 0)
+        continue;
+      if (c->kb)
+        c->id = g_strdup (c->kb->id);
+      else
+        {
+          const Mention *b = &g_array_index (d->mentions, Mention, c->best);
+          g_autofree char *slug = el_slug (b->display, b->key);
+          c->id = g_strdup_printf ("%s:%s", c->label && *c->label ? c->label : "ENTITY", slug);
+        }
+      /* same label and name (or same KB entry) is the same entity */
+      gpointer prev = g_hash_table_lookup (ids, c->id);
+      if (prev)
+        {
+          Cluster *p = &g_array_index (d->clusters, Cluster, GPOINTER_TO_INT (prev) - 1);
+          c->alias_of = GPOINTER_TO_INT (prev) - 1;
+          p->count += c->count;
+          p->first = MIN (p->first, c->first);
+          continue;
+        }
+      g_hash_table_insert (ids, c->id, GINT_TO_POINTER (i + 1));
+      c->id_obj = json_object_new_string (c->id);
+    }
+  g_hash_table_destroy (ids);
+}
+
+static const Cluster *
+final_cluster (const Doc *d, gint index)
+{
+  const Cluster *c = &g_array_index (d->clusters, Cluster, index);
+  return c->alias_of >= 0 ? &g_array_index (d->clusters, Cluster, c->alias_of) : c;
+}
+
+static void
+diagnose_label (Doc *d, const Mention *m)
+{
+  char buf[96];
+  const ElEntry *e = m->link->entry;
+  if (!m->label || m->label == e->type || !is_name_relation (m->link->relation))
+    return;
+  quarry_document_diagnose (d->doc, QUARRY_DIAGNOSTIC_INFO, "label-mismatch", m->start,
+                            "'%s' is tagged %s but the knowledge base has %s (%s) as %s; linked, "
+                            "the span label is kept and the entity is labelled %s",
+                            excerpt (d, m, buf, 64), m->label, e->id, e->name, e->type, e->type);
+}
+
+static void
+write_span (Doc *d, const Mention *m)
+{
+  json_object *attrs = quarry_document_span_attrs (d->doc, m->span);
+  if (m->cluster < 0)
+    {
+      json_object_object_add (attrs, "entity", NULL);
+      return;
+    }
+  const Cluster *c = final_cluster (d, m->cluster);
+  json_object_object_add (attrs, "entity", json_object_get (c->id_obj));
+  if (m->link && strcmp (m->link->relation, "name"))
+    json_object_object_add (attrs, "relation", json_object_new_string (m->link->relation));
+  if (m->link && m->hits->len > 1)
+    {
+      json_object *cands = json_object_new_array_ext (m->hits->len);
+      for (guint h = 0; h < m->hits->len; h++)
+        json_object_array_add (cands, json_object_new_string (g_array_index (m->hits, ElHit, h).entry->id));
+      json_object_object_add (attrs, "candidates", cands);
+    }
+  if (m->parts)
+    {
+      json_object *parts = json_object_new_array_ext (m->parts->len);
+      for (guint p = 0; p < m->parts->len; p++)
+        json_object_array_add (parts, json_object_new_string (((const ElEntry *) m->parts->pdata[p])->id));
+      json_object_object_add (attrs, "parts", parts);
+    }
+}
+
+static gint
+cluster_order (gconstpointer a, gconstpointer b)
+{
+  const Cluster *x = *(Cluster *const *) a, *y = *(Cluster *const *) b;
+  if (x->first != y->first)
+    return x->first < y->first ? -1 : 1;
+  return strcmp (x->id, y->id);
+}
+
+static json_object *
+entities_json (Doc *d)
+{
+  g_autoptr (GPtrArray) order = g_ptr_array_new ();
+  for (guint i = 0; i < d->clusters->len; i++)
+    {
+      Cluster *c = &g_array_index (d->clusters, Cluster, i);
+      if (c->count && c->alias_of < 0)
+        g_ptr_array_add (order, c);
+    }
+  g_ptr_array_sort (order, cluster_order);
+
+  json_object *list = json_object_new_array_ext (order->len);
+  for (guint i = 0; i < order->len; i++)
+    {
+      const Cluster *c = order->pdata[i];
+      const Mention *b = &g_array_index (d->mentions, Mention, c->best);
+      json_object *e = json_object_new_object ();
+      json_object_object_add (e, "id", json_object_get (c->id_obj));
+      json_object_object_add (e, "name", json_object_new_string (c->kb ? c->kb->name : b->display));
+      json_object_object_add (e, "label", c->label ? json_object_new_string (c->label) : NULL);
+      json_object_object_add (e, "kb_id", c->kb ? json_object_new_string (c->kb->id) : NULL);
+      json_object_object_add (e, "mentions", json_object_new_int ((int) c->count));
+      json_object_array_add (list, e);
+    }
+  return list;
+}
+
+static void
+collect_mentions (Doc *d)
+{
+  guint n = quarry_document_get_n_spans (d->doc);
+  for (guint i = 0; i < n; i++)
+    {
+      const QuarrySpan *s = quarry_document_get_span (d->doc, i);
+      if (s->layer != d->ctx->entity_layer)
+        continue;
+      Mention m = { .span = i, .start = s->start, .end = s->end, .label = s->label };
+      g_array_append_val (d->mentions, m);
+    }
+}
+
+gboolean
+el_context_process (const ElContext *ctx, QuarryDocument *doc, GError **error)
+{
+  Doc d = {
+    .ctx = ctx, .doc = doc, .text = quarry_document_get_text (doc, NULL),
+    .mentions = g_array_new (FALSE, TRUE, sizeof (Mention)),
+    .clusters = g_array_new (FALSE, TRUE, sizeof (Cluster)),
+    .by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+    .surnames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref),
+    .linked = g_hash_table_new (NULL, NULL),
+    .tagged = g_hash_table_new (NULL, NULL),
+    .scratch = g_string_sized_new (64),
+  };
+  g_array_set_clear_func (d.mentions, mention_clear);
+  g_array_set_clear_func (d.clusters, cluster_clear);
+
+  collect_mentions (&d);
+  for (guint i = 0; i < d.mentions->len; i++)
+    mention_prepare (&d, &g_array_index (d.mentions, Mention, i));
+  collect_tags (&d);
+  collect_linked (&d);
+  for (guint i = 0; i < d.mentions->len; i++)
+    {
+      Mention *m = &g_array_index (d.mentions, Mention, i);
+      if (m->cluster == -2 && m->hits && m->hits->len > 1)
+        resolve_ambiguous (&d, m);
+    }
+
+  cluster_kb_links (&d);
+  cluster_full_names (&d);
+  cluster_surnames (&d, FALSE);
+  cluster_rest (&d, FALSE);
+  cluster_surnames (&d, TRUE);
+  cluster_misc_exact (&d);
+  cluster_rest (&d, TRUE);
+  name_clusters (&d);
+
+  for (guint i = 0; i < d.mentions->len; i++)
+    {
+      const Mention *m = &g_array_index (d.mentions, Mention, i);
+      if (m->link)
+        diagnose_label (&d, m);
+      write_span (&d, m);
+    }
+  quarry_document_set_entities (doc, entities_json (&d));
+
+  g_array_unref (d.mentions);
+  g_array_unref (d.clusters);
+  g_hash_table_destroy (d.by_key);
+  g_hash_table_destroy (d.surnames);
+  g_hash_table_destroy (d.linked);
+  g_hash_table_destroy (d.tagged);
+  g_string_free (d.scratch, TRUE);
+  return TRUE;
+}

@@ -1,0 +1,330 @@
+/* el-normalize.c: mention cleaning and alias keys (shared by the plugin and quarry-kb). */
+#include "el-normalize.h"
+
+#include <string.h>
+
+void
+el_clean_info_clear (ElCleanInfo *info)
+{
+  g_clear_pointer (&info->acronym, g_free);
+  info->possessive = FALSE;
+  info->trimmed = FALSE;
+}
+
+static gboolean
+is_quote (gunichar c)
+{
+  switch (c)
+    {
+    case '"': case '\'': case '`':
+    case 0x2018: case 0x2019: case 0x201A: case 0x201B:
+    case 0x201C: case 0x201D: case 0x201E: case 0x201F:
+    case 0x00AB: case 0x00BB: case 0x2039: case 0x203A: case 0x02BC:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+is_apostrophe (gunichar c)
+{
+  return c == '\'' || c == 0x2019 || c == 0x2018 || c == 0x02BC || c == '`';
+}
+
+static gboolean
+is_dash (gunichar c)
+{
+  return c == '-' || (c >= 0x2010 && c <= 0x2015) || c == 0x2212;
+}
+
+/* Stray characters a tagger may swallow at the edges of a mention. */
+static gboolean
+is_edge_junk (gunichar c, gboolean leading)
+{
+  if (is_quote (c) || is_dash (c))
+    return TRUE;
+  switch (c)
+    {
+    case ',': case ';': case ':': case '!': case '?': case '*': case '/':
+    case '[': case ']': case '{': case '}': case '(': case ')': case 0x2022:
+    case 0x00B6: case 0x00A7: case '|': case '\\':
+      return TRUE;
+    case '.':
+      return leading;
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+is_space (gunichar c)
+{
+  return g_unichar_isspace (c) || c == 0x00A0 || c == 0x200B || c == 0xFEFF;
+}
+
+/* Whitespace runs to one space, ends trimmed. */
+static GString *
+collapse_space (const char *s)
+{
+  GString *out = g_string_sized_new (strlen (s));
+  gboolean pending = FALSE;
+
+  for (const char *p = s; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (is_space (c))
+        {
+          pending = out->len > 0;
+          continue;
+        }
+      if (pending)
+        g_string_append_c (out, ' ');
+      pending = FALSE;
+      g_string_append_unichar (out, c);
+    }
+  return out;
+}
+
+static gunichar
+last_char (const GString *s)
+{
+  return s->len ? g_utf8_get_char (g_utf8_find_prev_char (s->str, s->str + s->len)) : 0;
+}
+
+static void
+drop_last_char (GString *s)
+{
+  g_string_truncate (s, g_utf8_find_prev_char (s->str, s->str + s->len) - s->str);
+}
+
+static void
+trim_spaces (GString *s)
+{
+  while (s->len && s->str[s->len - 1] == ' ')
+    g_string_truncate (s, s->len - 1);
+  gsize i = 0;
+  while (i < s->len && s->str[i] == ' ')
+    i++;
+  g_string_erase (s, 0, i);
+}
+
+/* Removes junk at both edges; TRUE if anything went. */
+static gboolean
+strip_edges (GString *s)
+{
+  gboolean changed = FALSE;
+
+  for (;;)
+    {
+      trim_spaces (s);
+      if (s->len == 0)
+        break;
+      gunichar first = g_utf8_get_char (s->str);
+      if (is_edge_junk (first, TRUE))
+        {
+          g_string_erase (s, 0, g_utf8_next_char (s->str) - s->str);
+          changed = TRUE;
+          continue;
+        }
+      if (is_edge_junk (last_char (s), FALSE))
+        {
+          drop_last_char (s);
+          changed = TRUE;
+          continue;
+        }
+      break;
+    }
+  return changed;
+}
+
+/* "Middle East Peace Process ( MEPP" or "... (MEPP)": split off the acronym. */
+static void
+split_parenthetical (GString *s, ElCleanInfo *info)
+{
+  const char *open = strchr (s->str, '(');
+  if (!open || open == s->str)
+    return;
+  const char *close = strchr (open, ')');
+  if (close && close[1] != '\0' && strspn (close + 1, " ") != strlen (close + 1))
+    return;  /* "(X) more words": not a trailing acronym */
+  gsize inner_start = open + 1 - s->str;
+  gsize inner_end = close ? (gsize) (close - s->str) : s->len;
+  g_autofree char *inner = g_strstrip (g_strndup (s->str + inner_start, inner_end - inner_start));
+  if (*inner == '\0' || strchr (inner, ' ') || strlen (inner) > 16)
+    return;
+  g_free (info->acronym);
+  info->acronym = g_steal_pointer (&inner);
+  g_string_truncate (s, open - s->str);
+  trim_spaces (s);
+  info->trimmed = TRUE;
+}
+
+static void
+strip_possessive (GString *s, ElCleanInfo *info)
+{
+  if (s->len < 2)
+    return;
+  gunichar last = last_char (s);
+  if (last == 's' || last == 'S')
+    {
+      GString tmp = *s;
+      tmp.len = g_utf8_find_prev_char (s->str, s->str + s->len) - s->str;
+      if (tmp.len > 0 && is_apostrophe (last_char (&tmp)) && tmp.len > 1)
+        {
+          drop_last_char (s);
+          drop_last_char (s);
+          info->possessive = TRUE;
+        }
+    }
+  else if (is_apostrophe (last) && s->len > 2)
+    {
+      GString tmp = *s;
+      drop_last_char (&tmp);
+      gunichar before = last_char (&tmp);
+      if (before == 's' || before == 'S')
+        {
+          drop_last_char (s);
+          info->possessive = TRUE;
+        }
+    }
+}
+
+/* "Russia." -> "Russia", but "U.S." and "St." keep their period. */
+static void
+strip_final_period (GString *s)
+{
+  if (s->len < 2 || s->str[s->len - 1] != '.')
+    return;
+  const char *token = strrchr (s->str, ' ');
+  token = token ? token + 1 : s->str;
+  gsize token_len = s->str + s->len - 1 - token;
+  if (token_len >= 4 && memchr (token, '.', token_len) == NULL)
+    g_string_truncate (s, s->len - 1);
+}
+
+char *
+el_clean_mention (const char *text, gsize len, ElCleanInfo *info)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, len);
+  GString *s = collapse_space (valid);
+
+  strip_possessive (s, info);     /* first, so a lone "’s" does not lose its quote as junk */
+  info->trimmed = strip_edges (s);
+  split_parenthetical (s, info);
+  strip_possessive (s, info);
+  if (strip_edges (s))
+    info->trimmed = TRUE;
+  strip_final_period (s);
+  return g_string_free (s, FALSE);
+}
+
+/* Base letter of an accented character, lower-cased. */
+static gunichar
+fold_char (gunichar c)
+{
+  if (c >= 0x80)
+    {
+      gunichar buf[G_UNICHAR_MAX_DECOMPOSITION_LENGTH];
+      gsize n = g_unichar_fully_decompose (c, FALSE, buf, G_N_ELEMENTS (buf));
+      if (n > 1)
+        c = buf[0];
+    }
+  return g_unichar_tolower (c);
+}
+
+void
+el_normalize_key (const char *text, gsize len, GString *out)
+{
+  const char *p = text, *end = text + len;
+  gboolean pending_space = FALSE, after_dash = FALSE;
+
+  g_string_truncate (out, 0);
+  while (p < end)
+    {
+      gunichar c;
+      if ((guchar) *p < 0x80)
+        c = (guchar) *p++;
+      else
+        {
+          c = g_utf8_get_char_validated (p, end - p);
+          if (c == (gunichar) -1 || c == (gunichar) -2)
+            {
+              p++;                   /* a stray byte: treat as a separator */
+              pending_space = out->len > 0;
+              continue;
+            }
+          p = g_utf8_next_char (p);
+        }
+
+      if (c == '.' || is_apostrophe (c) ||
+          g_unichar_type (c) == G_UNICODE_NON_SPACING_MARK)
+        continue;                    /* "U.S." == "US", "d'Ivoire" == "dIvoire" */
+      if (is_dash (c))
+        {
+          if (out->len > 0 && !after_dash)
+            g_string_append_c (out, '-');
+          after_dash = out->len > 0;
+          pending_space = FALSE;
+          continue;
+        }
+      if (!g_unichar_isalnum (c) && c != '&')
+        {
+          pending_space = out->len > 0 && !after_dash;
+          continue;
+        }
+      if (pending_space)
+        g_string_append_c (out, ' ');
+      pending_space = after_dash = FALSE;
+      if (c < 0x80)
+        g_string_append_c (out, g_ascii_tolower ((char) c));
+      else
+        g_string_append_unichar (out, fold_char (c));
+    }
+  while (out->len && out->str[out->len - 1] == '-')
+    g_string_truncate (out, out->len - 1);
+}
+
+guint
+el_key_tokens (const char *key)
+{
+  guint n = *key ? 1 : 0;
+  for (const char *p = key; *p; p++)
+    if (*p == ' ')
+      n++;
+  return n;
+}
+
+const char *
+el_key_last_token (const char *key)
+{
+  const char *sp = strrchr (key, ' ');
+  return sp ? sp + 1 : key;
+}
+
+char *
+el_slug (const char *name, const char *key)
+{
+  g_autofree char *ascii = g_str_to_ascii (name, "C");
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = ascii; *p; p++)
+    {
+      if (g_ascii_isalnum (*p))
+        g_string_append_c (out, g_ascii_tolower (*p));
+      else if (*p == '\'' || *p == '.')
+        continue;
+      else if (out->len && out->str[out->len - 1] != '-')
+        g_string_append_c (out, '-');
+    }
+  while (out->len && out->str[out->len - 1] == '-')
+    g_string_truncate (out, out->len - 1);
+
+  /* '?' from untransliterable letters means the slug would merge distinct names */
+  if (out->len == 0 || out->len > 64 || strchr (ascii, '?'))
+    {
+      g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA1, key, -1);
+      g_string_printf (out, "h%.16s", sum);
+    }
+  return g_string_free (out, FALSE);
+}
