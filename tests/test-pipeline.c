@@ -285,7 +285,7 @@ count_lines (const char *s)
 static void
 test_cli_run_accounting (Cli *c, gconstpointer data)
 {
-  g_autofree char *err = NULL, *out = NULL, *dead = NULL, *report = NULL;
+  g_autofree char *err = NULL, *out = NULL, *dead = NULL, *rep_path = NULL;
   json_object *rep, *v;
   int code;
 
@@ -312,7 +312,8 @@ test_cli_run_accounting (Cli *c, gconstpointer data)
   g_assert_nonnull (strstr (dead, "has no \\\"content\\\" string"));
   g_assert_nonnull (strstr (dead, "\"content\":\"a bad one\""));
 
-  rep = json_object_from_file (g_build_filename (c->dir, "rep.json", NULL));
+  rep_path = g_build_filename (c->dir, "rep.json", NULL);
+  rep = json_object_from_file (rep_path);
   g_assert_nonnull (rep);
   json_object_object_get_ex (rep, "documents", &v);
   json_object_object_get_ex (v, "in", &v);

@@ -1,0 +1,83 @@
+#!/bin/sh
+# run-bench.sh: `make bench`: builds a >= 200 MB cable corpus, runs the default pipeline on it
+# with -j 1 and -j 2, and writes bench/RESULTS.md (per-stage MB/s, whole pipeline MB/s and
+# documents/s, peak RSS). Run from the build folder; needs ../shared/corpus and python3.
+set -eu
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+builddir=$(pwd)
+shared=${QUARRY_SHARED_DIR:-$srcdir/../shared}
+work=${QUARRY_BENCH_DIR:-/tmp/quarry-bench}
+target_mb=${QUARRY_BENCH_MB:-200}
+config=${QUARRY_BENCH_CONFIG:-$srcdir/configs/cables.ini}
+out=${QUARRY_BENCH_RESULTS:-$srcdir/bench/RESULTS.md}
+
+[ -d "$shared/corpus/cables" ] || { echo "bench: no corpus at $shared/corpus/cables; set QUARRY_SHARED_DIR" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "bench: needs python3 for the results table" >&2; exit 1; }
+
+export QUARRY_PLUGIN_PATH="$builddir/plugins"
+export QUARRY_CONFIG_DIR="$srcdir/configs"
+quarry="$builddir/quarry"
+
+# 1. the corpus: every page and the seed, copied with varied ids until it reaches the target size
+corpus="$work/corpus-${target_mb}mb"
+if [ ! -f "$corpus/.complete" ]; then
+  rm -rf "$corpus"; mkdir -p "$corpus"
+  k=0
+  while :; do
+    size=$(du -sm "$corpus" | cut -f1)
+    [ "$size" -ge "$target_mb" ] && break
+    d="$corpus/r$(printf %03d $k)"; mkdir -p "$d"
+    find "$shared/corpus/cables" -name '*.html' | while read -r f; do
+      b=$(basename "$f" .html); cp "$f" "$d/$b-r$k.html"
+    done
+    cp "$shared/seed/09MOSCOW2734-tagged.html" "$d/09MOSCOW2734-tagged-r$k.html"
+    k=$((k + 1))
+  done
+  touch "$corpus/.complete"
+fi
+files=$(find "$corpus" -name '*.html' | wc -l)
+mb=$(du -sm "$corpus" | cut -f1)
+echo "bench: corpus $corpus: $files files, $mb MB"
+
+# 2. runs: the whole pipeline on one and on two threads, files in, JSON Lines out
+run() {
+  jobs=$1; tag=$2; shift 2
+  "$quarry" run -q -j "$jobs" -c "$config" -o "$work/out-$tag.jsonl" --report "$work/report-$tag.json" "$@" "$corpus" || {
+    rc=$?; [ $rc -eq 2 ] || { echo "bench: quarry run failed ($rc)" >&2; exit 1; }; }
+  echo "bench: $tag done"
+}
+cat "$corpus"/r000/*.html > /dev/null  # warm the page cache
+run 1 j1
+run 2 j2
+cmp -s "$work/out-j1.jsonl" "$work/out-j2.jsonl" && same=yes || same=NO
+
+python3 - "$work" "$out" "$files" "$mb" "$same" "$config" <<'PY'
+import json, sys, platform, subprocess, datetime, os
+work, out, files, mb, same, config = sys.argv[1:7]
+j1 = json.load(open(f"{work}/report-j1.json")); j2 = json.load(open(f"{work}/report-j2.json"))
+cpu = "unknown"
+for line in open("/proc/cpuinfo"):
+    if line.startswith("model name"):
+        cpu = line.split(":", 1)[1].strip(); break
+mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+L = []
+L.append("# Benchmark results\n")
+L.append(f"Made by `make bench` ({datetime.date.today()}), config `{os.path.basename(config)}`, on {platform.node() or 'this machine'}: "
+         f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, {platform.system()} {platform.release()}.\n")
+L.append(f"Corpus: {files} files, {mb} MB ({j1['bytes_in']/1e6:.1f} MB read): the 415 corpus pages and the seed, copied with varied ids.\n")
+L.append("## Whole pipeline (files in, JSON Lines out)\n")
+L.append("| run | MB/s | documents/s | wall s | CPU s | peak RSS MB | dead-lettered |")
+L.append("|---|---:|---:|---:|---:|---:|---:|")
+for tag, r in (("-j 1", j1), ("-j 2", j2)):
+    L.append(f"| {tag} | {r['mb_per_second']:.1f} | {r['documents_per_second']:.0f} | {r['wall_seconds']:.2f} | {r['cpu_seconds']:.2f} | {r['peak_rss_kb']/1024:.1f} | {r['documents']['dead_lettered']} |")
+L.append(f"\n`-j 2` / `-j 1` speed-up: {j2['mb_per_second']/j1['mb_per_second']:.2f}x. Output of -j 1 and -j 2 byte-identical: {same}.\n")
+L.append("## Each stage alone (time inside the stage, one core, from the -j 1 run)\n")
+L.append("| stage | MB/s of its input text | mean ms/doc | seconds | errors |")
+L.append("|---|---:|---:|---:|---:|")
+for s in j1["stages"]:
+    L.append(f"| {s['name']} | {s['mb_per_second']:.1f} | {s['mean_ms']:.3f} | {s['seconds']:.2f} | {s['errors']} |")
+L.append("\nA stage's MB/s counts the text it was given (html-strip gets the raw page; later stages the stripped text, about a third of it).\n")
+open(out, "w").write("\n".join(L) + "\n")
+print("\n".join(L))
+PY
+echo "bench: wrote $out"
