@@ -194,7 +194,7 @@ write_report (QuarryPipeline *pipeline, const QuarryRunOptions *opt, const Tally
       json_object_array_add (stages, s);
     }
   json_object_object_add (r, "stages", stages);
-  if (json_object_to_file_ext (opt->report_path, r, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) != 0)
+  if (json_object_to_file_ext (opt->report_path, r, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE) != 0)
     g_printerr ("quarry: cannot write report %s: %s\n", opt->report_path, json_util_get_last_err ());
   json_object_put (r);
 }

@@ -370,6 +370,36 @@ test_cli_stage_fail (Cli *c, gconstpointer data)
 }
 
 static void
+test_cli_interrupt (Cli *c, gconstpointer data)
+{
+  g_autofree char *err = NULL, *out = NULL, *report = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  put (c, "p.ini", "[pipeline]\nstages = test-replace\n[test-replace]\nsignal-id = d05\n");
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("in/d%02u.txt", i);
+      put (c, name, "banana");
+    }
+  /* SIGTERM arrives while d05 is in flight: it is finished and written, nothing after it is taken */
+  g_assert_cmpint (run_quarry (c, NULL, NULL, &err, "run", "-c", "p.ini", "-o", "o.jsonl", "--report", "r.json",
+                               "-j", "1", "in", NULL), ==, 4);
+  g_assert_nonnull (strstr (err, "interrupted"));
+  out = slurp (c, "o.jsonl");
+  g_assert_true (g_str_has_suffix (out, "}\n"));
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 7);  /* d00..d05 and the empty tail */
+  for (guint i = 0; i < 6; i++)
+    {
+      json_object *rec = json_tokener_parse (lines[i]);
+      g_assert_nonnull (rec);
+      json_object_put (rec);
+    }
+  report = slurp (c, "r.json");
+  g_assert_nonnull (strstr (report, "\"interrupted\": true"));
+}
+
+static void
 test_cli_errors (Cli *c, gconstpointer data)
 {
   g_autofree char *err = NULL, *out = NULL;
@@ -417,6 +447,7 @@ main (int argc, char **argv)
   g_test_add ("/cli/deterministic", Cli, NULL, cli_setup, test_cli_deterministic, cli_teardown);
   g_test_add ("/cli/stdin", Cli, NULL, cli_setup, test_cli_stdin, cli_teardown);
   g_test_add ("/cli/stage-fail", Cli, NULL, cli_setup, test_cli_stage_fail, cli_teardown);
+  g_test_add ("/cli/interrupt", Cli, NULL, cli_setup, test_cli_interrupt, cli_teardown);
   g_test_add ("/cli/errors", Cli, NULL, cli_setup, test_cli_errors, cli_teardown);
   return g_test_run ();
 }

@@ -1,17 +1,21 @@
 /* test-replace.c: a test plugin: replaces every occurrence of a string through the edit API and marks it. */
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 #include <quarry/quarry.h>
 
 typedef struct {
   char *find;
   char *replace;
   char *fail_id;
+  char *signal_id;
 } Replace;
 
 static const QuarryOption options[] = {
   { "find", QUARRY_OPTION_STRING, "a", "text to find" },
   { "replace", QUARRY_OPTION_STRING, "A", "replacement" },
   { "fail-id", QUARRY_OPTION_STRING, NULL, "fail on the document with this id" },
+  { "signal-id", QUARRY_OPTION_STRING, NULL, "send SIGTERM to this process on the document with this id" },
   { "count", QUARRY_OPTION_INT, "1", "unused number, for type checks", NULL, 1, 10 },
   { "ratio", QUARRY_OPTION_DOUBLE, "0.5", "unused number, for type checks", NULL, 0, 1 },
   { "flag", QUARRY_OPTION_BOOL, "false", "unused flag, for type checks" },
@@ -31,12 +35,14 @@ replace_setup (QuarryStage *stage, gpointer *state, GError **error)
   r->find = g_strdup (quarry_stage_get_string (stage, "find"));
   r->replace = g_strdup (quarry_stage_get_string (stage, "replace"));
   r->fail_id = g_strdup (quarry_stage_get_string (stage, "fail-id"));
+  r->signal_id = g_strdup (quarry_stage_get_string (stage, "signal-id"));
   if (r->find == NULL || r->find[0] == '\0')
     {
       g_set_error (error, QUARRY_PLUGIN_ERROR, QUARRY_PLUGIN_ERROR_SETUP, "option find must not be empty");
       g_free (r->find);
       g_free (r->replace);
       g_free (r->fail_id);
+      g_free (r->signal_id);
       g_free (r);
       return FALSE;
     }
@@ -55,6 +61,8 @@ replace_process (gpointer state, QuarryDocument *doc, GError **error)
   GArray *starts = g_array_new (FALSE, FALSE, sizeof (gsize));
   gssize shift = 0;
 
+  if (r->signal_id != NULL && g_str_equal (r->signal_id, quarry_document_get_id (doc)))
+    kill (getpid (), SIGTERM);  /* as if the user stopped the run while this document was in flight */
   if (r->fail_id != NULL && g_str_equal (r->fail_id, quarry_document_get_id (doc)))
     {
       g_set_error (error, QUARRY_PLUGIN_ERROR, QUARRY_PLUGIN_ERROR_PROCESS, "asked to fail on %s", r->fail_id);
@@ -95,6 +103,7 @@ replace_teardown (gpointer state)
   g_free (r->find);
   g_free (r->replace);
   g_free (r->fail_id);
+  g_free (r->signal_id);
   g_free (r);
 }
 
