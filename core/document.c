@@ -23,6 +23,8 @@ struct _QuarryDocument {
   GArray      *diagnostics; /* QuarryDiagnostic */
   const char  *stage;
   GArray      *cp_index;    /* CpMark every CP_STEP bytes, built lazily, dropped on edit */
+  const char  *interned[8]; /* recent layer/label/code strings: spares g_intern_string's global lock */
+  guint        interned_next;
 };
 
 #define CP_STEP 1024
@@ -669,6 +671,22 @@ quarry_document_apply_edits (QuarryDocument *doc, const QuarryEdits *edits, GErr
 
 /* ---- spans ---- */
 
+/* g_intern_string takes a global lock; stages add many spans with the same few
+ * layers and labels, so a small per-document cache (compared by content, since a
+ * caller may reuse its buffer) avoids most of those calls. */
+static const char *
+doc_intern (QuarryDocument *doc, const char *s)
+{
+  const char *r;
+
+  for (guint i = 0; i < G_N_ELEMENTS (doc->interned); i++)
+    if (doc->interned[i] != NULL && (doc->interned[i] == s || strcmp (doc->interned[i], s) == 0))
+      return doc->interned[i];
+  r = g_intern_string (s);
+  doc->interned[doc->interned_next++ % G_N_ELEMENTS (doc->interned)] = r;
+  return r;
+}
+
 gint
 quarry_document_add_span (QuarryDocument *doc, const char *layer, const char *label,
                           gsize start, gsize end, json_object *attrs, GError **error)
@@ -694,8 +712,8 @@ quarry_document_add_span (QuarryDocument *doc, const char *layer, const char *la
         json_object_put (attrs);
       return -1;
     }
-  sp.layer = g_intern_string (layer);
-  sp.label = label != NULL ? g_intern_string (label) : NULL;
+  sp.layer = doc_intern (doc, layer);
+  sp.label = label != NULL ? doc_intern (doc, label) : NULL;
   sp.start = start;
   sp.end = end;
   sp.attrs = attrs;
@@ -794,7 +812,7 @@ add_diagnostic (QuarryDocument *doc, QuarryDiagnosticLevel level, const char *co
 
   d.level = level;
   d.stage = doc->stage;
-  d.code = g_intern_string (code != NULL ? code : "unspecified");
+  d.code = doc_intern (doc, code != NULL ? code : "unspecified");
   d.message = message;
   d.source_offset = source_offset;
   g_array_append_val (doc->diagnostics, d);
