@@ -12,36 +12,53 @@ static const guint8 needs_escape[256] = {
   1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
   0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
   0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,
-  0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,
+  0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
 };
 
 void
 quarry_writer_append_json_string (GString *out, const char *s, gsize len)
 {
-  gsize run = 0;
+  static const char hex[] = "0123456789abcdef";
+  const guchar *p = (const guchar *) s, *end = p + len;
 
+  /* Written straight into the string's buffer, a chunk at a time: a chunk of n
+   * input bytes needs at most 6n output bytes (\u00XX). This loop is the
+   * writer's hot path (every document's whole text goes through it). */
   g_string_append_c (out, '"');
-  for (gsize i = 0; i < len; i++)
+  while (p < end)
     {
-      guchar c = (guchar) s[i];
-      if (G_LIKELY (!needs_escape[c]))
-        continue;
-      g_string_append_len (out, s + run, i - run);
-      run = i + 1;
-      switch (c)
+      gsize n = MIN ((gsize) (end - p), 4096);
+      gsize at = out->len;
+      char *w;
+
+      g_string_set_size (out, at + 6 * n);
+      w = out->str + at;
+      for (const guchar *stop = p + n; p < stop; p++)
         {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        case '\b': g_string_append (out, "\\b"); break;
-        case '\f': g_string_append (out, "\\f"); break;
-        case 0x7F: g_string_append (out, "\\u007f"); break;
-        default: g_string_append_printf (out, "\\u%04x", c); break;
+          guchar c = *p;
+          if (G_LIKELY (!needs_escape[c]))
+            {
+              *w++ = c;
+              continue;
+            }
+          *w++ = '\\';
+          switch (c)
+            {
+            case '"': *w++ = '"'; break;
+            case '\\': *w++ = '\\'; break;
+            case '\n': *w++ = 'n'; break;
+            case '\r': *w++ = 'r'; break;
+            case '\t': *w++ = 't'; break;
+            case '\b': *w++ = 'b'; break;
+            case '\f': *w++ = 'f'; break;
+            default:
+              *w++ = 'u'; *w++ = '0'; *w++ = '0';
+              *w++ = hex[c >> 4]; *w++ = hex[c & 15];
+              break;
+            }
         }
+      g_string_truncate (out, w - out->str);
     }
-  g_string_append_len (out, s + run, len - run);
   g_string_append_c (out, '"');
 }
 
