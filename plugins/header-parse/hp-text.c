@@ -1,0 +1,155 @@
+/* hp-text.c: small text helpers for header-parse: a markup-free copy with an offset map, character tests. */
+#include "hp-text.h"
+
+#include <string.h>
+
+gsize
+hp_markup_open_len (const char *p, const char *end)
+{
+  static const char *const opens[] = { "[PER ", "[LOC ", "[ORG ", "[MISC " };
+
+  if (p >= end || *p != '[')
+    return 0;
+  for (guint i = 0; i < G_N_ELEMENTS (opens); i++)
+    {
+      gsize n = strlen (opens[i]);
+      if ((gsize) (end - p) >= n && memcmp (p, opens[i], n) == 0)
+        return n;
+    }
+  return 0;
+}
+
+static void
+clean_add_run (HpClean *clean, const char *text, gsize o, gsize n)
+{
+  HpRun run = { clean->s->len, o };
+
+  if (n == 0)
+    return;
+  g_array_append_val (clean->runs, run);
+  g_string_append_len (clean->s, text + o, n);
+}
+
+void
+hp_clean_init (HpClean *clean, const char *text, gsize from, gsize to,
+               const HpRange *skip, guint n_skip)
+{
+  const char *end = text + to;
+  gsize run_start = from;
+  guint depth = 0, k = 0;
+  gsize i = from;
+
+  clean->s = g_string_sized_new (to - from + 1);
+  clean->runs = g_array_new (FALSE, FALSE, sizeof (HpRun));
+  while (i < to)
+    {
+      gsize cut = 0;
+
+      while (k < n_skip && skip[k].end <= i)
+        k++;
+      if (k < n_skip && skip[k].start <= i)
+        cut = MIN (skip[k].end, to) - i;
+      else if (text[i] == '[')
+        {
+          cut = hp_markup_open_len (text + i, end);
+          if (cut)
+            depth++;
+        }
+      else if (depth > 0 && text[i] == ' ' && i + 2 < to && text[i + 1] == ' ' && text[i + 2] == ']')
+        {
+          /* keep one space so "[LOC X  ] 0001" still reads "X 0001" */
+          cut = 2;
+          depth--;
+          clean_add_run (clean, text, run_start, i - run_start);
+          g_string_append_c (clean->s, ' ');
+          {
+            HpRun run = { clean->s->len - 1, i };
+            g_array_append_val (clean->runs, run);
+          }
+          i += 3;
+          run_start = i;
+          continue;
+        }
+      else if ((guchar) text[i] == 0xC2 && i + 1 < to && (guchar) text[i + 1] == 0xB6)
+        cut = 2;  /* pilcrow of the paragraph anchors */
+
+      if (cut == 0)
+        {
+          i++;
+          continue;
+        }
+      clean_add_run (clean, text, run_start, i - run_start);
+      i += cut;
+      run_start = i;
+    }
+  clean_add_run (clean, text, run_start, to - run_start);
+  if (clean->runs->len == 0)
+    {
+      HpRun run = { 0, from };
+      g_array_append_val (clean->runs, run);
+    }
+}
+
+void
+hp_clean_clear (HpClean *clean)
+{
+  if (clean->s)
+    g_string_free (clean->s, TRUE);
+  if (clean->runs)
+    g_array_unref (clean->runs);
+  clean->s = NULL;
+  clean->runs = NULL;
+}
+
+gsize
+hp_clean_orig (const HpClean *clean, gsize offset)
+{
+  const HpRun *runs = (const HpRun *) clean->runs->data;
+  guint lo = 0, hi = clean->runs->len;
+
+  /* the last run starting at or before offset */
+  while (hi - lo > 1)
+    {
+      guint mid = (lo + hi) / 2;
+      if (runs[mid].c <= offset)
+        lo = mid;
+      else
+        hi = mid;
+    }
+  if (offset < runs[lo].c)
+    return runs[lo].o;
+  return runs[lo].o + (offset - runs[lo].c);
+}
+
+gboolean
+hp_has_prefix_ci (const char *p, const char *end, const char *w)
+{
+  for (; *w; w++, p++)
+    if (p >= end || g_ascii_toupper (*p) != g_ascii_toupper (*w))
+      return FALSE;
+  return TRUE;
+}
+
+const char *
+hp_line_end (const char *p, const char *end)
+{
+  const char *nl = memchr (p, '\n', end - p);
+  return nl ? nl : end;
+}
+
+const char *
+hp_line_start (const char *p, const char *begin)
+{
+  while (p > begin && p[-1] != '\n')
+    p--;
+  return p;
+}
+
+gboolean
+hp_is_blank_range (const char *p, const char *e)
+{
+  for (; p < e; p++)
+    if (!hp_is_space (*p))
+      return FALSE;
+  return TRUE;
+}
