@@ -59,12 +59,21 @@ typedef struct {
   const Label *label;  /* NULL: looks like a label but is not configured */
 } Open;
 
+/* A deletion of markup, [start, end) of the text before decoding. */
+typedef struct {
+  gsize start;
+  gsize end;
+} Cut;
+
 typedef struct {
   const TagDecoder *dec;
   QuarryDocument   *doc;
   const char       *t;
   gsize             n;
-  QuarryEdits      *edits;
+  QuarryEdits      *edits;  /* the markup deletions go here, or into cuts when detokenizing */
+  gboolean          detokenize;
+  TagOffsets        cuts;     /* when detokenizing: start, end of each markup deletion, in text order */
+  Cut               pending;  /* the last deletion, not yet in edits: adjacent ones are merged */
   guint             counts[N_CODES];
   Open              cur;    /* the innermost open tag */
   Open              outer;  /* a configured tag that another one opened inside */
@@ -200,6 +209,17 @@ is_space (guchar c)
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+/* Whether [a, b) may hold a blank line or a page-break line: one cheap loop over a
+ * short entity text instead of two searches. */
+static inline gboolean
+maybe_across (const char *t, gsize a, gsize b)
+{
+  for (gsize i = a; i < b; i++)
+    if (G_UNLIKELY (t[i] == '\n' || t[i] == 'O'))
+      return TRUE;
+  return FALSE;
+}
+
 /* Whether [a, b) holds a blank line (a newline, blanks, a newline). */
 static gboolean
 has_blank_line (const char *t, gsize a, gsize b)
@@ -262,6 +282,16 @@ find_page_break (const char *t, gsize a, gsize b)
 
 /* ---- opening and closing ---- */
 
+/* memcmp () == 0 for labels, which are a few bytes: no call. */
+static inline gboolean
+same_bytes (const char *a, const char *b, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (a[i] != b[i])
+      return FALSE;
+  return TRUE;
+}
+
 /* Reads `[LABEL ` at o. FALSE if the '[' is ordinary text: no label-like token
  * and a space after it. A token that is not a configured label counts only when
  * it is upper case (`[NAME REMOVED]`), so `[the U.S.]` stays plain text. */
@@ -283,7 +313,7 @@ scan_parse_open (const Scan *s, gsize o, Open *op)
   op->label_len = len;
   op->label = NULL;
   for (guint k = 0; k < s->dec->n_labels; k++)
-    if (s->dec->labels[k].len == len && memcmp (s->dec->labels[k].name, t + o + 1, len) == 0)
+    if (s->dec->labels[k].len == len && same_bytes (s->dec->labels[k].name, t + o + 1, len))
       {
         op->label = &s->dec->labels[k];
         return TRUE;
@@ -321,6 +351,31 @@ scan_drop_unclosed (Scan *s, Open *op, const char *why)
   op->set = FALSE;
 }
 
+/* Deletes [start, end) of the text; deletions come in text order. Adjacent ones
+ * (`  ]` and the space after it) become one edit: the core then has fewer
+ * edits to apply, and spans move the same. */
+static inline void
+scan_delete (Scan *s, gsize start, gsize end)
+{
+  if (s->pending.end == start && s->pending.end > s->pending.start)
+    {
+      s->pending.end = end;
+      return;
+    }
+  if (s->pending.end > s->pending.start)
+    quarry_edits_replace (s->edits, s->pending.start, s->pending.end, NULL, 0);
+  s->pending.start = start;
+  s->pending.end = end;
+}
+
+static void
+scan_flush (Scan *s)
+{
+  if (s->pending.end > s->pending.start)
+    quarry_edits_replace (s->edits, s->pending.start, s->pending.end, NULL, 0);
+  s->pending.start = s->pending.end = 0;
+}
+
 static void
 scan_emit (Scan *s, const Open *op, gsize inner_end, gsize close_end)
 {
@@ -330,8 +385,18 @@ scan_emit (Scan *s, const Open *op, gsize inner_end, gsize close_end)
   if (quarry_document_add_span (s->doc, s->dec->layer, op->label->name, op->inner, inner_end, NULL,
                                 &error) < 0)
     g_warning ("tag-decode: %s", error->message);  /* cannot happen: the bounds are ASCII */
-  quarry_edits_replace (s->edits, op->open, op->inner, NULL, 0);
-  quarry_edits_replace (s->edits, inner_end, close_end, NULL, 0);
+  if (s->detokenize)
+    {
+      tag_offsets_push (&s->cuts, op->open);
+      tag_offsets_push (&s->cuts, op->inner);
+      tag_offsets_push (&s->cuts, inner_end);
+      tag_offsets_push (&s->cuts, close_end);
+    }
+  else
+    {
+      scan_delete (s, op->open, op->inner);
+      scan_delete (s, inner_end, close_end);
+    }
 }
 
 /* The text of a configured tag closed at c (the ']'): decode it or say why not. */
@@ -339,9 +404,19 @@ static void
 scan_close_known (Scan *s, const Open *op, gsize c)
 {
   const char *t = s->t, *name = op->label->name;
-  gsize inner_end = c - 2, src = scan_source (s, op->open);
+  gsize inner_end = c - 2, src;
   gssize brk;
 
+  /* the common case first, without looking up source offsets for messages */
+  if (G_LIKELY (inner_end > op->inner && inner_end - op->inner <= s->dec->max_length &&
+                !is_space (t[op->inner]) && !is_space (t[inner_end - 1]) &&
+                !maybe_across (t, op->inner, inner_end)))
+    {
+      scan_emit (s, op, inner_end, c + 1);
+      return;
+    }
+
+  src = scan_source (s, op->open);
   if (inner_end <= op->inner)
     scan_diagnose (s, CODE_MALFORMED, op->open,
                    "entity tag `[%s ` at source byte %" G_GSIZE_FORMAT " has no text; left as text; "
@@ -500,6 +575,50 @@ scan_run (Scan *s)
   scan_summarize (s);
 }
 
+/* Detokenizes in the same edit batch as the decoding, so the core copies the text and
+ * moves the spans once: the detokenizer reads the decoded text built here by hand, and
+ * each space it deletes is mapped back to its offset in the text before decoding. */
+static void
+scan_add_detokenized (Scan *s)
+{
+  const Cut *cut = (const Cut *) s->cuts.v;
+  gsize n_cuts = s->cuts.len / 2, ci = 0;
+  g_autofree char *buf = g_malloc (s->n + 1);
+  g_autofree gsize *seg_dec = g_new (gsize, n_cuts + 1);  /* segment k starts at seg_dec[k] in buf */
+  g_autofree gsize *seg_src = g_new (gsize, n_cuts + 1);  /* ... and at seg_src[k] in the text */
+  TagOffsets spaces = { 0 };
+  gsize w = 0, pos = 0, seg = 0;
+
+  for (gsize k = 0; k <= n_cuts; k++)
+    {
+      gsize upto = k < n_cuts ? cut[k].start : s->n;
+      seg_dec[k] = w;
+      seg_src[k] = pos;
+      memcpy (buf + w, s->t + pos, upto - pos);
+      w += upto - pos;
+      if (k < n_cuts)
+        pos = cut[k].end;
+    }
+  buf[w] = '\0';
+  tag_detokenize_scan (buf, w, &spaces);
+
+  /* merge the two sorted lists of deletions */
+  for (gsize i = 0; i < spaces.len; i++)
+    {
+      gsize d = spaces.v[i], src;
+
+      while (seg < n_cuts && seg_dec[seg + 1] <= d)
+        seg++;
+      src = seg_src[seg] + (d - seg_dec[seg]);
+      for (; ci < n_cuts && cut[ci].start < src; ci++)
+        scan_delete (s, cut[ci].start, cut[ci].end);
+      scan_delete (s, src, src + 1);
+    }
+  for (; ci < n_cuts; ci++)
+    scan_delete (s, cut[ci].start, cut[ci].end);
+  tag_offsets_clear (&spaces);
+}
+
 gboolean
 tag_decoder_process (const TagDecoder *dec, QuarryDocument *doc, GError **error)
 {
@@ -510,18 +629,11 @@ tag_decoder_process (const TagDecoder *dec, QuarryDocument *doc, GError **error)
   s.doc = doc;
   s.t = quarry_document_get_text (doc, &s.n);
   s.edits = edits;
+  s.detokenize = dec->detokenize;
   scan_run (&s);
-  if (!quarry_document_apply_edits (doc, edits, error))
-    return FALSE;
-
   if (dec->detokenize)
-    {
-      g_autoptr(QuarryEdits) detok = quarry_edits_new ();
-      gsize n;
-      const char *t = quarry_document_get_text (doc, &n);
-
-      if (tag_detokenize_collect (t, n, detok) > 0 && !quarry_document_apply_edits (doc, detok, error))
-        return FALSE;
-    }
-  return TRUE;
+    scan_add_detokenized (&s);
+  scan_flush (&s);
+  tag_offsets_clear (&s.cuts);
+  return quarry_document_apply_edits (doc, edits, error);
 }

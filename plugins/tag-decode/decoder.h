@@ -27,6 +27,37 @@ void tag_decoder_free (TagDecoder *dec);
  * was refused (a bug). */
 gboolean tag_decoder_process (const TagDecoder *dec, QuarryDocument *doc, GError **error);
 
+/* A growing array of offsets with an inline push (GArray's append is a call per element). */
+typedef struct {
+  gsize *v;
+  gsize  len;
+  gsize  cap;
+} TagOffsets;
+
+static inline void
+tag_offsets_push (TagOffsets *o, gsize x)
+{
+  if (G_UNLIKELY (o->len == o->cap))
+    {
+      o->cap = MAX (64, o->cap * 2);
+      o->v = g_renew (gsize, o->v, o->cap);
+    }
+  o->v[o->len++] = x;
+}
+
+static inline void
+tag_offsets_clear (TagOffsets *o)
+{
+  g_free (o->v);
+  o->v = NULL;
+  o->len = o->cap = 0;
+}
+
+/* Appends to spaces the offset of every space that the tagger's tokenization put
+ * between a word and punctuation, in increasing order.
+ * text[length] must be NUL (document texts are) and text holds no other NUL. */
+void tag_detokenize_scan (const char *text, gsize length, TagOffsets *spaces);
+
 /* Adds to edits the deletion of every space that the tagger's tokenization put
  * between a word and punctuation (`visit , he` -> `visit, he`, `( C )` -> `(C)`).
  * Returns the number of spaces deleted. */

@@ -1,6 +1,8 @@
 /* detok.c: undoes a tagger's tokenization by deleting the single spaces it put around punctuation. */
 #include "config.h"
 
+#include <string.h>
+
 #include "decoder.h"
 
 /* Byte classes. A "closer" is punctuation that sits against the word before it
@@ -24,6 +26,9 @@ static const guint8 byte_class[256] = {
   ['('] = B_OPENER, ['$'] = B_OPENER,
   [0xE2] = B_LEAD,
 };
+
+/* The bytes that start a closer or an opener (0xE2: the curly quotes), for strcspn. */
+static const char TRIGGERS[] = ",.;:!?)%($\xE2";
 
 static inline gboolean
 blank (const guchar *t, gsize n, gsize i)
@@ -87,21 +92,23 @@ opener_takes_space (const guchar *t, gsize n, gsize i, gsize j)
   return TRUE;
 }
 
-guint
-tag_detokenize_collect (const char *text, gsize n, QuarryEdits *edits)
+void
+tag_detokenize_scan (const char *text, gsize n, TagOffsets *spaces)
 {
   const guchar *t = (const guchar *) text;
   gsize last = G_MAXSIZE;  /* the last space deleted: `( )` must not delete it twice */
-  guint count = 0;
 
   for (gsize i = 0; i < n; i++)
     {
-      guint8 cls = byte_class[t[i]];
+      guint8 cls;
       gsize len = 1;
       gboolean closer, opener;
 
-      if (G_LIKELY (!(cls & (B_CLOSER | B_OPENER | B_LEAD))))
-        continue;
+      /* skip to the next punctuation: strcspn scans 16 bytes at a time in glibc */
+      i += strcspn (text + i, TRIGGERS);
+      if (i >= n)
+        break;
+      cls = byte_class[t[i]];
       if (cls & B_LEAD)
         {
           if (i + 2 >= n || t[i + 1] != 0x80 || (t[i + 2] != 0x9C && t[i + 2] != 0x9D))
@@ -117,17 +124,28 @@ tag_detokenize_collect (const char *text, gsize n, QuarryEdits *edits)
         }
       if (closer && closer_takes_space (t, n, i, i + len) && last != i - 1)
         {
-          quarry_edits_replace (edits, i - 1, i, NULL, 0);
           last = i - 1;
-          count++;
+          tag_offsets_push (spaces, last);
         }
       if (opener && opener_takes_space (t, n, i, i + len))
         {
-          quarry_edits_replace (edits, i + len, i + len + 1, NULL, 0);
           last = i + len;
-          count++;
+          tag_offsets_push (spaces, last);
         }
       i += len - 1;
     }
-  return count;
+}
+
+guint
+tag_detokenize_collect (const char *text, gsize n, QuarryEdits *edits)
+{
+  TagOffsets spaces = { 0 };
+  guint n_spaces;
+
+  tag_detokenize_scan (text, n, &spaces);
+  for (gsize i = 0; i < spaces.len; i++)
+    quarry_edits_replace (edits, spaces.v[i], spaces.v[i] + 1, NULL, 0);
+  n_spaces = spaces.len;
+  tag_offsets_clear (&spaces);
+  return n_spaces;
 }
