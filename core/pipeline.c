@@ -39,8 +39,12 @@ teardown_all (QuarryPipeline *p)
   for (guint i = p->n; i-- > 0;)
     {
       StageRun *r = &p->runs[i];
-      const QuarryPluginDescriptor *d = quarry_stage_get_plugin (r->stage)->desc;
-      if (r->set_up && d->teardown != NULL)
+      const QuarryPluginDescriptor *d;
+
+      if (!r->set_up)
+        continue;  /* set-up failed here, or never got this far */
+      d = quarry_stage_get_plugin (r->stage)->desc;
+      if (d->teardown != NULL)
         d->teardown (r->state);
       r->set_up = FALSE;
     }

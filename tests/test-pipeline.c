@@ -83,7 +83,8 @@ test_setup_failure (void)
   QuarryPipeline *p;
 
   /* test-replace refuses an empty find; broken-setup's failure is checked through the command */
-  p = harness_pipeline_try_new ("[pipeline]\nstages = test-replace\n[test-replace]\nfind =\n", &error);
+  /* the failing stage comes second: the first is torn down, the third never set up */
+  p = harness_pipeline_try_new ("[pipeline]\nstages = a:test-replace;test-replace;c:test-replace\n[test-replace]\nfind =\n", &error);
   g_assert_null (p);
   g_assert_error (error, QUARRY_PIPELINE_ERROR, QUARRY_PIPELINE_ERROR_SETUP);
   g_assert_nonnull (strstr (error->message, "stage 'test-replace' (plugin test-replace 1.0.0) could not set up: option find must not be empty"));
