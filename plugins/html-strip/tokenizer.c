@@ -1107,7 +1107,7 @@ run (HtmlTokenizer *tok)
             tok->pos = q;
             if (q >= len)
               {
-                error (tok, "eof-in-tag", q);
+                error (tok, "eof-in-tag", tok->tok_start);
                 emit_eof (tok);
                 break;
               }
@@ -1398,7 +1398,7 @@ run (HtmlTokenizer *tok)
           c = p < len ? in[p] : -1;
           if (c < 0)
             {
-              error (tok, "eof-in-tag", p);
+              error (tok, "eof-in-tag", tok->tok_start);
               emit_eof (tok);
             }
           else if (c == '/')
@@ -1460,7 +1460,7 @@ run (HtmlTokenizer *tok)
             tok->pos = q;
             if (q >= len)
               {
-                error (tok, "eof-in-tag", q);
+                error (tok, "eof-in-tag", tok->tok_start);
                 emit_eof (tok);
               }
             else if (in[q] == quote)
@@ -1484,7 +1484,7 @@ run (HtmlTokenizer *tok)
             c = q < len ? in[q] : -1;
             if (c < 0)
               {
-                error (tok, "eof-in-tag", q);
+                error (tok, "eof-in-tag", tok->tok_start);
                 emit_eof (tok);
               }
             else if (IS_WS (c))
@@ -1515,7 +1515,7 @@ run (HtmlTokenizer *tok)
         case S_AFTER_ATTR_VALUE_Q:
           if (c < 0)
             {
-              error (tok, "eof-in-tag", p);
+              error (tok, "eof-in-tag", tok->tok_start);
               emit_eof (tok);
             }
           else if (IS_WS (c))
@@ -1549,7 +1549,7 @@ run (HtmlTokenizer *tok)
             }
           else if (c < 0)
             {
-              error (tok, "eof-in-tag", p);
+              error (tok, "eof-in-tag", tok->tok_start);
               emit_eof (tok);
             }
           else
@@ -1645,7 +1645,7 @@ run (HtmlTokenizer *tok)
             }
           else if (c < 0)
             {
-              error (tok, "eof-in-comment", p);
+              error (tok, "eof-in-comment", tok->tok_start);
               emit_comment (tok);
               emit_eof (tok);
             }
@@ -1663,7 +1663,7 @@ run (HtmlTokenizer *tok)
             tok->pos = q;
             if (q >= len)
               {
-                error (tok, "eof-in-comment", q);
+                error (tok, "eof-in-comment", tok->tok_start);
                 emit_comment (tok);
                 emit_eof (tok);
               }
@@ -1733,7 +1733,7 @@ run (HtmlTokenizer *tok)
             }
           else if (c < 0)
             {
-              error (tok, "eof-in-comment", p);
+              error (tok, "eof-in-comment", tok->tok_start);
               emit_comment (tok);
               emit_eof (tok);
             }
@@ -1763,7 +1763,7 @@ run (HtmlTokenizer *tok)
             }
           else if (c < 0)
             {
-              error (tok, "eof-in-comment", p);
+              error (tok, "eof-in-comment", tok->tok_start);
               emit_comment (tok);
               emit_eof (tok);
             }
@@ -1790,7 +1790,7 @@ run (HtmlTokenizer *tok)
             }
           else if (c < 0)
             {
-              error (tok, "eof-in-comment", p);
+              error (tok, "eof-in-comment", tok->tok_start);
               emit_comment (tok);
               emit_eof (tok);
             }
@@ -1807,7 +1807,7 @@ run (HtmlTokenizer *tok)
             tok->pos++;
           else if (c < 0)
             {
-              error (tok, "eof-in-doctype", p);
+              error (tok, "eof-in-doctype", tok->tok_start);
               tok->force_quirks = TRUE;
               emit_doctype (tok);
               emit_eof (tok);
@@ -1825,7 +1825,7 @@ run (HtmlTokenizer *tok)
           c = p < len ? in[p] : -1;
           if (c < 0)
             {
-              error (tok, "eof-in-doctype", p);
+              error (tok, "eof-in-doctype", tok->tok_start);
               tok->force_quirks = TRUE;
               emit_doctype (tok);
               emit_eof (tok);
@@ -1848,7 +1848,7 @@ run (HtmlTokenizer *tok)
         case S_DOCTYPE_NAME:
           if (c < 0)
             {
-              error (tok, "eof-in-doctype", p);
+              error (tok, "eof-in-doctype", tok->tok_start);
               tok->force_quirks = TRUE;
               emit_doctype (tok);
               emit_eof (tok);
@@ -1880,7 +1880,7 @@ run (HtmlTokenizer *tok)
           c = p < len ? in[p] : -1;
           if (c < 0)
             {
-              error (tok, "eof-in-doctype", p);
+              error (tok, "eof-in-doctype", tok->tok_start);
               tok->force_quirks = TRUE;
               emit_doctype (tok);
               emit_eof (tok);
@@ -1948,7 +1948,7 @@ run (HtmlTokenizer *tok)
               }
             else if (c < 0)
               {
-                error (tok, "eof-in-doctype", p);
+                error (tok, "eof-in-doctype", tok->tok_start);
                 tok->force_quirks = TRUE;
                 emit_doctype (tok);
                 emit_eof (tok);
@@ -1973,7 +1973,7 @@ run (HtmlTokenizer *tok)
             Buf *b = public ? &tok->pub : &tok->sys;
             if (c < 0)
               {
-                error (tok, "eof-in-doctype", p);
+                error (tok, "eof-in-doctype", tok->tok_start);
                 tok->force_quirks = TRUE;
                 emit_doctype (tok);
                 emit_eof (tok);
@@ -2021,7 +2021,7 @@ run (HtmlTokenizer *tok)
               }
             else if (c < 0)
               {
-                error (tok, "eof-in-doctype", p);
+                error (tok, "eof-in-doctype", tok->tok_start);
                 tok->force_quirks = TRUE;
                 emit_doctype (tok);
                 emit_eof (tok);
@@ -2042,7 +2042,7 @@ run (HtmlTokenizer *tok)
           c = p < len ? in[p] : -1;
           if (c < 0)
             {
-              error (tok, "eof-in-doctype", p);
+              error (tok, "eof-in-doctype", tok->tok_start);
               tok->force_quirks = TRUE;
               emit_doctype (tok);
               emit_eof (tok);
@@ -2085,7 +2085,7 @@ run (HtmlTokenizer *tok)
             tok->pos = q;
             if (q >= len)
               {
-                error (tok, "eof-in-cdata", q);
+                error (tok, "eof-in-cdata", tok->tok_start);
                 emit_eof (tok);
               }
             else if (in[q] == ']')
