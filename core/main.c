@@ -230,7 +230,7 @@ cmd_inspect (int argc, char **argv)
               g_print ("]");
             }
           if ((o->type == QUARRY_OPTION_INT || o->type == QUARRY_OPTION_DOUBLE) && o->min < o->max)
-            g_print (" [%g..%g]", o->min, o->max);
+            g_print (" [%.15g..%.15g]", o->min, o->max);
           g_print ("\n");
         }
       return QUARRY_EXIT_OK;
