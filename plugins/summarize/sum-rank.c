@@ -26,6 +26,7 @@ G_DEFINE_QUARK (sum-rank-error-quark, sum_rank_error)
 struct _SumRanker {
   char       *stemmer;    /* NULL: none */
   GHashTable *stop;       /* owned strings */
+  guint64     serial;     /* tells the thread caches which ranker filled them */
 };
 
 void
@@ -43,6 +44,7 @@ sum_rank_params_default (SumRankParams *p)
 SumRanker *
 sum_ranker_new (const char *stemmer, const char *const *stop_words, GError **error)
 {
+  static gint64 serials = 0;
   if (stemmer && *stemmer && g_strcmp0 (stemmer, "none") != 0)
     {
       struct sb_stemmer *s = sb_stemmer_new (stemmer, NULL);
@@ -60,6 +62,7 @@ sum_ranker_new (const char *stemmer, const char *const *stop_words, GError **err
   const char *const *list = stop_words ? stop_words : sum_stopwords_english;
   for (guint i = 0; list[i]; i++)
     g_hash_table_add (r->stop, g_utf8_strdown (list[i], -1));
+  r->serial = (guint64) g_atomic_pointer_add (&serials, 1) + 1;
   return r;
 }
 
@@ -73,71 +76,194 @@ sum_ranker_free (SumRanker *r)
   g_free (r);
 }
 
-/* ---- per-document vocabulary: word -> stem -> term id ---- */
+/* ---- words to terms ----
+ * Stemming every word of every document was most of the time, and a cable
+ * repeats the vocabulary of the last one. So each thread keeps its own cache
+ * word -> stem -> term (a thread's documents run one at a time, so no locks,
+ * and a stem is the same whoever computes it, so output does not depend on
+ * which thread ran what). A document's own dense term numbers come from a stamp
+ * per term. The cache is emptied between documents when it grows too big. */
+
+#define TERM_NONE G_MAXUINT32   /* a stop word or a number */
+#define CACHE_MAX_WORDS (1u << 18)
 
 typedef struct {
-  const SumRanker   *ranker;
+  guint32 hash;
+  guint32 len;
+  guint32 off;     /* into keys */
+  guint32 term;    /* thread term, or TERM_NONE; the slot is empty when len == 0 */
+} Slot;
+
+typedef struct {
+  guint64            serial;
   struct sb_stemmer *stem;
-  GHashTable        *word_ids;  /* word (in chunk) -> id + 1 */
-  GHashTable        *stem_ids;  /* stem (in chunk) -> id + 1 */
-  GStringChunk      *chunk;
-  guint              n_terms;
+  Slot              *slots;
+  guint32            mask;
+  guint32            used;
+  GString           *keys;
+  GHashTable        *stems;      /* stem (owned) -> term + 1 */
+  GArray            *doc_stamp;  /* guint32 per thread term: the document that last saw it */
+  GArray            *doc_id;     /* guint32 per thread term: its number in that document */
+  guint32            doc;        /* the current document's stamp */
+} TermCache;
+
+static void
+term_cache_free (gpointer data)
+{
+  TermCache *c = data;
+  if (!c)
+    return;
+  if (c->stem)
+    sb_stemmer_delete (c->stem);
+  g_free (c->slots);
+  g_string_free (c->keys, TRUE);
+  g_hash_table_unref (c->stems);
+  g_array_free (c->doc_stamp, TRUE);
+  g_array_free (c->doc_id, TRUE);
+  g_free (c);
+}
+
+static GPrivate term_cache_key = G_PRIVATE_INIT (term_cache_free);
+
+static void
+term_cache_reset (TermCache *c, const SumRanker *r)
+{
+  if (c->stem)
+    sb_stemmer_delete (c->stem);
+  c->stem = r->stemmer ? sb_stemmer_new (r->stemmer, NULL) : NULL;
+  c->serial = r->serial;
+  c->mask = 4095;
+  g_free (c->slots);
+  c->slots = g_new0 (Slot, c->mask + 1);
+  c->used = 0;
+  g_string_truncate (c->keys, 0);
+  g_hash_table_remove_all (c->stems);
+  g_array_set_size (c->doc_stamp, 0);
+  g_array_set_size (c->doc_id, 0);
+  c->doc = 0;
+}
+
+static TermCache *
+term_cache_get (const SumRanker *r)
+{
+  TermCache *c = g_private_get (&term_cache_key);
+  if (!c)
+    {
+      c = g_new0 (TermCache, 1);
+      c->keys = g_string_new (NULL);
+      c->stems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      c->doc_stamp = g_array_new (FALSE, FALSE, sizeof (guint32));
+      c->doc_id = g_array_new (FALSE, FALSE, sizeof (guint32));
+      g_private_set (&term_cache_key, c);
+      term_cache_reset (c, r);
+    }
+  else if (c->serial != r->serial || c->used > CACHE_MAX_WORDS || c->doc == G_MAXUINT32 - 1)
+    term_cache_reset (c, r);
+  c->doc++;
+  return c;
+}
+
+static void
+term_cache_grow (TermCache *c)
+{
+  guint32 mask = c->mask * 2 + 1;
+  Slot *slots = g_new0 (Slot, (gsize) mask + 1);
+  for (guint32 i = 0; i <= c->mask; i++)
+    if (c->slots[i].len)
+      {
+        guint32 j = c->slots[i].hash & mask;
+        while (slots[j].len)
+          j = (j + 1) & mask;
+        slots[j] = c->slots[i];
+      }
+  g_free (c->slots);
+  c->slots = slots;
+  c->mask = mask;
+}
+
+typedef struct {
+  const SumRanker *ranker;
+  TermCache       *cache;
+  guint            n_terms;   /* this document's terms */
 } Vocab;
 
 static void
 vocab_init (Vocab *v, const SumRanker *r)
 {
   v->ranker = r;
-  v->stem = r->stemmer ? sb_stemmer_new (r->stemmer, NULL) : NULL;
-  v->word_ids = g_hash_table_new (g_str_hash, g_str_equal);
-  v->stem_ids = g_hash_table_new (g_str_hash, g_str_equal);
-  v->chunk = g_string_chunk_new (4096);
+  v->cache = term_cache_get (r);
   v->n_terms = 0;
 }
 
 static void
 vocab_clear (Vocab *v)
 {
-  if (v->stem)
-    sb_stemmer_delete (v->stem);
-  g_hash_table_unref (v->word_ids);
-  g_hash_table_unref (v->stem_ids);
-  g_string_chunk_free (v->chunk);
+  v->cache = NULL;
 }
 
-/* G_MAXUINT for a stop word or a number. */
-static guint
-vocab_id (Vocab *v, const char *w, gsize len)
+static guint32
+term_new (TermCache *c, const SumRanker *r, const char *w, gsize len)
 {
-  gpointer id = g_hash_table_lookup (v->word_ids, w);
-  if (id)
-    return GPOINTER_TO_UINT (id) - 1;
-  guint out;
   gboolean digits = TRUE;
   for (gsize i = 0; i < len && digits; i++)
     digits = w[i] >= '0' && w[i] <= '9';
-  if (digits || g_hash_table_contains (v->ranker->stop, w))
-    out = G_MAXUINT;
-  else
+  if (digits || g_hash_table_contains (r->stop, w))
+    return TERM_NONE;
+  const char *s = w;
+  if (c->stem)
     {
-      const char *s = w;
-      if (v->stem)
+      const sb_symbol *st = sb_stemmer_stem (c->stem, (const sb_symbol *) w, (int) len);
+      if (st)
+        s = (const char *) st;
+    }
+  gpointer id = g_hash_table_lookup (c->stems, s);
+  if (id)
+    return GPOINTER_TO_UINT (id) - 1;
+  guint32 term = c->doc_stamp->len;
+  guint32 zero = 0;
+  g_array_append_val (c->doc_stamp, zero);
+  g_array_append_val (c->doc_id, zero);
+  g_hash_table_insert (c->stems, g_strdup (s), GUINT_TO_POINTER (term + 1));
+  return term;
+}
+
+/* The document's number for the word w (NUL-terminated, lower case, hash h), or G_MAXUINT. */
+static guint
+vocab_id (Vocab *v, const char *w, gsize len, guint32 h)
+{
+  TermCache *c = v->cache;
+  guint32 j = h & c->mask;
+  guint32 term = TERM_NONE;
+  gboolean found = FALSE;
+  for (; c->slots[j].len; j = (j + 1) & c->mask)
+    {
+      Slot *sl = &c->slots[j];
+      if (sl->hash == h && sl->len == len && memcmp (c->keys->str + sl->off, w, len) == 0)
         {
-          const sb_symbol *st = sb_stemmer_stem (v->stem, (const sb_symbol *) w, (int) len);
-          if (st)
-            s = (const char *) st;
-        }
-      gpointer sid = g_hash_table_lookup (v->stem_ids, s);
-      if (sid)
-        out = GPOINTER_TO_UINT (sid) - 1;
-      else
-        {
-          out = v->n_terms++;
-          g_hash_table_insert (v->stem_ids, g_string_chunk_insert (v->chunk, s), GUINT_TO_POINTER (out + 1));
+          term = sl->term;
+          found = TRUE;
+          break;
         }
     }
-  g_hash_table_insert (v->word_ids, g_string_chunk_insert (v->chunk, w), GUINT_TO_POINTER (out + 1));
-  return out;
+  if (!found)
+    {
+      term = term_new (c, v->ranker, w, len);
+      Slot sl = { h, (guint32) len, (guint32) c->keys->len, term };
+      g_string_append_len (c->keys, w, (gssize) len);
+      c->slots[j] = sl;
+      if (++c->used * 10 > c->mask * 7)
+        term_cache_grow (c);
+    }
+  if (term == TERM_NONE)
+    return G_MAXUINT;
+  guint32 *stamp = &g_array_index (c->doc_stamp, guint32, term);
+  guint32 *id = &g_array_index (c->doc_id, guint32, term);
+  if (*stamp != c->doc)
+    {
+      *stamp = c->doc;
+      *id = v->n_terms++;
+    }
+  return *id;
 }
 
 /* Words: runs of ASCII letters and digits and of non-ASCII letters; punctuation
@@ -147,6 +273,7 @@ tokens_of (Vocab *v, const char *t, gsize s, gsize e, GArray *ids, guint *n_word
 {
   char buf[64];
   gsize n = 0;
+  guint32 h = 2166136261u;
   gboolean too_long = FALSE;
   for (gsize p = s; p <= e;)
     {
@@ -167,7 +294,13 @@ tokens_of (Vocab *v, const char *t, gsize s, gsize e, GArray *ids, guint *n_word
           if (n + k < sizeof buf)
             {
               for (gsize i = 0; i < k; i++)
-                buf[n++] = (char) g_ascii_tolower (t[p + i]);
+                {
+                  char ch = t[p + i];
+                  if (ch >= 'A' && ch <= 'Z')
+                    ch += 'a' - 'A';
+                  buf[n++] = ch;
+                  h = (h ^ (guchar) ch) * 16777619u;
+                }
             }
           else
             too_long = TRUE;
@@ -178,11 +311,12 @@ tokens_of (Vocab *v, const char *t, gsize s, gsize e, GArray *ids, guint *n_word
           (*n_words)++;
           if (n >= 2 && !too_long)
             {
-              guint id = vocab_id (v, buf, n);
+              guint id = vocab_id (v, buf, n, h);
               if (id != G_MAXUINT)
                 g_array_append_val (ids, id);
             }
           n = 0;
+          h = 2166136261u;
           too_long = FALSE;
         }
       if (p == e)
@@ -334,7 +468,7 @@ lexrank (const Matrix *m, double damping, double *out)
         deg[i] = 0;
       out[i] = 1.0 / n;
     }
-  for (guint it = 0; it < 100; it++)
+  for (guint it = 0; it < 60; it++)
     {
       memset (dense, 0, MAX (m->n_terms, 1) * sizeof (double));
       double dangling = 0;
@@ -354,7 +488,7 @@ lexrank (const Matrix *m, double damping, double *out)
           delta += fabs (p - out[i]);
           out[i] = p;
         }
-      if (delta < 1e-7)
+      if (delta < 1e-6)
         break;
     }
   g_free (dense);

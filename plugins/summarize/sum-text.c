@@ -1,4 +1,5 @@
 /* sum-text.c: cable-aware layout, sentence segmentation and explicit-summary detection over plain text. */
+#define _GNU_SOURCE  /* memmem */
 #include "sum-text.h"
 
 #include <string.h>
@@ -57,6 +58,19 @@ typedef struct {
 } Scan;
 
 /* ---- characters ---- */
+
+/* Byte classes for the tight scanning loops. */
+enum {
+  B_TERM = 1,    /* . ? ! */
+  B_E = 2,       /* e E */
+  B_LINE = 4,    /* bytes scan_text_line looks at: 0xC2 (pilcrow) - = _ */
+};
+
+static const guchar byte_class[256] = {
+  ['.'] = B_TERM, ['?'] = B_TERM, ['!'] = B_TERM,
+  ['e'] = B_E, ['E'] = B_E,
+  [0xC2] = B_LINE, ['-'] = B_LINE, ['='] = B_LINE, ['_'] = B_LINE,
+};
 
 static inline gboolean
 is_space (char c)
@@ -225,6 +239,8 @@ page_break_at (const Scan *sc, const Line *l, gsize of, SumRange *out)
   if (q - e > 3 || (q < l->tend && !is_space (t[q])))
     return FALSE;
   gsize n2 = digits_back (t, l->tstart, p, &s2);
+  if (n2 >= 1 && n2 <= 2 && s2 > l->tstart + 1 && t[s2 - 1] == '.' && is_digit (t[s2 - 2]))
+    n2 = digits_back (t, l->tstart, s2 - 1, &s2);  /* "001.2 OF 004" */
   if (n2 < 1 || n2 > 3 || s2 == l->tstart || t[s2 - 1] != ' ')
     return FALSE;
   gsize n1 = digits_back (t, l->tstart, s2 - 1, &s1);
@@ -265,7 +281,7 @@ find_page_breaks (Scan *sc)
       gsize p = l->tstart;
       while (p + 4 <= l->tend)
         {
-          const char *of = g_strstr_len (t + p, (gssize) (l->tend - p), " OF ");
+          const char *of = memmem (t + p, l->tend - p, " OF ", 4);
           if (!of)
             break;
           SumRange r;
@@ -285,7 +301,7 @@ find_page_breaks (Scan *sc)
 static const char *const header_keys[] = {
   "UNCLAS", "C O N F", "S E C R E T", "CONFIDENTIAL", "SECRET", "LIMITED OFFICIAL", "SENSITIVE",
   "SIPDIS", "NOFORN", "E.O.", "EO ", "E O ", "DECL", "TAGS", "SUBJECT", "SUBJ", "REF", "Classified By",
-  "CLASSIFIED BY", "Reason", "PASS ", "EXDIS", "NODIS", "CORRECTED", "SECTION", "STATE FOR", "DEPT FOR",
+  "CLASSIFIED BY", "Reason", "PASS ", "DEPT ", "DEPARTMENT ", "EXDIS", "NODIS", "CORRECTED", "SECTION", "STATE FOR", "DEPT FOR",
   "FOR ", "ROME FOR", "USEU", "(U)", NULL
 };
 
@@ -296,12 +312,30 @@ starts_with_ci (const char *t, gsize s, gsize e, const char *key)
   return e - s >= n && g_ascii_strncasecmp (t + s, key, n) == 0;
 }
 
+static gsize find_in_line (const char *t, gsize s, gsize e, const char *key);
+
+static gboolean
+is_upper_line (const char *t, gsize s, gsize e)
+{
+  for (gsize p = s; p < e; p++)
+    if (t[p] >= 'a' && t[p] <= 'z')
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 is_header_line (const char *t, gsize s, gsize e)
 {
+  if (e - s > 2 && (guchar) t[s] == 0xC2 && (guchar) t[s + 1] == 0xB6 && !is_digit (t[s + 2]))
+    s += 2;  /* "¶B. OTTAWA 808": WikiLeaks puts a pilcrow before lettered references too */
   for (guint i = 0; header_keys[i]; i++)
     if (starts_with_ci (t, s, e, header_keys[i]))
       return TRUE;
+  /* "LONDON FOR TSOU", "TRIPOLI 00000686 001.2 OF 002", "S/CT MARC NORMAN", "C O R R E C T E D COPY":
+   * before the body, a short upper-case line that is not a paragraph is routing or header */
+  if (e - s < 100 && is_upper_line (t, s, e) && t[e - 1] != '.' && !is_digit (t[s])
+      && !((guchar) t[s] == 0xC2 && (guchar) t[s + 1] == 0xB6))
+    return TRUE;
   /* lettered references under REF: "A. STATE 12345", "B) 09MOSCOW 1234" */
   return e - s >= 3 && t[s] >= 'A' && t[s] <= 'H' && (t[s + 1] == '.' || t[s + 1] == ')') && t[s + 2] == ' '
          && e - s < 100;
@@ -317,13 +351,38 @@ find_in_line (const char *t, gsize s, gsize e, const char *key)
   return G_MAXSIZE;
 }
 
+static gsize skip_line_spaces (const char *t, gsize p, gsize end);
+static gsize match_number (const char *t, gsize p, gsize end, gboolean need_pilcrow);
+
+/* The first paragraph may follow the header on its line: "... REASON: 1.4 (b), (d) 1. (C) Summary: ..." */
+static gsize
+inline_first_paragraph (const char *t, gsize s, gsize e)
+{
+  for (gsize p = s + 1; p + 4 < e; p++)
+    {
+      if ((guchar) t[p] == 0xC2 && (guchar) t[p + 1] == 0xB6 && is_digit (t[skip_line_spaces (t, p + 2, e)]))
+        return p;
+      if (t[p] == '1' && t[p - 1] == ' ' && !is_digit (t[p + 1]))
+        {
+          gsize q = p + 1;
+          if (t[q] == ' ')
+            q++;
+          if (q + 2 < e && t[q] == '.' && t[q + 1] == ' ' && t[q + 2] == '(')
+            return p;
+        }
+    }
+  return G_MAXSIZE;
+}
+
 /* Header lines start with a known key or continue the one before (no blank
- * line between and the one before did not end with a full stop). */
+ * line between and the one before did not end with a full stop). A line or
+ * two before the first (a date, a title) is part of it. */
 static gsize
 detect_header (const char *t, gsize start, gsize end, SumRange *subject)
 {
   gsize p = start, header_end = start, limit = MIN (end, start + 8192);
   gboolean open = FALSE, any = FALSE, subj_open = FALSE;
+  guint lead = 0;
   while (p < limit)
     {
       const char *nl = memchr (t + p, '\n', end - p);
@@ -338,12 +397,26 @@ detect_header (const char *t, gsize start, gsize end, SumRange *subject)
           open = FALSE;
           subj_open = FALSE;
         }
-      else if (is_header_line (t, s, te) || open)
+      else if (line_is_underline (t, s, te))
+        break;  /* a section heading: the body has begun */
+      else if (match_number (t, s, te, FALSE) != s && is_digit (t[skip_line_spaces (t, s + ((guchar) t[s] == 0xC2 ? 2 : 0), te)]))
+        break;  /* "¶1." / "1. (C)": the first paragraph */
+      else if (is_header_line (t, s, te) || open || (!any && lead < 2 && te - s < 80))
         {
           if (!any && !is_header_line (t, s, te))
-            break;
+            {
+              lead++;
+              p = nl ? e + 1 : end;
+              continue;
+            }
           any = TRUE;
           header_end = te;
+          gsize para = inline_first_paragraph (t, s, te);
+          if (para != G_MAXSIZE)
+            {
+              header_end = para;
+              break;
+            }
           gsize sj = find_in_line (t, s, MIN (te, s + 4), "SUBJ");
           if (sj != G_MAXSIZE)
             {
@@ -597,6 +670,10 @@ scan_text_line (Scan *sc, const Line *l, gboolean para_edge)
     }
   while (p < l->tend)
     {
+      while (p < l->tend && !(byte_class[(guchar) t[p]] & B_LINE))
+        p++;
+      if (p >= l->tend)
+        break;
       guchar c = (guchar) t[p];
       if (c == 0xC2 && p + 1 < l->tend && (guchar) t[p + 1] == 0xB6)
         {
@@ -698,7 +775,7 @@ match_summary_words (const char *t, gsize p, gsize end, gboolean *continued)
     {
       gsize w = skip_line_spaces (t, a, end);
       static const char *const tails[] = { "comment", "comments", "recommendation", "recommendations", "action request",
-                                           "analysis", "introduction", "background", "outlook", NULL };
+                                           "analysis", "introduction", "background", "outlook", "objectives", NULL };
       for (guint i = 0; tails[i]; i++)
         if (word_at_ci (t, w, end, tails[i], &a))
           {
@@ -707,14 +784,21 @@ match_summary_words (const char *t, gsize p, gsize end, gboolean *continued)
           }
       r = skip_line_spaces (t, q, end);
     }
-  static const char *const conts[] = { "continued", "cont'd", "con't", "cont.", "(continued)", NULL };
+  /* "Summary continued", "SUMMARY (CONT'D):", "Summary, cont'd.", "Summary and comment con’t." */
+  gsize c = r;
+  if (c < end && (t[c] == ',' || t[c] == '('))
+    c = skip_line_spaces (t, c + 1, end);
+  static const char *const conts[] = { "continued", "cont'd", "con't", "cont\xe2\x80\x99" "d", "con\xe2\x80\x99" "t",
+                                       "cont.", "cont", NULL };
   for (guint i = 0; conts[i]; i++)
     {
       gsize n = strlen (conts[i]);
-      if (end - r >= n && g_ascii_strncasecmp (t + r, conts[i], n) == 0)
+      if (end - c >= n && g_ascii_strncasecmp (t + c, conts[i], n) == 0)
         {
           *continued = TRUE;
-          q = r + n;
+          q = c + n;
+          if (q < end && t[q] == ')')
+            q++;
           break;
         }
     }
@@ -786,14 +870,16 @@ find_end_markers (Scan *sc)
   gsize end = sc->body_end;
   for (gsize p = sc->body_start; p + 3 < end; p++)
     {
-      if ((t[p] != 'e' && t[p] != 'E') || (p > sc->body_start && g_ascii_isalnum (t[p - 1])))
+      while (p + 3 < end && !(byte_class[(guchar) t[p]] & B_E))
+        p++;
+      if (p + 3 >= end || (p > sc->body_start && g_ascii_isalnum (t[p - 1])))
         continue;
       gsize a;
-      if (!word_at_ci (t, p, end, "end", &a) || a >= end || t[a] != ' ')
+      if (!word_at_ci (t, p, end, "end", &a) || a >= end || !is_space (t[a]))
         continue;
-      gsize q = skip_line_spaces (t, a, end);
+      gsize q = skip_spaces (t, a, end);  /* "End \nsummary." happens */
       if (word_at_ci (t, q, end, "of", &a))
-        q = skip_line_spaces (t, a, end);
+        q = skip_spaces (t, a, end);
       gboolean cont, summary = FALSE;
       gsize w = match_summary_words (t, q, end, &cont);
       if (w != q)
@@ -1004,8 +1090,9 @@ static const char *const starters[] = {
 static gboolean
 in_list_ci (const char *const *list, const char *t, gsize s, gsize e)
 {
+  char c = g_ascii_tolower (t[s]);
   for (guint i = 0; list[i]; i++)
-    if (span_equals_ci (t, s, e, list[i]))
+    if (list[i][0] == c && span_equals_ci (t, s, e, list[i]))
       return TRUE;
   return FALSE;
 }
@@ -1202,9 +1289,13 @@ segment_unit (SumAnalysis *a, const char *t, gsize us, gsize ue, const SumRange 
           p = gaps[c.gi].end;
           continue;
         }
-      char ch = t[p];
+      gsize lim = c.gi < n_gaps ? MIN (gaps[c.gi].start, ue) : ue;
+      while (p < lim && !(byte_class[(guchar) t[p]] & B_TERM))
+        p++;
+      if (p >= lim)
+        continue;
       gsize after;
-      if ((ch == '.' || ch == '?' || ch == '!') && sentence_end_at (&c, s, p, &after))
+      if (sentence_end_at (&c, s, p, &after))
         {
           emit_sentence (a, &c, s, after, para, first, &gfirst);
           s = p = cursor_skip (&c, after);
