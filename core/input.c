@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
 #include <json-c/json.h>
 
 #include "input.h"
@@ -341,4 +343,43 @@ quarry_input_next (QuarryInput *in, QuarryInputItem *item)
         return TRUE;
       }
     }
+}
+
+static gint64
+tree_bytes (const char *path)
+{
+  GStatBuf st;
+  gint64 total = 0;
+
+  if (g_stat (path, &st) != 0)
+    return 0;
+  if (!S_ISDIR (st.st_mode))
+    return st.st_size;
+  {
+    GDir *d = g_dir_open (path, 0, NULL);
+    const char *n;
+    while (d != NULL && (n = g_dir_read_name (d)) != NULL)
+      if (n[0] != '.')
+        {
+          g_autofree char *child = g_build_filename (path, n, NULL);
+          total += tree_bytes (child);
+        }
+    if (d != NULL)
+      g_dir_close (d);
+  }
+  return total;
+}
+
+gint64
+quarry_input_total_bytes (const char *const *args)
+{
+  gint64 total = 0;
+
+  for (guint i = 0; args != NULL && args[i] != NULL; i++)
+    {
+      if (g_str_equal (args[i], "-"))
+        return -1;
+      total += tree_bytes (args[i]);
+    }
+  return total;
 }

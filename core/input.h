@@ -28,6 +28,10 @@ void quarry_input_free (QuarryInput *in);
 /* Fills item with the next document; FALSE at the end. */
 gboolean quarry_input_next (QuarryInput *in, QuarryInputItem *item);
 
+/* Total size in bytes of the files args name (folders walked), for a progress ETA;
+ * -1 if unknown (stdin). Costs a stat per file: call it only when progress is shown. */
+gint64 quarry_input_total_bytes (const char *const *args);
+
 /* The media type of a file from its name, or failing that from its first bytes. */
 const char *quarry_input_guess_media_type (const char *name, const char *bytes, gsize length);
 

@@ -163,6 +163,7 @@ cmd_run (int argc, char **argv)
   ro.report_path = report;
   ro.quiet = quiet;
   ro.progress = !quiet && !no_progress && isatty (STDERR_FILENO);
+  ro.total_bytes = ro.progress ? quarry_input_total_bytes ((const char *const *) argv + 1) : -1;
   code = quarry_run (pipeline, input, &ro);
   if (out != stdout && fclose (out) != 0 && code == QUARRY_EXIT_OK)
     code = QUARRY_EXIT_IO;

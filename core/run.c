@@ -151,8 +151,16 @@ show_progress (const QuarryRunOptions *opt, Tally *t, gboolean final)
   t->last_progress = now;
   secs = MAX ((now - t->t_start) / 1e6, 1e-6);
   mb = t->bytes / 1e6;
-  g_printerr ("\r\033[K%" G_GUINT64_FORMAT " documents (%" G_GUINT64_FORMAT " dead-lettered), %.1f MB, %.1f MB/s, %.0f docs/s%s",
-              t->out + t->dead, t->dead, mb, mb / secs, (t->out + t->dead) / secs, final ? "\n" : "");
+  g_printerr ("\r\033[K%" G_GUINT64_FORMAT " documents (%" G_GUINT64_FORMAT " dead-lettered), %.1f MB, %.1f MB/s, %.0f docs/s",
+              t->out + t->dead, t->dead, mb, mb / secs, (t->out + t->dead) / secs);
+  if (opt->total_bytes > 0 && !final && t->bytes > 0)
+    {
+      /* JSON Lines inputs count their file size, content a little less: the ETA is an estimate */
+      double left = MAX (0.0, (double) opt->total_bytes - (double) t->bytes) / (t->bytes / secs);
+      g_printerr (", %.0f%%, ETA %d:%02d", MIN (100.0, 100.0 * t->bytes / opt->total_bytes),
+                  (int) left / 60, (int) left % 60);
+    }
+  g_printerr ("%s", final ? "\n" : "");
 }
 
 static void

@@ -15,6 +15,7 @@ typedef struct {
   const char  *report_path;       /* NULL: no report file */
   gboolean     quiet;             /* no summary line */
   gboolean     progress;          /* progress line on stderr */
+  gint64       total_bytes;       /* input size for the ETA, or -1 if unknown */
 } QuarryRunOptions;
 
 /* Exit codes of `quarry run` (documented in the README and --help). */
