@@ -19,6 +19,7 @@ struct _QuarryPipeline {
   QuarryStageStats *stats;
   guint             n;
   json_object      *provenance;
+  char             *provenance_text;
 };
 
 G_DEFINE_QUARK (quarry-pipeline-error-quark, quarry_pipeline_error)
@@ -108,6 +109,8 @@ quarry_pipeline_new (QuarryConfig *cfg, GError **error)
       r->set_up = TRUE;
     }
   p->provenance = build_provenance (p);
+  p->provenance_text = g_strdup (json_object_to_json_string_ext (p->provenance, JSON_C_TO_STRING_PLAIN |
+                                                                 JSON_C_TO_STRING_NOSLASHESCAPE));
   return p;
 }
 
@@ -119,6 +122,7 @@ quarry_pipeline_free (QuarryPipeline *p)
   teardown_all (p);
   if (p->provenance != NULL)
     json_object_put (p->provenance);
+  g_free (p->provenance_text);
   g_free (p->runs);
   g_free (p->stats);
   quarry_config_free (p->cfg);
@@ -135,6 +139,12 @@ json_object *
 quarry_pipeline_get_provenance (const QuarryPipeline *p)
 {
   return p->provenance;
+}
+
+const char *
+quarry_pipeline_get_provenance_text (const QuarryPipeline *p)
+{
+  return p->provenance_text;
 }
 
 const QuarryStageStats *

@@ -40,6 +40,8 @@ QUARRY_API const QuarryConfig *quarry_pipeline_get_config (const QuarryPipeline 
 /* {"quarry": version, "config_hash": ..., "stages": [{"name","plugin","version"}]}
  * (transfer none) */
 QUARRY_API json_object *quarry_pipeline_get_provenance (const QuarryPipeline *pipeline);
+/* The same, serialized once (records are written from several threads). (transfer none) */
+QUARRY_API const char *quarry_pipeline_get_provenance_text (const QuarryPipeline *pipeline);
 
 /* Runs doc through every stage. Safe to call from several threads on different
  * documents. For DROPPED and FAILED, *reason (transfer full) says which stage and why. */

@@ -48,7 +48,7 @@ on_signal (int sig)
 static void
 process_job (QuarryPipeline *pipeline, Job *job)
 {
-  json_object *prov = quarry_pipeline_get_provenance (pipeline);
+  const char *prov = quarry_pipeline_get_provenance_text (pipeline);
   QuarryInputItem *it = &job->item;
   QuarryDocument *doc;
   g_autofree char *reason = NULL;

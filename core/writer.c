@@ -1,6 +1,7 @@
 /* writer.c: serializes documents to JSON Lines records with a fixed key order and code-point offsets. */
 #include "config.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,13 +63,82 @@ quarry_writer_append_json_string (GString *out, const char *s, gsize len)
   g_string_append_c (out, '"');
 }
 
+static void append_uint (GString *out, guint64 v);
+
+/* Serializes a JSON value ourselves rather than with json_object_to_json_string:
+ * json-c keeps the text inside the object, so two threads writing records that
+ * share an object (a plugin's constant attrs, say) would race on it. */
 static void
 append_json (GString *out, json_object *obj)
 {
-  if (obj == NULL)
-    g_string_append (out, "null");
-  else
-    g_string_append (out, json_object_to_json_string_ext (obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+  switch (json_object_get_type (obj))
+    {
+    case json_type_null:
+      g_string_append (out, "null");
+      break;
+    case json_type_boolean:
+      g_string_append (out, json_object_get_boolean (obj) ? "true" : "false");
+      break;
+    case json_type_int:
+      if (json_object_get_int64 (obj) < 0)
+        g_string_append_printf (out, "%" G_GINT64_FORMAT, json_object_get_int64 (obj));
+      else
+        append_uint (out, json_object_get_uint64 (obj));
+      break;
+    case json_type_double:
+      {
+        double d = json_object_get_double (obj);
+        char buf[G_ASCII_DTOSTR_BUF_SIZE];
+        if (!isfinite (d))
+          {
+            g_string_append (out, "null");  /* JSON has no NaN or infinity */
+            break;
+          }
+        /* the shortest of %.15g..%.17g that reads back exactly */
+        for (int prec = 15; prec <= 17; prec++)
+          {
+            g_ascii_formatd (buf, sizeof buf, prec == 15 ? "%.15g" : prec == 16 ? "%.16g" : "%.17g", d);
+            if (g_ascii_strtod (buf, NULL) == d)
+              break;
+          }
+        g_string_append (out, buf);
+        if (strpbrk (buf, ".eE") == NULL)
+          g_string_append (out, ".0");  /* stays a double when read back */
+        break;
+      }
+    case json_type_string:
+      quarry_writer_append_json_string (out, json_object_get_string (obj), json_object_get_string_len (obj));
+      break;
+    case json_type_array:
+      {
+        gsize n = json_object_array_length (obj);
+        g_string_append_c (out, '[');
+        for (gsize i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            append_json (out, json_object_array_get_idx (obj, i));
+          }
+        g_string_append_c (out, ']');
+        break;
+      }
+    case json_type_object:
+      {
+        gboolean first = TRUE;
+        g_string_append_c (out, '{');
+        json_object_object_foreach (obj, key, val)
+          {
+            if (!first)
+              g_string_append_c (out, ',');
+            first = FALSE;
+            quarry_writer_append_json_string (out, key, strlen (key));
+            g_string_append_c (out, ':');
+            append_json (out, val);
+          }
+        g_string_append_c (out, '}');
+        break;
+      }
+    }
 }
 
 static void
@@ -188,7 +258,7 @@ append_diagnostics (GString *out, const QuarryDocument *doc)
 }
 
 void
-quarry_writer_append_record (GString *out, QuarryDocument *doc, json_object *provenance)
+quarry_writer_append_record (GString *out, QuarryDocument *doc, const char *provenance)
 {
   const char *id = quarry_document_get_id (doc);
   json_object *entities = quarry_document_get_entities (doc);
@@ -213,13 +283,13 @@ quarry_writer_append_record (GString *out, QuarryDocument *doc, json_object *pro
   g_string_append (out, ",\"diagnostics\":");
   append_diagnostics (out, doc);
   g_string_append (out, ",\"provenance\":");
-  append_json (out, provenance);
+  g_string_append (out, provenance != NULL ? provenance : "null");
   g_string_append_c (out, '}');
 }
 
 void
 quarry_writer_append_dead_letter (GString *out, const QuarryDocument *doc, const char *reason,
-                                  json_object *provenance)
+                                  const char *provenance)
 {
   const char *id = quarry_document_get_id (doc);
   const char *stage = quarry_document_get_stage (doc);
@@ -250,6 +320,6 @@ quarry_writer_append_dead_letter (GString *out, const QuarryDocument *doc, const
   g_string_append (out, ",\"diagnostics\":");
   append_diagnostics (out, doc);
   g_string_append (out, ",\"provenance\":");
-  append_json (out, provenance);
+  g_string_append (out, provenance != NULL ? provenance : "null");
   g_string_append_c (out, '}');
 }
