@@ -205,6 +205,9 @@ el_kb_finish (ElKb *kb, const char *what, GError **error)
           return FALSE;
         }
     }
+  g_autoptr (GPtrArray) sorted = el_kb_sorted_entries (kb);
+  for (guint i = 0; i < sorted->len; i++)
+    ((ElEntry *) sorted->pdata[i])->index = i;
   g_hash_table_iter_init (&it, kb->aliases);
   while (g_hash_table_iter_next (&it, NULL, &value))
     g_array_sort (value, hit_cmp);

@@ -26,6 +26,7 @@ struct _ElEntry {
   char          *parent_id; /* (nullable) */
   char          *code;      /* (nullable) e.g. the ISO 3166 code */
   const ElEntry *parent;    /* resolved by el_kb_finish() */
+  guint          index;     /* 0 .. n_entries-1 in id order, set by el_kb_finish() */
 };
 
 typedef struct {

@@ -45,9 +45,9 @@ typedef struct {
   guint          span;
   gsize          start, end;
   const char    *label;
-  char          *display;
-  char          *key;
-  char          *acronym_key;    /* (nullable) */
+  const char    *display;        /* in Doc.strings */
+  const char    *key;            /* in Doc.strings, deduplicated: equal keys, equal pointers */
+  const char    *acronym_key;    /* (nullable) in Doc.strings */
   gboolean       possessive;
   guint          ntokens;
   const GArray  *hits;           /* (nullable) KB hits of the key */
@@ -64,10 +64,17 @@ typedef struct {
   gint           best;           /* index of the mention that names the cluster */
   gsize          first;
   guint          count;
-  char          *id;
+  const char    *id;             /* the string of id_obj */
   json_object   *id_obj;
   gint           alias_of;       /* >= 0: merged into that cluster (same id) */
 } Cluster;
+
+/* What a document says about one KB entry; an array indexed by entry, so no hashing. */
+typedef struct {
+  guint8 linked : 1;             /* an unambiguous mention (or a compound's part) names it */
+  guint8 tagged : 1;             /* its code is in TAGS */
+  gint   cluster;                /* + 1 */
+} EntryState;
 
 typedef struct {
   const ElContext *ctx;
@@ -75,20 +82,33 @@ typedef struct {
   const char      *text;
   GArray          *mentions;     /* Mention */
   GArray          *clusters;     /* Cluster */
-  GHashTable      *by_key;       /* "label\x1fkey" or "kb\x1fid" -> cluster index + 1 */
+  GHashTable      *by_key;       /* "label\x1fkey" -> cluster index + 1 */
+  GHashTable      *seen;         /* "label\x1fraw text" -> index + 1 of a mention prepared alike */
   GHashTable      *surnames;     /* surname key -> GArray of cluster indices (full-name PER) */
-  GHashTable      *linked;       /* ElEntry* set: entries that unambiguous mentions link to */
-  GHashTable      *tagged;       /* ElEntry* set: entries of the TAGS codes */
+  EntryState      *entries;      /* by ElEntry.index */
+  GPtrArray       *linked;       /* ElEntry* that unambiguous mentions link to, each once */
+  GHashTable      *resolved;     /* key -> Mention index + 1: ambiguity decided once per key */
+  GArray          *mismatches;   /* Mismatch: label disagreements, one diagnostic per entity and label */
+  GStringChunk    *strings;
   GString         *scratch;
+  GString         *clean;
+  GString         *keybuf;
+  json_object     *relations[16];/* shared json strings of relation names */
+  const char      *relation_names[16];
 } Doc;
+
+typedef struct {
+  gint        cluster;
+  const char *label;
+  guint       first;             /* mention index */
+  guint       count;
+  gboolean    kb;                /* against the KB type (else: joined a person/place/org by name) */
+} Mismatch;
 
 static void
 mention_clear (gpointer data)
 {
   Mention *m = data;
-  g_free (m->display);
-  g_free (m->key);
-  g_free (m->acronym_key);
   if (m->why)
     g_string_free (m->why, TRUE);
   if (m->parts)
@@ -99,7 +119,6 @@ static void
 cluster_clear (gpointer data)
 {
   Cluster *c = data;
-  g_free (c->id);
   json_object_put (c->id_obj);
 }
 
@@ -177,15 +196,16 @@ mention_prepare (Doc *d, Mention *m)
     }
 
   ElCleanInfo info = { 0 };
-  m->display = el_clean_mention (d->text + m->start, len, &info);
-  el_normalize_key (m->display, strlen (m->display), d->scratch);
-  m->key = g_strdup (d->scratch->str);
+  el_clean_mention_into (d->text + m->start, len, d->clean, &info, TRUE);
+  m->display = g_string_chunk_insert_len (d->strings, d->clean->str, d->clean->len);
+  el_normalize_key (d->clean->str, d->clean->len, d->scratch);
+  m->key = g_string_chunk_insert_len (d->strings, d->scratch->str, d->scratch->len);
   m->possessive = info.possessive;
   if (info.acronym)
     {
       el_normalize_key (info.acronym, strlen (info.acronym), d->scratch);
       if (d->scratch->len)
-        m->acronym_key = g_strdup (d->scratch->str);
+        m->acronym_key = g_string_chunk_insert_len (d->strings, d->scratch->str, d->scratch->len);
     }
   el_clean_info_clear (&info);
 
@@ -206,6 +226,39 @@ mention_prepare (Doc *d, Mention *m)
     m->hits = lookup (d, m->key + 4);
   if (!m->hits)
     m->parts = compound_parts (d, m->key);
+}
+
+/* Cables repeat names ("Lavrov" 16 times): the same label and text are prepared once. */
+static void
+mention_prepare_cached (Doc *d, Mention *m, guint index)
+{
+  gsize len = m->end - m->start;
+  if (len > d->ctx->max_mention_bytes)
+    {
+      mention_prepare (d, m);
+      return;
+    }
+  g_string_assign (d->keybuf, m->label ? m->label : "");
+  g_string_append_c (d->keybuf, '\x1f');
+  g_string_append_len (d->keybuf, d->text + m->start, len);
+  gpointer hit = g_hash_table_lookup (d->seen, d->keybuf->str);
+  if (hit)
+    {
+      const Mention *o = &g_array_index (d->mentions, Mention, GPOINTER_TO_UINT (hit) - 1);
+      m->display = o->display;
+      m->key = o->key;
+      m->acronym_key = o->acronym_key;
+      m->possessive = o->possessive;
+      m->ntokens = o->ntokens;
+      m->hits = o->hits;
+      m->parts = o->parts ? g_ptr_array_ref (o->parts) : NULL;
+      m->cluster = -2;
+      return;
+    }
+  char *rawkey = g_string_chunk_insert_len (d->strings, d->keybuf->str, d->keybuf->len);
+  mention_prepare (d, m);
+  if (m->cluster == -2)
+    g_hash_table_insert (d->seen, rawkey, GUINT_TO_POINTER (index + 1));
 }
 
 /* ---- step 2: context for ambiguous names ---- */
@@ -237,8 +290,30 @@ collect_tags (Doc *d)
       if (n_codes == 0 && hits && hits->len == 1)
         only = g_array_index (hits, ElHit, 0).entry, n_codes = 1;
       if (n_codes == 1)
-        g_hash_table_add (d->tagged, (gpointer) only);
+        d->entries[only->index].tagged = TRUE;
     }
+}
+
+static void
+mark_linked (Doc *d, const ElEntry *e)
+{
+  if (!d->entries[e->index].linked)
+    {
+      d->entries[e->index].linked = TRUE;
+      g_ptr_array_add (d->linked, (gpointer) e);
+    }
+}
+
+static gboolean
+is_linked (const Doc *d, const ElEntry *e)
+{
+  return d->entries[e->index].linked;
+}
+
+static gboolean
+is_tagged (const Doc *d, const ElEntry *e)
+{
+  return d->entries[e->index].tagged;
 }
 
 static void
@@ -250,10 +325,10 @@ collect_linked (Doc *d)
       if (m->hits && m->hits->len == 1)
         {
           m->link = &g_array_index (m->hits, ElHit, 0);
-          g_hash_table_add (d->linked, (gpointer) m->link->entry);
+          mark_linked (d, m->link->entry);
         }
       for (guint p = 0; m->parts && p < m->parts->len; p++)
-        g_hash_table_add (d->linked, m->parts->pdata[p]);
+        mark_linked (d, m->parts->pdata[p]);
     }
 }
 
@@ -266,14 +341,11 @@ is_government (const ElEntry *e)
 static gboolean
 sibling_linked (const Doc *d, const ElEntry *e)
 {
-  GHashTableIter it;
-  gpointer key;
   if (!e->parent || is_government (e))
     return FALSE;
-  g_hash_table_iter_init (&it, d->linked);
-  while (g_hash_table_iter_next (&it, &key, NULL))
+  for (guint i = 0; i < d->linked->len; i++)
     {
-      const ElEntry *o = key;
+      const ElEntry *o = d->linked->pdata[i];
       if (o != e && o->parent == e->parent && !is_government (o))
         return TRUE;
     }
@@ -285,13 +357,13 @@ static int
 evidence (const Doc *d, const Mention *m, const ElEntry *e, GString *why)
 {
   int score = 0;
-  if (g_hash_table_contains (d->tagged, e))
+  if (is_tagged (d, e))
     score += 3, g_string_append_printf (why, "%sits code is in TAGS", why->len ? ", " : "");
-  if (g_hash_table_contains (d->linked, e))
+  if (is_linked (d, e))
     score += 2, g_string_append_printf (why, "%sanother mention names it", why->len ? ", " : "");
-  if (is_government (e) && e->parent && g_hash_table_contains (d->tagged, e->parent))
+  if (is_government (e) && e->parent && is_tagged (d, e->parent))
     score += 2, g_string_append_printf (why, "%s%s is in TAGS", why->len ? ", " : "", e->parent->name);
-  if (is_government (e) && e->parent && g_hash_table_contains (d->linked, e->parent))
+  if (is_government (e) && e->parent && is_linked (d, e->parent))
     score += 1, g_string_append_printf (why, "%s%s is mentioned", why->len ? ", " : "", e->parent->name);
   if (sibling_linked (d, e))
     score += 2, g_string_append_printf (why, "%sanother place in %s is mentioned",
@@ -327,8 +399,19 @@ diagnose_ambiguity (Doc *d, Mention *m)
 }
 
 static void
-resolve_ambiguous (Doc *d, Mention *m)
+resolve_ambiguous (Doc *d, Mention *m, guint index)
 {
+  gpointer done = g_hash_table_lookup (d->resolved, m->key);
+  if (done)
+    {
+      /* decided for an earlier mention of the same name: same answer, no second diagnostic */
+      const Mention *first = &g_array_index (d->mentions, Mention, GPOINTER_TO_UINT (done) - 1);
+      m->link = first->link;
+      m->by_default = first->by_default;
+      return;
+    }
+  g_hash_table_insert (d->resolved, (gpointer) m->key, GUINT_TO_POINTER (index + 1));
+
   int best_score = -1;
   guint n_best = 0;
   g_autoptr (GString) why = g_string_new (NULL);
@@ -354,32 +437,56 @@ resolve_ambiguous (Doc *d, Mention *m)
 
 /* ---- step 3: clusters ---- */
 
+static const char *
+cluster_key (Doc *d, const char *ns, const char *key)
+{
+  g_string_assign (d->keybuf, ns);
+  g_string_append_c (d->keybuf, '\x1f');
+  g_string_append (d->keybuf, key);
+  return d->keybuf->str;
+}
+
 static gint
 cluster_get (Doc *d, const char *ns, const char *key, const char *label, const ElEntry *kb, gsize first)
 {
-  g_autofree char *k = g_strconcat (ns, "\x1f", key, NULL);
-  gpointer v = g_hash_table_lookup (d->by_key, k);
+  gpointer v = g_hash_table_lookup (d->by_key, cluster_key (d, ns, key));
   if (v)
     return GPOINTER_TO_INT (v) - 1;
   Cluster c = { .kb = kb, .label = label, .best = -1, .first = first, .alias_of = -1 };
   g_array_append_val (d->clusters, c);
-  g_hash_table_insert (d->by_key, g_steal_pointer (&k), GINT_TO_POINTER (d->clusters->len));
+  g_hash_table_insert (d->by_key, g_strdup (d->keybuf->str), GINT_TO_POINTER (d->clusters->len));
   return d->clusters->len - 1;
 }
 
 static gint
 cluster_find (Doc *d, const char *ns, const char *key)
 {
-  g_autofree char *k = g_strconcat (ns, "\x1f", key, NULL);
-  return GPOINTER_TO_INT (g_hash_table_lookup (d->by_key, k)) - 1;
+  return GPOINTER_TO_INT (g_hash_table_lookup (d->by_key, cluster_key (d, ns, key))) - 1;
 }
 
 static void
 cluster_alias (Doc *d, const char *ns, const char *key, gint cluster)
 {
-  g_autofree char *k = g_strconcat (ns, "\x1f", key, NULL);
-  if (!g_hash_table_contains (d->by_key, k))
-    g_hash_table_insert (d->by_key, g_steal_pointer (&k), GINT_TO_POINTER (cluster + 1));
+  if (!g_hash_table_contains (d->by_key, cluster_key (d, ns, key)))
+    g_hash_table_insert (d->by_key, g_strdup (d->keybuf->str), GINT_TO_POINTER (cluster + 1));
+}
+
+/* Label disagreements are gathered and reported once per entity and label. */
+static void
+mismatch_add (Doc *d, guint mention, gboolean kb)
+{
+  const Mention *m = &g_array_index (d->mentions, Mention, mention);
+  for (guint i = 0; i < d->mismatches->len; i++)
+    {
+      Mismatch *x = &g_array_index (d->mismatches, Mismatch, i);
+      if (x->cluster == m->cluster && x->label == m->label && x->kb == kb)
+        {
+          x->count++;
+          return;
+        }
+    }
+  Mismatch x = { m->cluster, m->label, mention, 1, kb };
+  g_array_append_val (d->mismatches, x);
 }
 
 static void
@@ -394,8 +501,16 @@ cluster_kb_links (Doc *d)
   for (guint i = 0; i < d->mentions->len; i++)
     {
       Mention *m = &g_array_index (d->mentions, Mention, i);
-      if (m->cluster == -2 && m->link)
-        assign (d, m, cluster_get (d, "kb", m->link->entry->id, m->link->entry->type, m->link->entry, m->start));
+      if (m->cluster != -2 || !m->link)
+        continue;
+      const ElEntry *e = m->link->entry;
+      if (!d->entries[e->index].cluster)
+        {
+          Cluster c = { .kb = e, .label = e->type, .best = -1, .first = m->start, .alias_of = -1 };
+          g_array_append_val (d->clusters, c);
+          d->entries[e->index].cluster = d->clusters->len;
+        }
+      assign (d, m, d->entries[e->index].cluster - 1);
     }
 }
 
@@ -468,10 +583,7 @@ cluster_surnames (Doc *d, gboolean misc)
         {
           assign (d, m, g_array_index (list, gint, 0));
           if (misc)
-            quarry_document_diagnose (d->doc, QUARRY_DIAGNOSTIC_INFO, "label-mismatch", m->start,
-                                      "'%s' is tagged MISC but names the person %s of this document; "
-                                      "linked to that person, the span label is kept",
-                                      excerpt (d, m, buf, 64), cluster_name (d, m->cluster));
+            mismatch_add (d, i, FALSE);
           continue;
         }
       g_autoptr (GString) names = g_string_new (NULL);
@@ -509,7 +621,6 @@ static void
 cluster_misc_exact (Doc *d)
 {
   static const char *const labels[] = { "PER", "LOC", "ORG" };
-  char buf[96];
   for (guint i = 0; i < d->mentions->len; i++)
     {
       Mention *m = &g_array_index (d->mentions, Mention, i);
@@ -526,10 +637,7 @@ cluster_misc_exact (Doc *d)
       if (n != 1)
         continue;
       assign (d, m, found);
-      quarry_document_diagnose (d->doc, QUARRY_DIAGNOSTIC_INFO, "label-mismatch", m->start,
-                                "'%s' is tagged MISC but names %s (%s) of this document; linked to it, "
-                                "the span label is kept", excerpt (d, m, buf, 64),
-                                cluster_name (d, found), g_array_index (d->clusters, Cluster, found).label);
+      mismatch_add (d, i, FALSE);
     }
 }
 
@@ -580,13 +688,17 @@ name_clusters (Doc *d)
       if (c->count == 0)
         continue;
       if (c->kb)
-        c->id = g_strdup (c->kb->id);
+        c->id_obj = json_object_new_string (c->kb->id);
       else
         {
           const Mention *b = &g_array_index (d->mentions, Mention, c->best);
-          g_autofree char *slug = el_slug (b->display, b->key);
-          c->id = g_strdup_printf ("%s:%s", c->label && *c->label ? c->label : "ENTITY", slug);
+          el_slug_into (b->display, b->key, d->scratch);
+          g_string_assign (d->keybuf, c->label && *c->label ? c->label : "ENTITY");
+          g_string_append_c (d->keybuf, ':');
+          g_string_append_len (d->keybuf, d->scratch->str, d->scratch->len);
+          c->id_obj = json_object_new_string_len (d->keybuf->str, d->keybuf->len);
         }
+      c->id = json_object_get_string (c->id_obj);
       /* same label and name (or same KB entry) is the same entity */
       gpointer prev = g_hash_table_lookup (ids, c->id);
       if (prev)
@@ -597,8 +709,7 @@ name_clusters (Doc *d)
           p->first = MIN (p->first, c->first);
           continue;
         }
-      g_hash_table_insert (ids, c->id, GINT_TO_POINTER (i + 1));
-      c->id_obj = json_object_new_string (c->id);
+      g_hash_table_insert (ids, (gpointer) c->id, GINT_TO_POINTER (i + 1));
     }
   g_hash_table_destroy (ids);
 }
@@ -610,45 +721,89 @@ final_cluster (const Doc *d, gint index)
   return c->alias_of >= 0 ? &g_array_index (d->clusters, Cluster, c->alias_of) : c;
 }
 
+static gboolean
+kb_label_mismatch (const Mention *m)
+{
+  return m->link && m->label && m->label != m->link->entry->type && is_name_relation (m->link->relation);
+}
+
 static void
-diagnose_label (Doc *d, const Mention *m)
+diagnose_mismatches (Doc *d)
 {
   char buf[96];
-  const ElEntry *e = m->link->entry;
-  if (!m->label || m->label == e->type || !is_name_relation (m->link->relation))
-    return;
-  quarry_document_diagnose (d->doc, QUARRY_DIAGNOSTIC_INFO, "label-mismatch", m->start,
-                            "'%s' is tagged %s but the knowledge base has %s (%s) as %s; linked, "
-                            "the span label is kept and the entity is labelled %s",
-                            excerpt (d, m, buf, 64), m->label, e->id, e->name, e->type, e->type);
+  for (guint i = 0; i < d->mismatches->len; i++)
+    {
+      const Mismatch *x = &g_array_index (d->mismatches, Mismatch, i);
+      const Mention *m = &g_array_index (d->mentions, Mention, x->first);
+      const Cluster *c = final_cluster (d, x->cluster);
+      g_autofree char *times = x->count > 1 ? g_strdup_printf (" (%u mentions)", x->count) : g_strdup ("");
+      if (x->kb)
+        quarry_document_diagnose (d->doc, QUARRY_DIAGNOSTIC_INFO, "label-mismatch", m->start,
+                                  "'%s'%s is tagged %s but the knowledge base has %s (%s) as %s; "
+                                  "linked anyway: the span label is kept, the entity is labelled %s",
+                                  excerpt (d, m, buf, 64), times, m->label, c->kb->id, c->kb->name,
+                                  c->kb->type, c->kb->type);
+      else
+        quarry_document_diagnose (d->doc, QUARRY_DIAGNOSTIC_INFO, "label-mismatch", m->start,
+                                  "'%s'%s is tagged %s but names %s (%s) of this document; "
+                                  "linked to it, the span label is kept",
+                                  excerpt (d, m, buf, 64), times, m->label,
+                                  c->kb ? c->kb->name : g_array_index (d->mentions, Mention, c->best).display,
+                                  c->label);
+    }
+}
+
+static json_object *
+relation_json (Doc *d, const char *relation)
+{
+  guint i;
+  for (i = 0; i < G_N_ELEMENTS (d->relations) && d->relation_names[i]; i++)
+    if (d->relation_names[i] == relation)
+      return json_object_get (d->relations[i]);
+  if (i == G_N_ELEMENTS (d->relations))
+    return json_object_new_string (relation);
+  d->relation_names[i] = relation;
+  d->relations[i] = json_object_new_string (relation);
+  return json_object_get (d->relations[i]);
+}
+
+#define ADD_NEW (JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
+
+/* A key that may be there already (a re-run) cannot be added as new. */
+static void
+attrs_set (json_object *attrs, gboolean fresh, const char *key, json_object *value)
+{
+  gboolean is_new = fresh || !json_object_object_get_ex (attrs, key, NULL);
+  json_object_object_add_ex (attrs, key, value, is_new ? ADD_NEW : JSON_C_OBJECT_ADD_CONSTANT_KEY);
 }
 
 static void
 write_span (Doc *d, const Mention *m)
 {
+  gboolean fresh = quarry_document_get_span (d->doc, m->span)->attrs == NULL;
   json_object *attrs = quarry_document_span_attrs (d->doc, m->span);
   if (m->cluster < 0)
     {
-      json_object_object_add (attrs, "entity", NULL);
+      attrs_set (attrs, fresh, "entity", NULL);
       return;
     }
   const Cluster *c = final_cluster (d, m->cluster);
-  json_object_object_add (attrs, "entity", json_object_get (c->id_obj));
+  attrs_set (attrs, fresh, "entity", json_object_get (c->id_obj));
   if (m->link && strcmp (m->link->relation, "name"))
-    json_object_object_add (attrs, "relation", json_object_new_string (m->link->relation));
+    attrs_set (attrs, fresh, "relation", relation_json (d, m->link->relation));
   if (m->link && m->hits->len > 1)
     {
       json_object *cands = json_object_new_array_ext (m->hits->len);
       for (guint h = 0; h < m->hits->len; h++)
         json_object_array_add (cands, json_object_new_string (g_array_index (m->hits, ElHit, h).entry->id));
-      json_object_object_add (attrs, "candidates", cands);
+      attrs_set (attrs, fresh, "candidates", cands);
     }
   if (m->parts)
     {
       json_object *parts = json_object_new_array_ext (m->parts->len);
       for (guint p = 0; p < m->parts->len; p++)
         json_object_array_add (parts, json_object_new_string (((const ElEntry *) m->parts->pdata[p])->id));
-      json_object_object_add (attrs, "parts", parts);
+      attrs_set (attrs, fresh, "parts", parts);
     }
 }
 
@@ -679,11 +834,11 @@ entities_json (Doc *d)
       const Cluster *c = order->pdata[i];
       const Mention *b = &g_array_index (d->mentions, Mention, c->best);
       json_object *e = json_object_new_object ();
-      json_object_object_add (e, "id", json_object_get (c->id_obj));
-      json_object_object_add (e, "name", json_object_new_string (c->kb ? c->kb->name : b->display));
-      json_object_object_add (e, "label", c->label ? json_object_new_string (c->label) : NULL);
-      json_object_object_add (e, "kb_id", c->kb ? json_object_new_string (c->kb->id) : NULL);
-      json_object_object_add (e, "mentions", json_object_new_int ((int) c->count));
+      json_object_object_add_ex (e, "id", json_object_get (c->id_obj), ADD_NEW);
+      json_object_object_add_ex (e, "name", json_object_new_string (c->kb ? c->kb->name : b->display), ADD_NEW);
+      json_object_object_add_ex (e, "label", c->label ? relation_json (d, c->label) : NULL, ADD_NEW);
+      json_object_object_add_ex (e, "kb_id", c->kb ? json_object_get (c->id_obj) : NULL, ADD_NEW);
+      json_object_object_add_ex (e, "mentions", json_object_new_int ((int) c->count), ADD_NEW);
       json_object_array_add (list, e);
     }
   return list;
@@ -711,24 +866,30 @@ el_context_process (const ElContext *ctx, QuarryDocument *doc, GError **error)
     .mentions = g_array_new (FALSE, TRUE, sizeof (Mention)),
     .clusters = g_array_new (FALSE, TRUE, sizeof (Cluster)),
     .by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+    .seen = g_hash_table_new (g_str_hash, g_str_equal),
     .surnames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref),
-    .linked = g_hash_table_new (NULL, NULL),
-    .tagged = g_hash_table_new (NULL, NULL),
-    .scratch = g_string_sized_new (64),
+    .entries = g_new0 (EntryState, ctx->n_entries),
+    .linked = g_ptr_array_new (),
+    .resolved = g_hash_table_new (g_str_hash, g_str_equal),
+    .mismatches = g_array_new (FALSE, FALSE, sizeof (Mismatch)),
+    .strings = g_string_chunk_new (4096),
+    .scratch = g_string_sized_new (128),
+    .clean = g_string_sized_new (128),
+    .keybuf = g_string_sized_new (128),
   };
   g_array_set_clear_func (d.mentions, mention_clear);
   g_array_set_clear_func (d.clusters, cluster_clear);
 
   collect_mentions (&d);
   for (guint i = 0; i < d.mentions->len; i++)
-    mention_prepare (&d, &g_array_index (d.mentions, Mention, i));
+    mention_prepare_cached (&d, &g_array_index (d.mentions, Mention, i), i);
   collect_tags (&d);
   collect_linked (&d);
   for (guint i = 0; i < d.mentions->len; i++)
     {
       Mention *m = &g_array_index (d.mentions, Mention, i);
       if (m->cluster == -2 && m->hits && m->hits->len > 1)
-        resolve_ambiguous (&d, m);
+        resolve_ambiguous (&d, m, i);
     }
 
   cluster_kb_links (&d);
@@ -743,18 +904,27 @@ el_context_process (const ElContext *ctx, QuarryDocument *doc, GError **error)
   for (guint i = 0; i < d.mentions->len; i++)
     {
       const Mention *m = &g_array_index (d.mentions, Mention, i);
-      if (m->link)
-        diagnose_label (&d, m);
+      if (m->cluster >= 0 && kb_label_mismatch (m))
+        mismatch_add (&d, i, TRUE);
       write_span (&d, m);
     }
+  diagnose_mismatches (&d);
   quarry_document_set_entities (doc, entities_json (&d));
 
   g_array_unref (d.mentions);
   g_array_unref (d.clusters);
   g_hash_table_destroy (d.by_key);
+  g_hash_table_destroy (d.seen);
   g_hash_table_destroy (d.surnames);
-  g_hash_table_destroy (d.linked);
-  g_hash_table_destroy (d.tagged);
+  g_free (d.entries);
+  g_ptr_array_unref (d.linked);
+  g_hash_table_destroy (d.resolved);
+  g_array_unref (d.mismatches);
+  g_string_chunk_free (d.strings);
   g_string_free (d.scratch, TRUE);
+  g_string_free (d.clean, TRUE);
+  g_string_free (d.keybuf, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (d.relations) && d.relation_names[i]; i++)
+    json_object_put (d.relations[i]);
   return TRUE;
 }

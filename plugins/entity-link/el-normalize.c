@@ -60,30 +60,48 @@ is_edge_junk (gunichar c, gboolean leading)
 static gboolean
 is_space (gunichar c)
 {
+  if (c < 0x80)
+    return c == ' ' || (c >= '\t' && c <= '\r');
   return g_unichar_isspace (c) || c == 0x00A0 || c == 0x200B || c == 0xFEFF;
 }
 
-/* Whitespace runs to one space, ends trimmed. */
-static GString *
-collapse_space (const char *s)
+/* Whitespace runs to one space, ends trimmed; into out. */
+static void
+collapse_space (const char *s, gsize len, GString *out)
 {
-  GString *out = g_string_sized_new (strlen (s));
+  const char *p = s, *end = s + len;
   gboolean pending = FALSE;
 
-  for (const char *p = s; *p; p = g_utf8_next_char (p))
+  g_string_truncate (out, 0);
+  while (p < end)
     {
-      gunichar c = g_utf8_get_char (p);
-      if (is_space (c))
+      guchar b = (guchar) *p;
+      if (b < 0x80)
         {
-          pending = out->len > 0;
+          if (b == ' ' || (b >= '\t' && b <= '\r'))
+            pending = out->len > 0;
+          else
+            {
+              if (pending)
+                g_string_append_c (out, ' ');
+              pending = FALSE;
+              g_string_append_c (out, (char) b);
+            }
+          p++;
           continue;
         }
-      if (pending)
-        g_string_append_c (out, ' ');
-      pending = FALSE;
-      g_string_append_unichar (out, c);
+      const char *next = g_utf8_next_char (p);
+      if (is_space (g_utf8_get_char (p)))
+        pending = out->len > 0;
+      else
+        {
+          if (pending)
+            g_string_append_c (out, ' ');
+          pending = FALSE;
+          g_string_append_len (out, p, next - p);
+        }
+      p = next;
     }
-  return out;
 }
 
 static gunichar
@@ -203,20 +221,58 @@ strip_final_period (GString *s)
     g_string_truncate (s, s->len - 1);
 }
 
+/* Most mentions ("Lavrov", "Igor Shuvalov", "TNK-BP") need no cleaning at all. */
+static gboolean
+is_clean (const char *t, gsize len)
+{
+  if (len == 0 || !g_ascii_isalnum (t[0]) || !g_ascii_isalnum (t[len - 1]))
+    return FALSE;
+  for (gsize i = 1; i + 1 < len; i++)
+    {
+      char c = t[i];
+      if (g_ascii_isalnum (c) || c == '-' || c == '.' || c == '&')
+        continue;
+      if (c != ' ' || t[i + 1] == ' ')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+void
+el_clean_mention_into (const char *text, gsize len, GString *out, ElCleanInfo *info, gboolean valid_utf8)
+{
+  g_autofree char *valid = NULL;
+
+  if (is_clean (text, len))
+    {
+      g_string_truncate (out, 0);
+      g_string_append_len (out, text, len);
+      return;
+    }
+
+  /* a document's text is valid UTF-8 (the document sees to it); anything else is repaired */
+  if (!valid_utf8 && !g_utf8_validate_len (text, len, NULL))
+    {
+      valid = g_utf8_make_valid (text, len);
+      text = valid;
+      len = strlen (valid);
+    }
+  collapse_space (text, len, out);
+  strip_possessive (out, info);     /* first, so a lone "’s" does not lose its quote as junk */
+  info->trimmed = strip_edges (out);
+  split_parenthetical (out, info);
+  strip_possessive (out, info);
+  if (strip_edges (out))
+    info->trimmed = TRUE;
+  strip_final_period (out);
+}
+
 char *
 el_clean_mention (const char *text, gsize len, ElCleanInfo *info)
 {
-  g_autofree char *valid = g_utf8_make_valid (text, len);
-  GString *s = collapse_space (valid);
-
-  strip_possessive (s, info);     /* first, so a lone "’s" does not lose its quote as junk */
-  info->trimmed = strip_edges (s);
-  split_parenthetical (s, info);
-  strip_possessive (s, info);
-  if (strip_edges (s))
-    info->trimmed = TRUE;
-  strip_final_period (s);
-  return g_string_free (s, FALSE);
+  GString *out = g_string_sized_new (len + 1);
+  el_clean_mention_into (text, len, out, info, FALSE);
+  return g_string_free (out, FALSE);
 }
 
 /* Base letter of an accented character, lower-cased. */
@@ -244,7 +300,17 @@ el_normalize_key (const char *text, gsize len, GString *out)
     {
       gunichar c;
       if ((guchar) *p < 0x80)
-        c = (guchar) *p++;
+        {
+          c = (guchar) *p++;
+          if (g_ascii_isalnum (c))
+            {
+              if (pending_space)
+                g_string_append_c (out, ' ');
+              pending_space = after_dash = FALSE;
+              g_string_append_c (out, g_ascii_tolower ((char) c));
+              continue;
+            }
+        }
       else
         {
           c = g_utf8_get_char_validated (p, end - p);
@@ -258,7 +324,7 @@ el_normalize_key (const char *text, gsize len, GString *out)
         }
 
       if (c == '.' || is_apostrophe (c) ||
-          g_unichar_type (c) == G_UNICODE_NON_SPACING_MARK)
+          (c >= 0x80 && g_unichar_type (c) == G_UNICODE_NON_SPACING_MARK))
         continue;                    /* "U.S." == "US", "d'Ivoire" == "dIvoire" */
       if (is_dash (c))
         {
@@ -302,11 +368,22 @@ el_key_last_token (const char *key)
   return sp ? sp + 1 : key;
 }
 
-char *
-el_slug (const char *name, const char *key)
+static gboolean
+is_ascii (const char *s)
 {
-  g_autofree char *ascii = g_str_to_ascii (name, "C");
-  GString *out = g_string_new (NULL);
+  for (; *s; s++)
+    if ((guchar) *s >= 0x80)
+      return FALSE;
+  return TRUE;
+}
+
+void
+el_slug_into (const char *name, const char *key, GString *out)
+{
+  g_autofree char *converted = is_ascii (name) ? NULL : g_str_to_ascii (name, "C");
+  const char *ascii = converted ? converted : name;
+
+  g_string_truncate (out, 0);
 
   for (const char *p = ascii; *p; p++)
     {
@@ -321,10 +398,17 @@ el_slug (const char *name, const char *key)
     g_string_truncate (out, out->len - 1);
 
   /* '?' from untransliterable letters means the slug would merge distinct names */
-  if (out->len == 0 || out->len > 64 || strchr (ascii, '?'))
+  if (out->len == 0 || out->len > 64 || (converted && strchr (ascii, '?')))
     {
       g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA1, key, -1);
       g_string_printf (out, "h%.16s", sum);
     }
+}
+
+char *
+el_slug (const char *name, const char *key)
+{
+  GString *out = g_string_new (NULL);
+  el_slug_into (name, key, out);
   return g_string_free (out, FALSE);
 }

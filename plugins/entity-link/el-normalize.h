@@ -18,6 +18,10 @@ void  el_clean_info_clear (ElCleanInfo *info);
  * punctuation at the edges removed, a swallowed "( ACRONYM" split off, a
  * possessive removed. Invalid UTF-8 is replaced. Returns (transfer full). */
 char *el_clean_mention (const char *text, gsize len, ElCleanInfo *info);
+/* The same into out (replaced), without allocating in the common case;
+ * valid_utf8: the caller vouches for text (a document's text), no check. */
+void  el_clean_mention_into (const char *text, gsize len, GString *out, ElCleanInfo *info,
+                             gboolean valid_utf8);
 
 /* The matching key: case-folded, accents removed, periods and apostrophes
  * dropped, other punctuation and whitespace runs folded into one space, dashes
@@ -34,5 +38,6 @@ const char *el_key_last_token (const char *key);
  * as '-', at most 64 characters, else (or if nothing is left) "h" + 16 hex digits
  * of a hash of the key. Returns (transfer full). */
 char *el_slug (const char *name, const char *key);
+void  el_slug_into (const char *name, const char *key, GString *out);
 
 G_END_DECLS
