@@ -42,9 +42,12 @@ typedef struct {
   guint seq;
 } Edit;
 
+/* Plain arrays grown inline: stages add an edit per tag or entity, so this is hot. */
 struct _QuarryEdits {
-  GArray  *edits;  /* Edit */
-  GString *buf;    /* all replacement texts */
+  Edit  *v;
+  guint  len, cap;
+  char  *buf;       /* all replacement texts, back to back */
+  gsize  buf_len, buf_cap;
 };
 
 G_DEFINE_QUARK (quarry-document-error-quark, quarry_document_error)
@@ -343,9 +346,26 @@ find_piece (const GArray *map, gsize p)
   return lo;
 }
 
+/* find_piece, starting from the piece a previous lookup ended on: apply_edits
+ * walks the text forward, so the answer is usually that piece or the next. */
+static guint
+find_piece_hint (const GArray *map, guint *hint, gsize p)
+{
+  const QuarryMapPiece *pc = (const QuarryMapPiece *) map->data;
+  guint i = *hint;
+
+  if (i < map->len && pc[i].t0 <= p)
+    {
+      for (guint k = 0; k < 4; k++, i++)
+        if (i + 1 >= map->len || pc[i + 1].t0 > p)
+          return *hint = i;
+    }
+  return *hint = find_piece (map, p);
+}
+
 /* Source offset where text position p starts. */
 static gsize
-map_start (const QuarryDocument *doc, gsize p)
+map_start_at (const QuarryDocument *doc, gsize p, guint *hint)
 {
   const QuarryMapPiece *pc;
   guint i;
@@ -354,14 +374,14 @@ map_start (const QuarryDocument *doc, gsize p)
     return 0;
   if (p >= doc->text_len)
     return g_array_index (doc->map, QuarryMapPiece, doc->map->len - 1).s1;
-  i = find_piece (doc->map, p);
+  i = find_piece_hint (doc->map, hint, p);
   pc = &g_array_index (doc->map, QuarryMapPiece, i);
   return pc->copied ? pc->s0 + (p - pc->t0) : pc->s0;
 }
 
 /* Source offset where text ending at position p ends. */
 static gsize
-map_end (const QuarryDocument *doc, gsize p)
+map_end_at (const QuarryDocument *doc, gsize p, guint *hint)
 {
   const QuarryMapPiece *pc;
   guint i;
@@ -370,9 +390,23 @@ map_end (const QuarryDocument *doc, gsize p)
     return 0;
   if (p == 0)
     return g_array_index (doc->map, QuarryMapPiece, 0).s0;
-  i = find_piece (doc->map, p - 1);
+  i = find_piece_hint (doc->map, hint, p - 1);
   pc = &g_array_index (doc->map, QuarryMapPiece, i);
   return pc->copied ? pc->s0 + (p - pc->t0) : pc->s1;
+}
+
+static gsize
+map_start (const QuarryDocument *doc, gsize p)
+{
+  guint hint = G_MAXUINT;
+  return map_start_at (doc, p, &hint);
+}
+
+static gsize
+map_end (const QuarryDocument *doc, gsize p)
+{
+  guint hint = G_MAXUINT;
+  return map_end_at (doc, p, &hint);
 }
 
 void
@@ -405,11 +439,7 @@ quarry_document_get_map (const QuarryDocument *doc, guint *n_pieces)
 QuarryEdits *
 quarry_edits_new (void)
 {
-  QuarryEdits *e = g_new (QuarryEdits, 1);
-
-  e->edits = g_array_new (FALSE, FALSE, sizeof (Edit));
-  e->buf = g_string_new (NULL);
-  return e;
+  return g_new0 (QuarryEdits, 1);
 }
 
 void
@@ -417,8 +447,8 @@ quarry_edits_free (QuarryEdits *edits)
 {
   if (edits == NULL)
     return;
-  g_array_unref (edits->edits);
-  g_string_free (edits->buf, TRUE);
+  g_free (edits->v);
+  g_free (edits->buf);
   g_free (edits);
 }
 
@@ -432,20 +462,33 @@ quarry_edits_replace (QuarryEdits *edits, gsize start, gsize end, const char *te
     length = 0;
   else if (length < 0)
     length = strlen (text);
+  if (G_UNLIKELY (edits->len == edits->cap))
+    {
+      edits->cap = MAX (64, edits->cap * 2);
+      edits->v = g_renew (Edit, edits->v, edits->cap);
+    }
+  if (length > 0 && G_UNLIKELY (edits->buf_len + length > edits->buf_cap))
+    {
+      edits->buf_cap = MAX (edits->buf_len + length, MAX ((gsize) 1024, edits->buf_cap * 2));
+      edits->buf = g_realloc (edits->buf, edits->buf_cap);
+    }
   e.start = start;
   e.end = end;
-  e.text_off = edits->buf->len;
+  e.text_off = edits->buf_len;
   e.text_len = length;
-  e.seq = edits->edits->len;
+  e.seq = edits->len;
   if (length > 0)
-    g_string_append_len (edits->buf, text, length);
-  g_array_append_val (edits->edits, e);
+    {
+      memcpy (edits->buf + edits->buf_len, text, length);
+      edits->buf_len += length;
+    }
+  edits->v[edits->len++] = e;
 }
 
 guint
 quarry_edits_count (const QuarryEdits *edits)
 {
-  return edits->edits->len;
+  return edits->len;
 }
 
 static int
@@ -471,8 +514,8 @@ static gboolean
 check_edits (const QuarryDocument *doc, const QuarryEdits *edits, gboolean check_boundaries,
              const Edit **out, Edit **copy, GError **error)
 {
-  const Edit *e = (const Edit *) edits->edits->data;
-  guint n = edits->edits->len;
+  const Edit *e = edits->v;
+  guint n = edits->len;
   gboolean sorted = TRUE;
 
   for (guint i = 1; i < n && sorted; i++)
@@ -513,7 +556,7 @@ check_edits (const QuarryDocument *doc, const QuarryEdits *edits, gboolean check
         }
       if (e[i].text_len > 0)
         {
-          const char *t = edits->buf->str + e[i].text_off;
+          const char *t = edits->buf + e[i].text_off;
           if (!g_utf8_validate_len (t, e[i].text_len, NULL) || memchr (t, 0, e[i].text_len) != NULL)
             {
               g_set_error (error, QUARRY_DOCUMENT_ERROR, QUARRY_DOCUMENT_ERROR_BAD_EDIT,
@@ -545,13 +588,13 @@ map_push (GArray *map, gsize t0, gsize s0, gsize s1, gboolean copied)
 
 /* Appends to `out` the pieces of the old map that cover old text [a, b), shifted by delta. */
 static void
-map_copy_range (const QuarryDocument *doc, GArray *out, gsize a, gsize b, gssize delta)
+map_copy_range (const QuarryDocument *doc, GArray *out, gsize a, gsize b, gssize delta, guint *hint)
 {
   guint i;
 
   if (a >= b)
     return;
-  for (i = find_piece (doc->map, a); i < doc->map->len; i++)
+  for (i = find_piece_hint (doc->map, hint, a); i < doc->map->len; i++)
     {
       const QuarryMapPiece *pc = &g_array_index (doc->map, QuarryMapPiece, i);
       gsize t1 = piece_t1 (doc, i);
@@ -579,9 +622,10 @@ apply_edits (QuarryDocument *doc, const QuarryEdits *edits, gboolean check_bound
   gsize new_len, pos, w;
   char *text;
   GArray *map;
+  guint hint = 0;  /* map piece of the last lookup: the pass moves forward */
 
   g_return_val_if_fail (doc != NULL && edits != NULL, FALSE);
-  n = edits->edits->len;
+  n = edits->len;
   if (n == 0)
     return TRUE;
   if (!check_edits (doc, edits, check_boundaries, &e, &sorted_copy, error))
@@ -603,20 +647,21 @@ apply_edits (QuarryDocument *doc, const QuarryEdits *edits, gboolean check_bound
     {
       gsize gap = e[i].start - pos;
       memcpy (text + w, doc->text + pos, gap);
-      map_copy_range (doc, map, pos, e[i].start, cum[i]);
+      map_copy_range (doc, map, pos, e[i].start, cum[i], &hint);
       w += gap;
       if (e[i].text_len > 0)
         {
           gsize s0, s1;
-          memcpy (text + w, edits->buf->str + e[i].text_off, e[i].text_len);
-          quarry_document_source_range (doc, e[i].start, e[i].end, &s0, &s1);
+          memcpy (text + w, edits->buf + e[i].text_off, e[i].text_len);
+          s0 = map_start_at (doc, e[i].start, &hint);
+          s1 = e[i].start == e[i].end ? s0 : MAX (s0, map_end_at (doc, e[i].end, &hint));
           map_push (map, w, s0, s1, FALSE);
           w += e[i].text_len;
         }
       pos = e[i].end;
     }
   memcpy (text + w, doc->text + pos, doc->text_len - pos);
-  map_copy_range (doc, map, pos, doc->text_len, cum[n]);
+  map_copy_range (doc, map, pos, doc->text_len, cum[n], &hint);
   w += doc->text_len - pos;
   g_assert (w == new_len);
   text[new_len] = '\0';
