@@ -605,7 +605,8 @@ static const Detok detoks[] = {
   { "15 % of $ 100", "15% of $100" },
   { "the “ sphere ” .", "the “sphere”." },
   { "( “ quoted ” )", "(“quoted”)" },
-  { "of 2011 ) to", "of 2011) to" },
+  { "( especially in 2011 ) to", "(especially in 2011) to" },
+  { "of 2011 ) to", "of 2011 ) to" },
   /* conservative: these stay */
   { "he said ... then", "he said ... then" },
   { "the U.S. .", "the U.S. ." },
@@ -626,6 +627,15 @@ static const Detok detoks[] = {
   { ", x", ", x" },
   { "x (", "x (" },
   { "", "" },
+  /* seen in raw cables (the corpus after html-strip): left alone, or only fixed where a reader would */
+  { "Business environment ) the government", "Business environment ) the government" },
+  { "FOR REASON 1.4 (b and d ) \n", "FOR REASON 1.4 (b and d) \n" },
+  { "need it first . . . give me", "need it first . . . give me" },
+  { "love him “ - but that", "love him “ - but that" },
+  { "NICARAGUA . OVERALL", "NICARAGUA. OVERALL" },
+  { "Halifax , Nova Scotia", "Halifax, Nova Scotia" },
+  { "reasons 1.4 ( b, d)", "reasons 1.4 (b, d)" },
+  { "( [ x", "( [ x" },
 };
 
 static void

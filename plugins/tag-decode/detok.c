@@ -27,6 +27,10 @@ static const guint8 byte_class[256] = {
   [0xE2] = B_LEAD,
 };
 
+/* How many '(' are remembered, and how far back (bytes) a ')' may close one. */
+#define PAREN_DEPTH 8
+#define PAREN_REACH 400
+
 /* The bytes that start a closer or an opener (0xE2: the curly quotes), for strcspn. */
 static const char TRIGGERS[] = ",.;:!?)%($\xE2";
 
@@ -66,8 +70,10 @@ closer_takes_space (const guchar *t, gsize n, gsize i, gsize j)
   switch (t[i])
     {
     case '%': return g_ascii_isdigit (before);          /* `15 %` */
-    case '.': return before != '.';                      /* `U.S. .` keeps its space */
     case ':': return !g_ascii_isdigit (before);          /* `10 : 30` is not a label */
+    case '.':
+      /* `U.S. .` keeps its space, and so does a spaced ellipsis `first . . . give` */
+      return before != '.' && !(j + 1 < n && t[j] == ' ' && t[j + 1] == '.');
     default: return TRUE;
     }
 }
@@ -89,7 +95,8 @@ opener_takes_space (const guchar *t, gsize n, gsize i, gsize j)
     return FALSE;
   if (t[i] == '$')
     return g_ascii_isdigit (t[j + 1]);  /* `$ 100` */
-  return TRUE;
+  /* `( b` and `“ reset`, but not `him “ - but` (a quote used the other way round) */
+  return !g_ascii_ispunct (t[j + 1]) || t[j + 1] == '(' || t[j + 1] == '$';
 }
 
 void
@@ -97,6 +104,10 @@ tag_detokenize_scan (const char *text, gsize n, TagOffsets *spaces)
 {
   const guchar *t = (const guchar *) text;
   gsize last = G_MAXSIZE;  /* the last space deleted: `( )` must not delete it twice */
+  /* the '(' not yet closed: a ')' only sits against the word before it when it closes
+   * one nearby; raw cables use ` ) ` as a dash (`Business environment ) the government`) */
+  gsize parens[PAREN_DEPTH];
+  guint depth = 0;
 
   for (gsize i = 0; i < n; i++)
     {
@@ -121,6 +132,20 @@ tag_detokenize_scan (const char *text, gsize n, TagOffsets *spaces)
         {
           closer = (cls & B_CLOSER) != 0;
           opener = (cls & B_OPENER) != 0;
+        }
+      if (t[i] == '(')
+        {
+          if (depth == PAREN_DEPTH)
+            memmove (parens, parens + 1, sizeof (gsize) * --depth);
+          parens[depth++] = i;
+        }
+      else if (t[i] == ')')
+        {
+          gboolean closes = depth > 0 && i - parens[depth - 1] <= PAREN_REACH;
+          if (depth > 0)
+            depth--;
+          if (!closes)
+            closer = FALSE;
         }
       if (closer && closer_takes_space (t, n, i, i + len) && last != i - 1)
         {
