@@ -270,6 +270,9 @@ typedef struct {
   gboolean        meta_done;
   json_object    *page;
 
+  const TagInfo  *want_info;       /* looked up by walk_want_attrs for the coming start tag */
+  gboolean        want_valid;
+
   GArray         *diags;           /* PendingDiag */
   GHashTable     *diag_counts;     /* code -> count */
 } Walk;
@@ -360,7 +363,8 @@ walk_content (Walk *w, gsize start, gsize end, const char *repl, gsize repl_len)
   if (start != w->keep_end || n > 0)
     {
       /* no edit when the gap already is the separator (the usual single space) */
-      if (start - w->keep_end != n || memcmp (w->text + w->keep_end, sep, n) != 0)
+      if (start - w->keep_end != n || (n > 0 && w->text[w->keep_end] != sep[0]) ||
+          (n > 1 && w->text[w->keep_end + 1] != sep[1]))
         quarry_edits_replace (w->edits, w->keep_end, start, sep, n);
     }
   if (repl != NULL)
@@ -665,9 +669,11 @@ walk_want_attrs (gpointer data, const char *name, gsize len)
   Walk *w = data;
   const TagInfo *info;
 
+  info = tag_table_lookup (w->st->tags, name, len);
+  w->want_info = info;
+  w->want_valid = TRUE;
   if (w->st->any_attrs)
     return TRUE;
-  info = tag_table_lookup (w->st->tags, name, len);
   if (info == NULL)
     return FALSE;
   return (info->options & OPT_ATTRS) || ((info->options & OPT_MARKUP) && content_active (w));
@@ -844,13 +850,15 @@ walk_role (Walk *w, const TagInfo *info, const HtmlToken *t)
 static void
 walk_start_tag (Walk *w, const HtmlToken *t)
 {
-  const TagInfo *info = tag_table_lookup (w->st->tags, t->data, t->len);
+  /* the tokenizer asked walk_want_attrs about this very tag when it read its name */
+  const TagInfo *info = w->want_valid ? w->want_info : tag_table_lookup (w->st->tags, t->data, t->len);
   guint16 id = info != NULL ? info->id : TAG_ID_UNKNOWN;
   guint32 flags = info != NULL ? info->flags : 0;
   HtmlInitialState state = html_state_for_tag (t->data, t->len);
   gboolean is_void = (flags & TAG_VOID) || (t->self_closing && (w->xhtml || w->foreign_depth > 0));
   Open *e;
 
+  w->want_valid = FALSE;
   w->skip_lf = FALSE;
   if (state != HTML_STATE_DATA && w->foreign_depth == 0 && !(t->self_closing && w->xhtml))
     html_tokenizer_set_state (w->tok, state);

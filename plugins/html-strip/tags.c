@@ -108,7 +108,17 @@ tag_table_free (TagTable *table)
   g_free (table);
 }
 
-static TagInfo *
+static inline gboolean
+same_name (const char *a, const char *b, gsize len)
+{
+  /* tag names are short: a loop beats a call to memcmp */
+  for (gsize i = 0; i < len; i++)
+    if (a[i] != b[i])
+      return FALSE;
+  return TRUE;
+}
+
+static inline TagInfo *
 find_slot (const TagTable *t, const char *name, gsize len)
 {
   guint i = name_hash (name, len) & t->mask;
@@ -116,7 +126,7 @@ find_slot (const TagTable *t, const char *name, gsize len)
   for (;;)
     {
       TagInfo *e = &t->slots[i];
-      if (e->name == NULL || (e->len == len && memcmp (e->name, name, len) == 0))
+      if (e->name == NULL || (e->len == len && same_name (e->name, name, len)))
         return e;
       i = (i + 1) & t->mask;
     }

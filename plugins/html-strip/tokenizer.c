@@ -67,6 +67,7 @@ struct _HtmlTokenizer {
   gboolean      has_name, has_pub, has_sys, force_quirks;
   Buf           tmp;         /* the temporary buffer of script double-escape states */
   Buf           last_start;
+  gboolean      name_is_start;  /* name holds the start tag just emitted */
 
   /* a pending run of verbatim text */
   gboolean      text_open;
@@ -189,7 +190,16 @@ buf_add (Buf *b, const void *p, gsize n)
     return;
   if (G_UNLIKELY (b->len + n > b->cap))
     buf_grow (b, n);
-  memcpy (b->data + b->len, p, n);
+  if (n <= 16)
+    {
+      /* names and short values: a call to memcpy costs more than the copy */
+      const guchar *src = p;
+      char *dst = b->data + b->len;
+      for (gsize i = 0; i < n; i++)
+        dst[i] = (char) src[i];
+    }
+  else
+    memcpy (b->data + b->len, p, n);
   b->len += n;
 }
 
@@ -248,6 +258,7 @@ html_tokenizer_reset (HtmlTokenizer *tok, const char *input, gsize length)
   tok->text_open = FALSE;
   tok->q_head = tok->q_len = 0;
   tok->last_start.len = 0;
+  tok->name_is_start = FALSE;
 }
 
 void
@@ -288,6 +299,11 @@ html_tokenizer_set_state (HtmlTokenizer *tok, HtmlInitialState state)
 {
   static const State map[] = { S_DATA, S_RCDATA, S_RAWTEXT, S_SCRIPT, S_PLAINTEXT, S_CDATA };
 
+  if (tok->name_is_start)
+    {
+      tok->last_start.len = 0;
+      buf_add (&tok->last_start, tok->name.data, tok->name.len);
+    }
   tok->state = map[state];
 }
 
@@ -467,6 +483,7 @@ emit_eof (HtmlTokenizer *tok)
 static void
 start_tag (HtmlTokenizer *tok, gboolean end_tag)
 {
+  tok->name_is_start = FALSE;
   tok->is_end_tag = end_tag;
   tok->self_closing = FALSE;
   tok->name.len = 0;
@@ -506,11 +523,8 @@ emit_tag (HtmlTokenizer *tok)
       if (tok->self_closing)
         error (tok, "end-tag-with-trailing-solidus", tok->tok_start);
     }
-  else
-    {
-      tok->last_start.len = 0;
-      buf_add (&tok->last_start, tok->name.data, tok->name.len);
-    }
+  /* the last start tag's name is copied only if the consumer switches state for it */
+  tok->name_is_start = !tok->is_end_tag;
   t = queue_push (tok);
   t->type = tok->is_end_tag ? HTML_TOKEN_END_TAG : HTML_TOKEN_START_TAG;
   t->start = tok->tok_start;
@@ -546,6 +560,7 @@ emit_comment (HtmlTokenizer *tok)
 static void
 start_doctype (HtmlTokenizer *tok)
 {
+  tok->name_is_start = FALSE;
   tok->name.len = 0;
   tok->pub.len = 0;
   tok->sys.len = 0;
@@ -730,7 +745,8 @@ char_ref (HtmlTokenizer *tok, gboolean in_attr)
                    "invalid-character-reference", amp);
           n = html_utf8_encode (c, utf8);
           if (in_attr)
-            buf_add (&tok->attrbuf, utf8, n);
+            for (gsize i = 0; i < n; i++)
+              buf_addc (&tok->attrbuf, (guchar) utf8[i]);
           else
             emit_replace (tok, amp, q, utf8, n);
           tok->pos = q;

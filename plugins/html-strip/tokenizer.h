@@ -73,11 +73,13 @@ void html_tokenizer_set_error_func (HtmlTokenizer *tok, HtmlErrorFunc func, gpoi
 
 void html_tokenizer_set_want_attrs_func (HtmlTokenizer *tok, HtmlWantAttrsFunc func, gpointer user_data);
 
-/* Switches state, as the tree builder does after <script>, <style>, <title>, ... */
+/* Switches state, as the tree builder does after <script>, <style>, <title>, ...
+ * Called right after a start tag, it makes that tag the one whose end tag ends
+ * the RCDATA, RAWTEXT or script data. */
 void html_tokenizer_set_state (HtmlTokenizer *tok, HtmlInitialState state);
 
-/* The name an end tag must have to close RCDATA/RAWTEXT/script data (the tokenizer
- * remembers the last start tag itself; this is for starting in such a state). */
+/* The name an end tag must have to close RCDATA/RAWTEXT/script data, for
+ * starting in such a state. */
 void html_tokenizer_set_last_start_tag (HtmlTokenizer *tok, const char *name, gsize len);
 
 /* Whether <![CDATA[ opens a CDATA section (in foreign content, XHTML) or a bogus comment. */
