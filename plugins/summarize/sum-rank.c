@@ -32,12 +32,13 @@ struct _SumRanker {
 void
 sum_rank_params_default (SumRankParams *p)
 {
+  /* tuned on half of the corpus benchmark, checked on the other half (bench/summarize/RESULTS.md) */
   p->centrality = 1.0;
   p->position = 1.0;
-  p->first = 0.5;
-  p->subject = 1.0;
+  p->first = 1.0;
+  p->subject = 3.0;
   p->entity = 0.2;
-  p->redundancy = 0.5;
+  p->redundancy = 0.7;
   p->damping = 0.85;
 }
 

@@ -323,22 +323,37 @@ is_upper_line (const char *t, gsize s, gsize e)
   return TRUE;
 }
 
+static const char *const section_words[] = {
+  "SUMMARY", "BEGIN SUMMARY", "COMMENT", "BACKGROUND", "INTRODUCTION", "ACTION REQUEST", "OVERVIEW", NULL
+};
+
+/* A line that starts with a header key ("TAGS", "SUBJECT", "REF", a lettered reference). */
 static gboolean
-is_header_line (const char *t, gsize s, gsize e)
+is_header_key (const char *t, gsize s, gsize e)
 {
   if (e - s > 2 && (guchar) t[s] == 0xC2 && (guchar) t[s + 1] == 0xB6 && !is_digit (t[s + 2]))
     s += 2;  /* "¶B. OTTAWA 808": WikiLeaks puts a pilcrow before lettered references too */
   for (guint i = 0; header_keys[i]; i++)
     if (starts_with_ci (t, s, e, header_keys[i]))
       return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_header_line (const char *t, gsize s, gsize e)
+{
+  if (is_header_key (t, s, e))
+    return TRUE;
   /* "LONDON FOR TSOU", "TRIPOLI 00000686 001.2 OF 002", "S/CT MARC NORMAN", "C O R R E C T E D COPY":
-   * before the body, a short upper-case line that is not a paragraph is routing or header */
+   * before the body, a short upper-case line that is not a paragraph or a section heading
+   * is routing or header */
+  for (guint i = 0; section_words[i]; i++)
+    if (starts_with_ci (t, s, e, section_words[i]))
+      return FALSE;
   if (e - s < 100 && is_upper_line (t, s, e) && t[e - 1] != '.' && !is_digit (t[s])
       && !((guchar) t[s] == 0xC2 && (guchar) t[s + 1] == 0xB6))
     return TRUE;
-  /* lettered references under REF: "A. STATE 12345", "B) 09MOSCOW 1234" */
-  return e - s >= 3 && t[s] >= 'A' && t[s] <= 'H' && (t[s + 1] == '.' || t[s + 1] == ')') && t[s + 2] == ' '
-         && e - s < 100;
+  return FALSE;
 }
 
 static gsize
@@ -417,7 +432,9 @@ detect_header (const char *t, gsize start, gsize end, SumRange *subject)
               header_end = para;
               break;
             }
-          gsize sj = find_in_line (t, s, MIN (te, s + 4), "SUBJ");
+          gsize sj = find_in_line (t, s, te, "SUBJECT:");
+          if (sj == G_MAXSIZE)
+            sj = find_in_line (t, s, MIN (te, s + 4), "SUBJ");
           if (sj != G_MAXSIZE)
             {
               gsize c = sj;
@@ -432,7 +449,7 @@ detect_header (const char *t, gsize start, gsize end, SumRange *subject)
               subject->end = ce == G_MAXSIZE ? te : ce;
               subj_open = ce == G_MAXSIZE;
             }
-          else if (subj_open && !is_header_line (t, s, te))
+          else if (subj_open && !is_header_key (t, s, te))
             subject->end = te;
           else
             subj_open = FALSE;
@@ -633,7 +650,7 @@ scan_text_line (Scan *sc, const Line *l, gboolean para_edge)
   gsize n = match_number (t, p, l->tend, FALSE);
   if (n != p)
     {
-      gsize c = skip_markings (t, n, l->tend);
+      gsize c = skip_markings (t, n, sc->body_end);
       if (para_edge || match_marking (t, skip_spaces (t, n, l->tend), l->tend) != skip_spaces (t, n, l->tend))
         {
           add_para_start (sc, p, c);
@@ -678,7 +695,7 @@ scan_text_line (Scan *sc, const Line *l, gboolean para_edge)
       if (c == 0xC2 && p + 1 < l->tend && (guchar) t[p + 1] == 0xB6)
         {
           gsize e = match_number (t, p, l->tend, TRUE);
-          gsize ce = skip_markings (t, e, l->tend);
+          gsize ce = skip_markings (t, e, sc->body_end);  /* tokenized text puts "( C )" on the next line */
           add_para_start (sc, p, ce);
           p = seg = ce;
           continue;
@@ -917,7 +934,17 @@ find_end_markers (Scan *sc)
 static gsize
 para_end_after (const Scan *sc, const GArray *marks, gsize pos)
 {
-  for (guint i = 0; i < marks->len; i++)
+  /* binary search for the first mark after pos, then the next paragraph mark */
+  guint lo = 0, hi = marks->len;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      if (g_array_index (marks, Mark, mid).start > pos)
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+  for (guint i = lo; i < marks->len; i++)
     {
       const Mark *m = &g_array_index (marks, Mark, i);
       if (m->kind == MARK_PARA && m->start > pos)
@@ -957,10 +984,11 @@ first_end_marker_after (const Scan *sc, gsize pos, gsize limit)
 static gsize
 extend_continued (const Scan *sc, const GArray *marks, gsize end)
 {
+  guint i = 0;  /* starts are sorted: one pass */
   for (;;)
     {
       gsize next = G_MAXSIZE;
-      for (guint i = 0; i < sc->starts->len; i++)
+      for (; i < sc->starts->len; i++)
         {
           gsize s = g_array_index (sc->starts, gsize, i);
           if (s >= end)
@@ -1238,6 +1266,14 @@ static void
 emit_sentence (SumAnalysis *a, Cursor *c, gsize s, gsize e, guint para, gboolean *first, guint *gfirst)
 {
   const char *t = c->t;
+  /* "-- item" and "* item" inside a paragraph: the bullet is no part of the sentence */
+  while (s + 1 < e && (t[s] == '-' || t[s] == '*') && (t[s + 1] == '-' || t[s + 1] == ' '))
+    {
+      while (s < e && (t[s] == '-' || t[s] == '*'))
+        s++;
+      while (s < e && is_space (t[s]))
+        s++;
+    }
   while (*gfirst < c->n_gaps && c->gaps[*gfirst].end <= s)
     (*gfirst)++;
   guint gl = *gfirst;  /* one past the last gap inside */
@@ -1445,6 +1481,13 @@ lines_in_gaps (Scan *sc)
     }
 }
 
+static int
+gsize_cmp (gconstpointer x, gconstpointer y)
+{
+  gsize a = *(const gsize *) x, b = *(const gsize *) y;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 SumAnalysis *
 sum_analysis_new (const char *text, gsize len, const SumHints *hints)
 {
@@ -1470,6 +1513,7 @@ sum_analysis_new (const char *text, gsize len, const SumHints *hints)
     find_page_breaks (&sc);
   lines_in_gaps (&sc);
   scan_layout (&sc);
+  g_array_sort (sc.starts, gsize_cmp);
   find_labels (&sc);
   find_end_markers (&sc);
   GArray *marks = merge_marks (&sc);
