@@ -815,6 +815,66 @@ test_random_junk (void)
     }
 }
 
+/* One decoder, several threads at once on different documents: the same results as one by one. */
+typedef struct {
+  const TagDecoder *dec;
+  GPtrArray        *inputs;
+  GPtrArray        *outputs;  /* the re-encoded text of each, or NULL if wrong */
+  guint             first;
+} Worker;
+
+static gpointer
+worker_run (gpointer data)
+{
+  Worker *w = data;
+
+  for (guint i = w->first; i < w->inputs->len; i += 4)
+    {
+      const char *in = w->inputs->pdata[i];
+      g_autoptr(QuarryDocument) doc = quarry_document_new ("t", in, strlen (in), NULL);
+
+      if (tag_decoder_process (w->dec, doc, NULL))
+        w->outputs->pdata[i] = entity_summary (doc);
+    }
+  return NULL;
+}
+
+static void
+test_threads (void)
+{
+  g_autoptr(TagDecoder) dec = tag_decoder_new (default_labels, TAG_DEFAULT_MAX_LENGTH, TRUE, NULL);
+  g_autoptr(GPtrArray) inputs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) outputs = g_ptr_array_new_with_free_func (g_free);
+  Worker workers[4];
+  GThread *threads[4];
+
+  for (guint i = 0; i < 200; i++)
+    {
+      GString *in = g_string_new (NULL), *wanted = g_string_new (NULL);
+      random_document (in, wanted, FALSE);
+      g_ptr_array_add (inputs, g_string_free (in, FALSE));
+      g_string_free (wanted, TRUE);
+    }
+  g_ptr_array_set_size (outputs, inputs->len);
+  for (guint t = 0; t < 4; t++)
+    {
+      workers[t] = (Worker) { dec, inputs, outputs, t };
+      threads[t] = g_thread_new ("tag-decode", worker_run, &workers[t]);
+    }
+  for (guint t = 0; t < 4; t++)
+    g_thread_join (threads[t]);
+  for (guint i = 0; i < inputs->len; i++)
+    {
+      const char *in = inputs->pdata[i];
+      g_autoptr(QuarryDocument) doc = quarry_document_new ("t", in, strlen (in), NULL);
+      g_autofree char *want = NULL;
+
+      decode_direct (doc, TRUE);
+      want = entity_summary (doc);
+      g_assert_cmpstr (outputs->pdata[i], ==, want);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -845,6 +905,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/tag-decode/data/tokenized-detok", "tokenized-detok", test_data_file);
   g_test_add_func ("/tag-decode/random/well-formed", test_random_wellformed);
   g_test_add_func ("/tag-decode/random/junk", test_random_junk);
+  g_test_add_func ("/tag-decode/threads", test_threads);
   status = g_test_run ();
   g_hash_table_destroy (pipelines);
   return status;
