@@ -83,7 +83,8 @@ typedef struct {
   GArray          *mentions;     /* Mention */
   GArray          *clusters;     /* Cluster */
   GHashTable      *by_key;       /* "label\x1fkey" -> cluster index + 1 */
-  GHashTable      *seen;         /* "label\x1fraw text" -> index + 1 of a mention prepared alike */
+  guint           *seen;         /* open addressing over the raw mentions: index + 1, 0 = empty */
+  guint            seen_mask;
   GHashTable      *surnames;     /* surname key -> GArray of cluster indices (full-name PER) */
   EntryState      *entries;      /* by ElEntry.index */
   GPtrArray       *linked;       /* ElEntry* that unambiguous mentions link to, each once */
@@ -228,23 +229,33 @@ mention_prepare (Doc *d, Mention *m)
     m->parts = compound_parts (d, m->key);
 }
 
-/* Cables repeat names ("Lavrov" 16 times): the same label and text are prepared once. */
+static guint
+raw_hash (const char *label, const char *p, gsize len)
+{
+  guint h = 2166136261u ^ GPOINTER_TO_UINT (label);
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ (guchar) p[i]) * 16777619u;
+  return h;
+}
+
+/* Cables repeat names ("Lavrov" 16 times): the same label and text are prepared once.
+ * A small open-addressing table over the document's own bytes: no copies, no GLib hashing. */
 static void
 mention_prepare_cached (Doc *d, Mention *m, guint index)
 {
   gsize len = m->end - m->start;
+  const char *raw = d->text + m->start;
   if (len > d->ctx->max_mention_bytes)
     {
       mention_prepare (d, m);
       return;
     }
-  g_string_assign (d->keybuf, m->label ? m->label : "");
-  g_string_append_c (d->keybuf, '\x1f');
-  g_string_append_len (d->keybuf, d->text + m->start, len);
-  gpointer hit = g_hash_table_lookup (d->seen, d->keybuf->str);
-  if (hit)
+  guint slot = raw_hash (m->label, raw, len) & d->seen_mask;
+  for (; d->seen[slot]; slot = (slot + 1) & d->seen_mask)
     {
-      const Mention *o = &g_array_index (d->mentions, Mention, GPOINTER_TO_UINT (hit) - 1);
+      const Mention *o = &g_array_index (d->mentions, Mention, d->seen[slot] - 1);
+      if (o->label != m->label || o->end - o->start != len || memcmp (d->text + o->start, raw, len))
+        continue;
       m->display = o->display;
       m->key = o->key;
       m->acronym_key = o->acronym_key;
@@ -255,10 +266,9 @@ mention_prepare_cached (Doc *d, Mention *m, guint index)
       m->cluster = -2;
       return;
     }
-  char *rawkey = g_string_chunk_insert_len (d->strings, d->keybuf->str, d->keybuf->len);
   mention_prepare (d, m);
   if (m->cluster == -2)
-    g_hash_table_insert (d->seen, rawkey, GUINT_TO_POINTER (index + 1));
+    d->seen[slot] = index + 1;
 }
 
 /* ---- step 2: context for ambiguous names ---- */
@@ -647,7 +657,7 @@ static gboolean
 has_lower (const char *s)
 {
   for (const char *p = s; *p; p = g_utf8_next_char (p))
-    if (g_unichar_islower (g_utf8_get_char (p)))
+    if ((guchar) *p < 0x80 ? g_ascii_islower (*p) : g_unichar_islower (g_utf8_get_char (p)))
       return TRUE;
   return FALSE;
 }
@@ -847,15 +857,25 @@ entities_json (Doc *d)
 static void
 collect_mentions (Doc *d)
 {
-  guint n = quarry_document_get_n_spans (d->doc);
+  guint n = quarry_document_get_n_spans (d->doc), k = 0;
+  for (guint i = 0; i < n; i++)
+    k += quarry_document_get_span (d->doc, i)->layer == d->ctx->entity_layer;
+  g_array_set_size (d->mentions, k);
+  k = 0;
   for (guint i = 0; i < n; i++)
     {
       const QuarrySpan *s = quarry_document_get_span (d->doc, i);
       if (s->layer != d->ctx->entity_layer)
         continue;
-      Mention m = { .span = i, .start = s->start, .end = s->end, .label = s->label };
-      g_array_append_val (d->mentions, m);
+      g_array_index (d->mentions, Mention, k++) =
+        (Mention) { .span = i, .start = s->start, .end = s->end, .label = s->label };
     }
+  /* the repeat table: at most half full */
+  guint size = 16;
+  while (size < 2 * k)
+    size *= 2;
+  d->seen = g_new0 (guint, size);
+  d->seen_mask = size - 1;
 }
 
 gboolean
@@ -866,7 +886,6 @@ el_context_process (const ElContext *ctx, QuarryDocument *doc, GError **error)
     .mentions = g_array_new (FALSE, TRUE, sizeof (Mention)),
     .clusters = g_array_new (FALSE, TRUE, sizeof (Cluster)),
     .by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
-    .seen = g_hash_table_new (g_str_hash, g_str_equal),
     .surnames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref),
     .entries = g_new0 (EntryState, ctx->n_entries),
     .linked = g_ptr_array_new (),
@@ -914,7 +933,7 @@ el_context_process (const ElContext *ctx, QuarryDocument *doc, GError **error)
   g_array_unref (d.mentions);
   g_array_unref (d.clusters);
   g_hash_table_destroy (d.by_key);
-  g_hash_table_destroy (d.seen);
+  g_free (d.seen);
   g_hash_table_destroy (d.surnames);
   g_free (d.entries);
   g_ptr_array_unref (d.linked);
