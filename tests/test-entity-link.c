@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "document-private.h"
@@ -276,7 +277,6 @@ static void
 remove_temp (const char *path)
 {
   g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *tmp = g_strconcat (path, ".tmp", NULL);
   g_unlink (path);
   g_rmdir (dir);
 }
@@ -733,6 +733,137 @@ test_seed_pipeline (void)
     g_test_skip ("neither chain could be built");
 }
 
+/* ---- threads: one context, several documents at once ---- */
+
+typedef struct {
+  const char *tagged;
+  char       *json;   /* the record, as JSON text */
+} ThreadJob;
+
+static gpointer
+thread_run (gpointer data)
+{
+  ThreadJob *job = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (QuarryDocument) doc = doc_from_tagged ("t", job->tagged, NULL);
+  if (!el_context_process (ctx_default (), doc, &error))
+    return NULL;
+  json_object *rec = harness_record (doc);
+  job->json = g_strdup (json_object_to_json_string_ext (rec, JSON_C_TO_STRING_PLAIN));
+  json_object_put (rec);
+  return job;
+}
+
+static void
+test_threads (void)
+{
+  static const char *const texts[] = {
+    "[PER David Miliband ] and [PER Miliband ] in [LOC Georgia ] with [LOC Alabama ]",
+    "[ORG GOR ] ; [LOC Russia ] ; [MISC Russian ] ; [PER Sergey Lavrov ] ; [PER Lavrov ]",
+    "[LOC Washington ] ; [ORG NPT ] ; [MISC Georgian-Russian ] ; [LOC Georgia ]",
+    "[PER John Smith ] [PER Jane Smith ] [PER Smith ] [ORG Foo ( F ] [ORG F ]",
+  };
+  const ElContext *ctx = ctx_default ();
+  ThreadJob jobs[32];
+  GThread *threads[32];
+  char *serial[G_N_ELEMENTS (texts)] = { NULL };
+
+  g_assert_nonnull (ctx);
+  for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      ThreadJob job = { texts[i], NULL };
+      thread_run (&job);
+      serial[i] = job.json;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (jobs); i++)
+    {
+      jobs[i] = (ThreadJob) { texts[i % G_N_ELEMENTS (texts)], NULL };
+      threads[i] = g_thread_new ("link", thread_run, &jobs[i]);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (jobs); i++)
+    {
+      g_assert_nonnull (g_thread_join (threads[i]));
+      g_assert_cmpstr (jobs[i].json, ==, serial[i % G_N_ELEMENTS (texts)]);
+      g_free (jobs[i].json);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
+    g_free (serial[i]);
+}
+
+/* ---- the quarry-kb command ---- */
+
+static char *
+run_kb (int *status, const char *first, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  va_list ap;
+
+  g_ptr_array_add (argv, (gpointer) QUARRY_KB_BIN);
+  va_start (ap, first);
+  for (const char *a = first; a; a = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &out, &err, status, &error));
+  g_assert_no_error (error);
+  return g_strconcat (out, err, NULL);
+}
+
+static void
+test_quarry_kb (void)
+{
+  int status = 0;
+  g_autofree char *tsv = write_temp ("people.tsv",
+      "# people\nSergey Lavrov\tper:sergey-lavrov\tname\tSergey Lavrov\tPER\tperson\tiso:RU\n"
+      "Lavrov\tper:sergey-lavrov\tsurname\n", -1);
+  g_autofree char *more = write_temp ("more.tsv", "S. Lavrov\tper:sergey-lavrov\talias\n", -1);
+  g_autofree char *bad = write_temp ("bad.tsv", "Lavrov\tper:nobody\talias\n", -1);
+  g_autofree char *dir = g_path_get_dirname (tsv);
+  g_autofree char *kb = g_build_filename (dir, "my.sqlite", NULL);
+
+  /* the default KB plus a user's file */
+  g_autofree char *o1 = run_kb (&status, "build", "-o", kb, "--base", ENTITY_LINK_BUILD_KB, tsv, NULL);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_autofree char *count = g_strdup_printf ("%u entries", ctx_default ()->n_entries + 1);
+  g_assert_nonnull (strstr (o1, count));
+  g_autofree char *o2 = run_kb (&status, "add", kb, more, NULL);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_autofree char *o3 = run_kb (&status, "lookup", kb, "S. LAVROV", "Georgia", NULL);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (o3, "per:sergey-lavrov\tSergey Lavrov\tPER\tperson\talias\t90"));
+  g_assert_nonnull (strstr (o3, "iso:US-GA\tGeorgia\tLOC\tstate\tname\t90"));
+
+  /* errors name the file and line, and leave the KB as it was */
+  g_autofree char *o4 = run_kb (&status, "add", kb, bad, NULL);
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_autofree char *where = g_strdup_printf ("%s:1: entity per:nobody", bad);
+  g_assert_nonnull (strstr (o4, where));
+  g_autofree char *o5 = run_kb (&status, "lookup", kb, "Lavrov", NULL);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_autofree char *o6 = run_kb (&status, "lookup", "/nonexistent.sqlite", "x", NULL);
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (o6, "/nonexistent.sqlite does not exist"));
+  g_autofree char *o7 = run_kb (&status, "frobnicate", NULL);
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (o7, "usage"));
+
+  /* and the plugin reads what it wrote */
+  g_autoptr (GError) error = NULL;
+  ElContext *ctx = el_context_new (kb, NULL, TRUE, 256, &error);
+  g_assert_no_error (error);
+  g_autoptr (QuarryDocument) doc = link_tagged (ctx, "[PER S. Lavrov ] in [LOC Moscow ]", NULL);
+  g_assert_cmpstr (span_entity (doc, 0), ==, "per:sergey-lavrov");
+  g_assert_cmpstr (span_entity (doc, 1), ==, "city:ru-moscow");
+  el_context_free (ctx);
+  g_unlink (kb);
+  remove_temp (more);
+  remove_temp (bad);
+  remove_temp (tsv);
+}
+
 /* ---- the plugin through the host ---- */
 
 static void
@@ -790,6 +921,8 @@ main (int argc, char **argv)
   g_test_add_func ("/entity-link/seed/own-reader", test_seed_own_reader);
   g_test_add_func ("/entity-link/seed/pipeline", test_seed_pipeline);
   g_test_add_func ("/entity-link/plugin/setup-errors", test_plugin_setup_errors);
+  g_test_add_func ("/entity-link/threads", test_threads);
+  g_test_add_func ("/entity-link/quarry-kb", test_quarry_kb);
   int status = g_test_run ();
   el_context_free (shared_ctx);
   return status;
