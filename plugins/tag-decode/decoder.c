@@ -583,11 +583,24 @@ scan_add_detokenized (Scan *s)
 {
   const Cut *cut = (const Cut *) s->cuts.v;
   gsize n_cuts = s->cuts.len / 2, ci = 0;
-  g_autofree char *buf = g_malloc (s->n + 1);
-  g_autofree gsize *seg_dec = g_new (gsize, n_cuts + 1);  /* segment k starts at seg_dec[k] in buf */
-  g_autofree gsize *seg_src = g_new (gsize, n_cuts + 1);  /* ... and at seg_src[k] in the text */
+  g_autofree char *buf = NULL;
+  g_autofree gsize *seg_dec = NULL;  /* segment k starts at seg_dec[k] in buf */
+  g_autofree gsize *seg_src = NULL;  /* ... and at seg_src[k] in the text */
   TagOffsets spaces = { 0 };
   gsize w = 0, pos = 0, seg = 0;
+
+  if (n_cuts == 0)
+    {
+      /* no tags (raw text): nothing to build or map */
+      tag_detokenize_scan (s->t, s->n, &spaces);
+      for (gsize i = 0; i < spaces.len; i++)
+        scan_delete (s, spaces.v[i], spaces.v[i] + 1);
+      tag_offsets_clear (&spaces);
+      return;
+    }
+  buf = g_malloc (s->n + 1);
+  seg_dec = g_new (gsize, n_cuts + 1);
+  seg_src = g_new (gsize, n_cuts + 1);
 
   for (gsize k = 0; k <= n_cuts; k++)
     {
