@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pipeline.h"
+#include "sum-doc.h"
 #include "sum-rank.h"
 #include "sum-rouge.h"
 #include "sum-text.h"
@@ -17,7 +19,9 @@
  *   bench-summarize quality DIR [options]   ROUGE of this stage, lead-N and ots over DIR/\*.txt
  *   bench-summarize speed DIR [ROUNDS]      MB/s of segmentation + ranking, one core
  * quality options: --no-ots, --half=0|1 (every other document), --set=NAME=VALUE (a SumRankParams weight),
- *   --per-doc (one line per document) */
+ *   --per-doc (one line per document), --pipeline=STAGES with --plugins=DIR: DIR is then the corpus
+ *   (*.html, searched recursively) and each page goes through those stages (e.g.
+ *   "html-strip;header-parse;tag-decode;entity-link") before this stage's analysis, with their spans as hints */
 
 #define MAX_SENTENCE_BYTES 4096  /* as the plugin's default */
 
@@ -55,6 +59,50 @@ load_dir (const char *dir)
     }
   g_ptr_array_unref (names);
   return docs;
+}
+
+static void
+load_html_rec (const char *dir, GPtrArray *docs)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  if (!d)
+    return;
+  const char *n;
+  while ((n = g_dir_read_name (d)))
+    {
+      char *path = g_build_filename (dir, n, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        load_html_rec (path, docs);
+      else if (g_str_has_suffix (n, ".html"))
+        {
+          Doc *doc = g_new0 (Doc, 1);
+          doc->name = g_strndup (n, strlen (n) - 5);
+          if (!g_file_get_contents (path, &doc->text, &doc->len, NULL))
+            exit (2);
+          g_ptr_array_add (docs, doc);
+        }
+      g_free (path);
+    }
+  g_dir_close (d);
+}
+
+static QuarryPipeline *
+pipeline_open (const char *stages, const char *plugins)
+{
+  QuarryRegistry *reg = quarry_registry_new ();  /* kept: the plugins must stay loaded */
+  quarry_registry_add_path (reg, plugins);
+  char *ini = g_strdup_printf ("[pipeline]\nstages = %s\n%s", stages,
+                               strstr (stages, "tag-decode") ? "[tag-decode]\ndetokenize = true\n" : "");
+  GError *error = NULL;
+  QuarryConfig *cfg = quarry_config_new_from_data (ini, -1, "<bench>", ".", reg, NULL, &error);
+  QuarryPipeline *p = cfg ? quarry_pipeline_new (cfg, &error) : NULL;
+  if (!p)
+    {
+      g_printerr ("pipeline %s: %s\n", stages, error->message);
+      exit (2);
+    }
+  g_free (ini);
+  return p;
 }
 
 static int
@@ -196,10 +244,22 @@ set_param (SumRankParams *p, const char *kv)
   return FALSE;
 }
 
+static void
+doc_done (SumAnalysis *a, QuarryDocument *qd, SumLayers *ly)
+{
+  sum_analysis_free (a);
+  if (qd)
+    {
+      sum_layers_clear (ly);
+      quarry_document_free (qd);
+    }
+}
+
 static int
 cmd_quality (const char *dir, int argc, char **argv)
 {
   gboolean use_ots = TRUE, per_doc = FALSE;
+  const char *stages = NULL, *plugins = NULL;
   int half = -1;
   SumRankParams params;
   sum_rank_params_default (&params);
@@ -209,6 +269,10 @@ cmd_quality (const char *dir, int argc, char **argv)
         use_ots = FALSE;
       else if (strcmp (argv[i], "--per-doc") == 0)
         per_doc = TRUE;
+      else if (g_str_has_prefix (argv[i], "--pipeline="))
+        stages = argv[i] + 11;
+      else if (g_str_has_prefix (argv[i], "--plugins="))
+        plugins = argv[i] + 10;
       else if (g_str_has_prefix (argv[i], "--half="))
         half = atoi (argv[i] + 7);
       else if (!(g_str_has_prefix (argv[i], "--set=") && set_param (&params, argv[i] + 6)))
@@ -217,7 +281,16 @@ cmd_quality (const char *dir, int argc, char **argv)
           return 2;
         }
     }
-  GPtrArray *docs = load_dir (dir);
+  GPtrArray *docs;
+  QuarryPipeline *pipe = NULL;
+  if (stages)
+    {
+      docs = g_ptr_array_new ();
+      load_html_rec (dir, docs);
+      pipe = pipeline_open (stages, plugins ? plugins : ".");
+    }
+  else
+    docs = load_dir (dir);
   g_ptr_array_sort (docs, name_cmp);
   SumRanker *ranker = sum_ranker_new ("english", NULL, NULL);
   Triple mine = { 0 }, lead = { 0 }, ots = { 0 };
@@ -227,16 +300,42 @@ cmd_quality (const char *dir, int argc, char **argv)
   for (guint d = 0; d < docs->len; d++)
     {
       Doc *doc = g_ptr_array_index (docs, d);
-      SumAnalysis *a = sum_analysis_new (doc->text, doc->len, NULL);
+      QuarryDocument *qd = NULL;
+      SumLayers ly = { 0 };
+      SumAnalysis *a;
+      SumRankContext ctx = { 0 };
+      if (pipe)
+        {
+          char *reason = NULL;
+          qd = quarry_document_new (doc->name, doc->text, doc->len, "text/html");
+          if (quarry_pipeline_process (pipe, qd, &reason) != QUARRY_RESULT_OK)
+            {
+              g_printerr ("%s: %s\n", doc->name, reason);
+              exit (2);
+            }
+          gsize len;
+          const char *text = quarry_document_get_text (qd, &len);
+          sum_layers_collect (&ly, qd);
+          a = sum_analysis_new (text, len, &ly.hints);
+          ctx.subject = sum_layers_subject (qd, a, &ctx.subject_len);
+          ctx.entities = (const SumRange *) ly.entities->data;
+          ctx.n_entities = ly.entities->len;
+        }
+      else
+        {
+          a = sum_analysis_new (doc->text, doc->len, NULL);
+          ctx.subject = a->text + a->subject.start;
+          ctx.subject_len = a->subject.end - a->subject.start;
+        }
       if (a->explicit_form == SUM_EXPLICIT_NONE)
         {
-          sum_analysis_free (a);
+          doc_done (a, qd, &ly);
           continue;
         }
       with_summary++;
       if (half >= 0 && (int) (with_summary % 2) != half)
         {
-          sum_analysis_free (a);
+          doc_done (a, qd, &ly);
           continue;
         }
       GArray *cand = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -251,7 +350,7 @@ cmd_quality (const char *dir, int argc, char **argv)
         {
           /* nothing to choose: every method would return the whole rest */
           g_array_free (cand, TRUE);
-          sum_analysis_free (a);
+          doc_done (a, qd, &ly);
           continue;
         }
       used++;
@@ -261,7 +360,6 @@ cmd_quality (const char *dir, int argc, char **argv)
         ref_idx[i] = a->explicit_first + i;
       SumRougeText *ref = rouge_of (a, ref_idx, k);
 
-      SumRankContext ctx = { a->text + a->subject.start, a->subject.end - a->subject.start, NULL, 0 };
       double *scores = g_new (double, cand->len);
       GArray *chosen = g_array_new (FALSE, FALSE, sizeof (guint));
       sum_ranker_rank (ranker, &params, a, (guint *) cand->data, cand->len, &ctx, k, scores, chosen);
@@ -290,8 +388,9 @@ cmd_quality (const char *dir, int argc, char **argv)
       g_free (scores);
       g_array_free (chosen, TRUE);
       g_array_free (cand, TRUE);
-      sum_analysis_free (a);
+      doc_done (a, qd, &ly);
     }
+  printf ("input: %s\n", stages ? stages : "text files");
   printf ("documents: %u (of %u with an explicit summary, %u in all); reference sentences: %u (mean %.2f)\n",
           used, with_summary, docs->len, ref_sentences, used ? (double) ref_sentences / used : 0.0);
   printf ("| method | ROUGE-1 F1 | ROUGE-2 F1 | ROUGE-L F1 |\n|---|---|---|---|\n");

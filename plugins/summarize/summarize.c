@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "sum-doc.h"
 #include "sum-rank.h"
 #include "sum-text.h"
 
@@ -13,14 +14,6 @@ typedef struct {
   gint64        sentences;
   double        ratio;
   gint64        max_sentence_bytes;
-  /* interned layer names, compared by pointer */
-  const char   *l_header;
-  const char   *l_page_break;
-  const char   *l_paragraph;
-  const char   *l_entity;
-  const char   *l_markup;
-  const char   *l_sentence;
-  const char   *pre;
 } Summarize;
 
 static const QuarryOption options[] = {
@@ -84,13 +77,6 @@ summarize_setup (QuarryStage *stage, gpointer *state, GError **error)
       g_free (s);
       return FALSE;
     }
-  s->l_header = g_intern_static_string ("header");
-  s->l_page_break = g_intern_static_string ("page-break");
-  s->l_paragraph = g_intern_static_string ("paragraph");
-  s->l_entity = g_intern_static_string ("entity");
-  s->l_markup = g_intern_static_string ("markup");
-  s->l_sentence = g_intern_static_string ("sentence");
-  s->pre = g_intern_static_string ("pre");
   *state = s;
   return TRUE;
 }
@@ -101,76 +87,6 @@ summarize_teardown (gpointer state)
   Summarize *s = state;
   sum_ranker_free (s->ranker);
   g_free (s);
-}
-
-static int
-range_cmp (gconstpointer x, gconstpointer y)
-{
-  const SumRange *a = x, *b = y;
-  return a->start < b->start ? -1 : a->start > b->start ? 1 : 0;
-}
-
-typedef struct {
-  GArray  *headers;
-  GArray  *page_breaks;
-  GArray  *paragraphs;
-  GArray  *entities;
-  SumHints hints;
-} Layers;
-
-/* What the earlier stages found; the cable body is the longest <pre> when html-strip kept markup. */
-static void
-layers_collect (const Summarize *s, QuarryDocument *doc, Layers *ly)
-{
-  ly->headers = g_array_new (FALSE, FALSE, sizeof (SumRange));
-  ly->page_breaks = g_array_new (FALSE, FALSE, sizeof (SumRange));
-  ly->paragraphs = g_array_new (FALSE, FALSE, sizeof (SumRange));
-  ly->entities = g_array_new (FALSE, FALSE, sizeof (SumRange));
-  memset (&ly->hints, 0, sizeof ly->hints);
-  guint n = quarry_document_get_n_spans (doc);
-  for (guint i = 0; i < n; i++)
-    {
-      const QuarrySpan *sp = quarry_document_get_span (doc, i);
-      SumRange r = { sp->start, sp->end };
-      if (sp->layer == s->l_header)
-        g_array_append_val (ly->headers, r);
-      else if (sp->layer == s->l_page_break)
-        g_array_append_val (ly->page_breaks, r);
-      else if (sp->layer == s->l_paragraph)
-        g_array_append_val (ly->paragraphs, r);
-      else if (sp->layer == s->l_entity)
-        g_array_append_val (ly->entities, r);
-      else if (sp->layer == s->l_markup && sp->label == s->pre
-               && (!ly->hints.has_region || r.end - r.start > ly->hints.region.end - ly->hints.region.start))
-        {
-          ly->hints.has_region = TRUE;
-          ly->hints.region = r;
-        }
-    }
-  g_array_sort (ly->page_breaks, range_cmp);
-  g_array_sort (ly->entities, range_cmp);
-  /* a header outside the chosen <pre> means the cable is elsewhere: trust the header */
-  for (guint i = 0; i < ly->headers->len && ly->hints.has_region; i++)
-    {
-      SumRange *h = &g_array_index (ly->headers, SumRange, i);
-      if (h->end < ly->hints.region.start || h->start > ly->hints.region.end)
-        ly->hints.has_region = FALSE;
-    }
-  ly->hints.headers = (SumRange *) ly->headers->data;
-  ly->hints.n_headers = ly->headers->len;
-  ly->hints.page_breaks = (SumRange *) ly->page_breaks->data;
-  ly->hints.n_page_breaks = ly->page_breaks->len;
-  ly->hints.paragraphs = (SumRange *) ly->paragraphs->data;
-  ly->hints.n_paragraphs = ly->paragraphs->len;
-}
-
-static void
-layers_clear (Layers *ly)
-{
-  g_array_free (ly->headers, TRUE);
-  g_array_free (ly->page_breaks, TRUE);
-  g_array_free (ly->paragraphs, TRUE);
-  g_array_free (ly->entities, TRUE);
 }
 
 static gboolean
@@ -255,7 +171,7 @@ summarize_explicit (QuarryDocument *doc, const SumAnalysis *a, json_object *o)
 }
 
 static void
-summarize_extract (const Summarize *s, QuarryDocument *doc, const SumAnalysis *a, const Layers *ly,
+summarize_extract (const Summarize *s, QuarryDocument *doc, const SumAnalysis *a, const SumLayers *ly,
                    json_object *o)
 {
   GArray *cand = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -278,17 +194,7 @@ summarize_extract (const Summarize *s, QuarryDocument *doc, const SumAnalysis *a
       g_array_append_val (cand, i);
     }
   SumRankContext ctx = { 0 };
-  json_object *subj = quarry_document_lookup_field (doc, "header", "subject");
-  if (subj && json_object_is_type (subj, json_type_string))
-    {
-      ctx.subject = json_object_get_string (subj);
-      ctx.subject_len = (gsize) json_object_get_string_len (subj);
-    }
-  else if (a->subject.end > a->subject.start)
-    {
-      ctx.subject = a->text + a->subject.start;
-      ctx.subject_len = a->subject.end - a->subject.start;
-    }
+  ctx.subject = sum_layers_subject (doc, a, &ctx.subject_len);
   ctx.entities = (const SumRange *) ly->entities->data;
   ctx.n_entities = ly->entities->len;
 
@@ -323,8 +229,8 @@ summarize_process (gpointer state, QuarryDocument *doc, GError **error)
   const Summarize *s = state;
   gsize len;
   const char *text = quarry_document_get_text (doc, &len);
-  Layers ly;
-  layers_collect (s, doc, &ly);
+  SumLayers ly;
+  sum_layers_collect (&ly, doc);
   SumAnalysis *a = sum_analysis_new (text, len, &ly.hints);
   gboolean ok = add_sentence_spans (doc, a, error);
   if (ok)
@@ -343,7 +249,7 @@ summarize_process (gpointer state, QuarryDocument *doc, GError **error)
       quarry_document_set_summary (doc, o);
     }
   sum_analysis_free (a);
-  layers_clear (&ly);
+  sum_layers_clear (&ly);
   return ok;
 }
 
