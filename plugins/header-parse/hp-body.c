@@ -103,6 +103,26 @@ hp_is_class_only (const char *p, const char *e)
 
 /* ---- paragraphs ---- */
 
+/* "C", "SBU", "S//NF", "U//FOUO": classification and control words only, so "(Iran)" is no marking */
+static gboolean
+marking_ok (const char *m)
+{
+  static const char *const words[] = { "U", "C", "S", "TS", "SBU", "NF", "FOUO", "LOU", "REL", "NOFORN",
+                                       "ORCON", "PROPIN", "EXDIS", "NODIS", "LIMDIS", "OC", "PR", "SI", NULL };
+  char **parts = g_strsplit (m, "/", -1);
+  gboolean ok = TRUE;
+
+  for (char **p = parts; *p && ok; p++)
+    {
+      gboolean hit = **p == '\0';
+      for (guint i = 0; words[i] && !hit; i++)
+        hit = strcmp (*p, words[i]) == 0;
+      ok = hit;
+    }
+  g_strfreev (parts);
+  return ok;
+}
+
 static char *
 read_marking (const char *p, const char *end, const char **after)
 {
@@ -120,7 +140,7 @@ read_marking (const char *p, const char *end, const char **after)
   for (const char *r = p + 1; r < q; r++)
     if (*r != ' ')
       g_string_append_c (m, g_ascii_toupper (*r));
-  if (m->len == 0)
+  if (m->len == 0 || !marking_ok (m->str))
     {
       g_string_free (m, TRUE);
       return NULL;
@@ -390,6 +410,9 @@ try_section (BodyScan *bs, gsize i, gsize k)
     }
   while (ts < te && hp_is_space (t[ts]))
     ts++;
+  /* a page header line is no title */
+  if (bs->body->breaks->len > 0 && g_array_index (bs->body->breaks, HpRange, bs->body->breaks->len - 1).end > ts)
+    return;
   title = clean_title (t, ts, te);
   len = g_utf8_strlen (title, -1);
   if (len == 0 || len > 120 || !has_letter (title)

@@ -30,7 +30,9 @@ typedef struct {
   gsize        hdr_start, hdr_end; /* header span, original offsets */
   gboolean     have_hdr;
   gsize        ref_s, ref_e;
-  char        *de_number;          /* from the routing DE line */       /* the REF value in the zone copy, read once the year is known */
+  char        *de_number;          /* from the routing DE line */
+  const char  *class_caveat;       /* "NOFORN" of "SECRET//NOFORN", owned by the class line */
+  int          max_ref_year;       /* the latest year a reference gives explicitly */       /* the REF value in the zone copy, read once the year is known */
 } Ctx;
 
 /* ---- small helpers ---- */
@@ -89,10 +91,11 @@ hp_normalize_value (const char *s, gsize n)
 
   while (p < end)
     {
-      if (hp_is_space (*p))
+      gboolean nbsp = (guchar) p[0] == 0xC2 && p + 1 < end && (guchar) p[1] == 0xA0;
+      if (hp_is_space (*p) || nbsp)
         {
           pending_space = out->len > 0;
-          p++;
+          p += nbsp ? 2 : 1;
           continue;
         }
       if (pending_space)
@@ -443,8 +446,13 @@ parse_routing (Ctx *c, const HpClean *head, gsize stop)
         }
       else if (seen_fm && ln.e - ln.s >= 2 && memcmp (ln.s, "TO", 2) == 0 && (ln.e - ln.s == 2 || ln.s[2] == ' '))
         {
+          const char *q = ln.s + 2;
+          while (q < ln.e && *q == ' ')
+            q++;
           st = R_TO;
-          add_recipient (&to, ln.s + 2, ln.e);
+          /* "TO PAGE 02 STATE 015113 182333Z": a page header fell in */
+          if (!(ln.e - q > 7 && memcmp (q, "PAGE ", 5) == 0 && hp_is_digit (q[5])))
+            add_recipient (&to, q, ln.e);
         }
       else if (seen_fm && ln.e - ln.s > 5 && memcmp (ln.s, "INFO ", 5) == 0)
         {
@@ -498,6 +506,7 @@ typedef struct {
   int         sec_index, sec_total;
   char       *origin;
   char       *number;
+  char       *slash_caveat;  /* "NOFORN" of "SECRET//NOFORN" */
 } ClassLine;
 
 static gboolean
@@ -526,6 +535,16 @@ parse_class_line (const Line *ln, ClassLine *cl)
   cl->name = name;
   cl->end = 0;
   p = after;
+  while (p + 1 < e && p[0] == '/' && p[1] == '/')
+    {
+      /* "SECRET//NOFORN STATE 012345" */
+      const char *w = p + 2;
+      p = w;
+      while (p < e && hp_is_upper (*p))
+        p++;
+      if (p > w && !cl->slash_caveat)
+        cl->slash_caveat = g_strndup (w, p - w);
+    }
   while (p < e && (*p == ' ' || *p == '/'))
     p++;
   if (hp_has_prefix_ci (p, e, "SECTION "))
@@ -594,6 +613,7 @@ class_line_clear (ClassLine *cl)
 {
   g_free (cl->origin);
   g_free (cl->number);
+  g_free (cl->slash_caveat);
   memset (cl, 0, sizeof *cl);
 }
 
@@ -685,7 +705,7 @@ static const char *const ref_words[] = { "REF(S)", "REFTEL(S)", "REFTELS", "REFT
 /* Is there a label at p? Labels with a colon count anywhere; without, at a line start
  * or when written in capitals (the tokenized one-line header). */
 static gboolean
-match_label (const char *p, const char *end, gboolean line_start, LabelKind *kind, const char **value)
+match_label (const char *p, const char *end, gboolean line_start, char prev_end, LabelKind *kind, const char **value)
 {
   gsize n;
   gboolean upper;
@@ -725,6 +745,12 @@ match_label (const char *p, const char *end, gboolean line_start, LabelKind *kin
       if (!hp_has_prefix_ci (q, end, "BY") || (q + 2 < end && hp_is_alpha (q[2])))
         return FALSE;
       q += 2;
+      while (q < end && *q == ' ')
+        q++;
+      if (q < end && *q == ':')
+        q++;
+      else if (!line_start && !(prev_end == '.' || prev_end == ')'))
+        return FALSE;  /* "... CLASSIFIED BY ..." inside a subject is not the label */
       while (q < end && (*q == ' ' || *q == ':'))
         q++;
       *kind = L_CLASSBY;
@@ -764,6 +790,17 @@ match_label (const char *p, const char *end, gboolean line_start, LabelKind *kin
   return TRUE;
 }
 
+static gsize marking_len (const char *p, const char *e);
+
+/* the last non-space character before p */
+static char
+last_char (const char *b, const char *p)
+{
+  while (p > b && hp_is_space (p[-1]))
+    p--;
+  return p > b ? p[-1] : '\n';
+}
+
 static void
 find_labels (const char *b, gsize n, Label labels[L_N])
 {
@@ -784,13 +821,20 @@ find_labels (const char *b, gsize n, Label labels[L_N])
       if (hp_is_space (*p))
         continue;
       if ((p == b || hp_is_space (prev) || prev == '(' || prev == ')' || prev == ';')
-          && hp_is_alpha (*p) && match_label (p, end, line_start, &kind, &value) && !labels[kind].found)
+          && hp_is_alpha (*p) && match_label (p, end, line_start, last_char (b, p), &kind, &value)
+          && !labels[kind].found)
         {
           labels[kind].found = TRUE;
           labels[kind].label = p - b;
           labels[kind].value = value - b;
           order[found++] = kind;
           p = value - 1;
+        }
+      else if (line_start && *p == '(' && marking_len (p, end))
+        {
+          /* "(U) Classified by ...": a marking keeps the line start */
+          p += marking_len (p, end) - 1;
+          continue;
         }
       line_start = FALSE;
     }
@@ -1043,6 +1087,21 @@ parse_tags (Ctx *c, const char *s, gsize n)
               char *joined = g_strdup_printf ("%s %s", json_object_get_string (json_object_array_get_idx (tags, last)), tag);
               json_object_array_put_idx (tags, last, json_object_new_string (joined));
               g_free (joined);
+            }
+          else if (commas && strchr (tag, ' ') && !strchr (tag, '('))
+            {
+              /* "ECON ECON" between commas: split only when every word is a code */
+              char **words = g_strsplit (tag, " ", -1);
+              gboolean codes = TRUE;
+              for (char **w = words; *w; w++)
+                if (**w && !known_tag (*w, strlen (*w)) && strlen (*w) != 2)
+                  codes = FALSE;
+              if (codes)
+                for (char **w = words; *w; w++)
+                  tags_add_mended (tags, seen, *w);
+              else
+                tags_add_mended (tags, seen, tag);
+              g_strfreev (words);
             }
           else
             tags_add_mended (tags, seen, tag);
@@ -1562,6 +1621,12 @@ parse_caveats (Ctx *c, const char *s, gsize n, gboolean *sbu)
   json_object *caveats = NULL;
   gboolean sipdis = FALSE;
 
+  if (c->class_caveat)
+    {
+      caveats = json_object_new_array ();
+      json_object_array_add (caveats, json_object_new_string (c->class_caveat));
+    }
+
   while (p < e)
     {
       const char *w = p;
@@ -1748,6 +1813,29 @@ parse_fields (Ctx *c, const HpClean *z, gsize zone_len, gboolean *sbu)
     }
 }
 
+/* The latest year that a reference writes out ("08 STATE 123" -> 2008), or 0. */
+static int
+latest_ref_year (Ctx *c, const HpClean *zone)
+{
+  json_object *saved = c->f, *refs;
+  int latest = 0;
+
+  if (c->ref_e <= c->ref_s)
+    return 0;
+  c->f = json_object_new_object ();
+  parse_refs (c, zone->s->str + c->ref_s, c->ref_e - c->ref_s);  /* c->year is 0: only written years give ids */
+  if (json_object_object_get_ex (c->f, "references", &refs))
+    for (gsize i = 0; i < json_object_array_length (refs); i++)
+      {
+        const char *id = json_object_get_string (json_object_object_get (json_object_array_get_idx (refs, i), "id"));
+        if (id && hp_is_digit (id[0]) && hp_is_digit (id[1]))
+          latest = MAX (latest, expand_year ((id[0] - '0') * 10 + (id[1] - '0'), 0));
+      }
+  json_object_put (c->f);
+  c->f = saved;
+  return latest;
+}
+
 /* The fields in a fixed order, whatever order they were found in. */
 static json_object *
 ordered (json_object *f)
@@ -1804,6 +1892,7 @@ hp_parse (const char *text, gsize length, const HpInput *input)
       zs = hp_clean_orig (&head, cl.end > 0 ? cl.end - 1 : 0) + (cl.end > 0 ? 1 : 0);
       mark_header (&c, hs, zs);
       c.class_name = cl.name;
+      c.class_caveat = cl.slash_caveat;
       c.origin = cl.origin ? g_strdup (cl.origin) : NULL;
       c.number = cl.number ? g_strdup (cl.number) : NULL;
     }
@@ -1864,7 +1953,13 @@ hp_parse (const char *text, gsize length, const HpInput *input)
       if (json_object_object_get_ex (c.f, "decl_date", &decl)
           && hp_parse_date (json_object_get_string (decl), 10, 0, &y, &m, &d) && y - 10 >= 1960)
         {
+          int latest = latest_ref_year (&c, &zone);
           c.year = y - 10;
+          /* a 25-year declassification shows when the references are years older */
+          if (latest > 0 && c.year > latest + 2 && y - 25 >= latest)
+            c.year = y - 25;
+          if (latest > c.year)
+            c.year = latest;
           c.date_inferred = TRUE;
         }
     }
@@ -1902,7 +1997,7 @@ hp_parse (const char *text, gsize length, const HpInput *input)
         diag (&c, TRUE, "no-classification", c.hdr_start,
               "the header has no classification line (e.g. 'C O N F I D E N T I A L MOSCOW 002734'); "
               "classification left out");
-      if (!has_subj && hend >= c.re && trim_end (text, zs, c.re) <= c.hdr_end + 1)
+      if (!has_subj && hend >= c.re && trim_end (text, c.hdr_end, c.re) <= c.hdr_end + 256)
         diag (&c, TRUE, "header-truncated", c.hdr_end,
               "the text ends inside the cable header (no SUBJECT and no body after it); "
               "the fields found so far are kept");

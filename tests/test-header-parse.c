@@ -1,0 +1,412 @@
+/* test-header-parse.c: tests of the header-parse plugin: data-driven header fields and layout, seed vs raw page, bad input. */
+#include "config.h"
+
+#include <string.h>
+
+#include "harness.h"
+#include "hp-scan.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
+
+#define INI_HP "[pipeline]\nstages = header-parse\n"
+#define INI_HTML "[pipeline]\nstages = html-strip;header-parse\n[html-strip]\nmeta-table = table.cable\n"
+#define INI_HTML_TAGS "[pipeline]\nstages = html-strip;tag-decode;header-parse\n[html-strip]\nmeta-table = table.cable\n"
+#define INI_NO_SPANS "[pipeline]\nstages = header-parse\n[header-parse]\nlayout-spans = false\n"
+
+/* Pipelines by INI text, kept until exit (diagnostics point at their stage names). */
+static GHashTable *pipelines;
+
+static QuarryDocument *
+run_ini (const char *ini, const char *id, const char *data, gssize length, const char *media_type)
+{
+  QuarryPipeline *p = g_hash_table_lookup (pipelines, ini);
+
+  if (p == NULL)
+    {
+      p = harness_pipeline_new (ini);
+      g_hash_table_insert (pipelines, g_strdup (ini), p);
+    }
+  return harness_run (p, id, data, length, media_type);
+}
+
+static json_object *
+header_of (QuarryDocument *doc)
+{
+  json_object *h = quarry_document_get_fields (doc, "header");
+  return json_object_get (h);
+}
+
+/* The layout spans in a form easy to check by eye: paragraph numbers with markings,
+ * section titles, page-break lines and the first and last words of the header. */
+static json_object *
+layout_of (QuarryDocument *doc)
+{
+  json_object *out = json_object_new_object ();
+  json_object *paras = json_object_new_array (), *secs = json_object_new_array ();
+  json_object *breaks = json_object_new_array ();
+  const char *text = quarry_document_get_text (doc, NULL);
+  const char *hl = g_intern_static_string ("header"), *pl = g_intern_static_string ("paragraph");
+  const char *sl = g_intern_static_string ("section"), *bl = g_intern_static_string ("page-break");
+
+  for (guint i = 0; i < quarry_document_get_n_spans (doc); i++)
+    {
+      const QuarrySpan *s = quarry_document_get_span (doc, i);
+      g_autofree char *covered = g_strndup (text + s->start, s->end - s->start);
+      json_object *v;
+
+      if (s->layer == hl)
+        {
+          g_autofree char *head = g_utf8_substring (covered, 0, MIN (g_utf8_strlen (covered, -1), 24));
+          g_autofree char *tail = g_utf8_substring (covered, MAX (g_utf8_strlen (covered, -1) - 24, 0),
+                                                    g_utf8_strlen (covered, -1));
+          json_object_object_add (out, "header_starts", json_object_new_string (head));
+          json_object_object_add (out, "header_ends", json_object_new_string (tail));
+        }
+      else if (s->layer == pl)
+        {
+          json_object *marking = NULL;
+          g_autofree char *p = NULL;
+          json_object_object_get_ex (s->attrs, "marking", &marking);
+          p = g_strdup_printf ("%s%s%s", s->label, marking ? " " : "", marking ? json_object_get_string (marking) : "");
+          json_object_array_add (paras, json_object_new_string (p));
+          /* a paragraph starts at its number and ends before the next one */
+          g_assert_true (strstr (covered, s->label) != NULL);
+          g_assert_false (g_ascii_isspace (covered[strlen (covered) - 1]));
+        }
+      else if (s->layer == sl && json_object_object_get_ex (s->attrs, "title", &v))
+        json_object_array_add (secs, json_object_get (v));
+      else if (s->layer == bl)
+        json_object_array_add (breaks, json_object_new_string (covered));
+    }
+  json_object_object_add (out, "paragraphs", paras);
+  json_object_object_add (out, "sections", secs);
+  json_object_object_add (out, "page_breaks", breaks);
+  return out;
+}
+
+static json_object *
+diagnostic_codes (QuarryDocument *doc)
+{
+  g_autoptr(json_object) rec = harness_record (doc);
+  json_object *diags, *codes = json_object_new_array ();
+
+  if (json_object_object_get_ex (rec, "diagnostics", &diags))
+    for (gsize i = 0; i < json_object_array_length (diags); i++)
+      {
+        json_object *d = json_object_array_get_idx (diags, i), *code;
+        if (json_object_object_get_ex (d, "code", &code))
+          json_object_array_add (codes, json_object_get (code));
+      }
+  return codes;
+}
+
+/* ---- data-driven: NAME.txt and NAME.json side by side ---- */
+
+static void
+test_data_file (gconstpointer data)
+{
+  const char *name = data;
+  g_autofree char *txt = harness_data_path ("header-parse", name, NULL);
+  g_autofree char *stem = g_strndup (name, strlen (name) - 4);
+  g_autofree char *json_name = g_strconcat (stem, ".json", NULL);
+  g_autofree char *expected = harness_data_path ("header-parse", json_name, NULL);
+  gsize len;
+  g_autofree char *input = harness_read_file (txt, &len);
+  g_autoptr(QuarryDocument) doc = run_ini (INI_HP, stem, input, len, "text/plain");
+  g_autoptr(json_object) actual = json_object_new_object ();
+
+  json_object_object_add (actual, "header", header_of (doc));
+  json_object_object_add (actual, "layout", layout_of (doc));
+  json_object_object_add (actual, "diagnostics", diagnostic_codes (doc));
+  harness_assert_json_file (actual, expected);
+}
+
+/* ---- the seed and the raw page give the same fields ---- */
+
+static json_object *
+run_page (const char *ini, const char *path, const char *id)
+{
+  gsize len;
+  g_autofree char *input = harness_read_file (path, &len);
+  g_autoptr(QuarryDocument) doc = run_ini (ini, id, input, len, "text/html");
+  json_object *h = header_of (doc);
+
+  g_assert_cmpuint (harness_count_diagnostics (doc, NULL), ==, 0);
+  return h;
+}
+
+/* What the seed cannot have: the telegram routing block, and the date only it carries. */
+static void
+drop_routing (json_object *h)
+{
+  json_object_object_del (h, "routing");
+  json_object_object_del (h, "date");
+  json_object_object_del (h, "reference_id_inferred");
+}
+
+static void
+test_seed_equals_raw (void)
+{
+  g_autofree char *seed = harness_shared_path ("seed/09MOSCOW2734-tagged.html");
+  g_autofree char *raw = harness_data_path ("header-parse", "pages", "09MOSCOW2734.html", NULL);
+  g_autoptr(json_object) hs = NULL, hr = NULL, ht = NULL;
+  json_object *v;
+
+  if (!seed)
+    {
+      g_test_skip ("no shared seed");
+      return;
+    }
+  hs = run_page (INI_HTML, seed, "seed");
+  hr = run_page (INI_HTML, raw, "raw");
+  /* the raw page has a meta table and a routing block */
+  g_assert_true (json_object_object_get_ex (hr, "routing", &v));
+  g_assert_cmpstr (json_object_get_string (json_object_object_get (hr, "date")), ==, "2009-11-05");
+  g_assert_false (json_object_object_get_ex (hr, "reference_id_inferred", NULL));
+  /* the seed's reference id had to be inferred (from the declassification date) */
+  g_assert_true (json_object_get_boolean (json_object_object_get (hs, "reference_id_inferred")));
+  drop_routing (hs);
+  drop_routing (hr);
+  harness_assert_json_equal (hs, hr, "fields.header of the seed vs the raw page");
+
+  /* before or after tag-decode: the same fields */
+  ht = run_page (INI_HTML_TAGS, seed, "seed-decoded");
+  drop_routing (ht);
+  harness_assert_json_equal (ht, hs, "fields.header after tag-decode vs before");
+}
+
+/* The seed's layout spans through html-strip: 12 paragraphs, 5 sections, 2 page breaks. */
+static void
+test_seed_layout (void)
+{
+  g_autofree char *seed = harness_shared_path ("seed/09MOSCOW2734-tagged.html");
+  gsize len;
+  g_autofree char *input = NULL;
+  g_autoptr(QuarryDocument) doc = NULL;
+  g_autoptr(json_object) paras = NULL, secs = NULL, breaks = NULL;
+
+  if (!seed)
+    {
+      g_test_skip ("no shared seed");
+      return;
+    }
+  input = harness_read_file (seed, &len);
+  doc = run_ini (INI_HTML, "seed", input, len, "text/html");
+  paras = harness_spans (doc, "paragraph");
+  secs = harness_spans (doc, "section");
+  breaks = harness_spans (doc, "page-break");
+  g_assert_cmpuint (json_object_array_length (paras), ==, 12);
+  g_assert_cmpuint (json_object_array_length (secs), ==, 5);
+  g_assert_cmpuint (json_object_array_length (breaks), ==, 2);
+  g_assert_cmpstr (json_object_get_string (json_object_object_get (json_object_array_get_idx (breaks, 0), "text")),
+                   ==, "[LOC MOSCOW  ] 00002734 002 OF 003");
+  g_assert_cmpint (json_object_get_int (json_object_object_get (
+                     json_object_object_get (json_object_array_get_idx (paras, 11), "attrs"), "number")), ==, 12);
+  g_assert_cmpuint (harness_count_diagnostics (doc, NULL), ==, 0);
+}
+
+/* ---- bad input ---- */
+
+static QuarryDocument *
+run_text (const char *text)
+{
+  return run_ini (INI_HP, "bad", text, -1, "text/plain");
+}
+
+static void
+test_bad_no_header (void)
+{
+  g_autoptr(QuarryDocument) doc = run_text ("Just some prose. Nothing here looks like a cable.\n\nThe end.\n");
+  json_object *h = quarry_document_get_fields (doc, "header");
+
+  g_assert_cmpint (json_object_object_length (h), ==, 0);
+  g_assert_cmpuint (harness_count_diagnostics (doc, "no-header"), ==, 1);
+}
+
+static void
+test_bad_empty (void)
+{
+  g_autoptr(QuarryDocument) doc = run_text ("");
+
+  g_assert_cmpint (json_object_object_length (quarry_document_get_fields (doc, "header")), ==, 0);
+  g_assert_cmpuint (harness_count_diagnostics (doc, "no-header"), ==, 1);
+}
+
+static void
+test_bad_truncated (void)
+{
+  g_autoptr(QuarryDocument) doc = run_text ("C O N F I D E N T I A L SECTION 01 OF 03 MOSCOW 002734\n\nSIPDIS\n\nE.O. 12958: DECL: 11/04/2019\nTAGS: PREL, PG");
+  json_object *h = quarry_document_get_fields (doc, "header"), *v;
+
+  g_assert_cmpstr (json_object_get_string (json_object_object_get (h, "classification")), ==, "CONFIDENTIAL");
+  g_assert_cmpstr (json_object_get_string (json_object_object_get (h, "decl_date")), ==, "2019-11-04");
+  g_assert_false (json_object_object_get_ex (h, "subject", &v));
+  g_assert_false (json_object_object_get_ex (h, "signers", &v));
+  g_assert_cmpuint (harness_count_diagnostics (doc, "header-truncated"), ==, 1);
+
+  {
+    /* cut inside the label itself */
+    g_autoptr(QuarryDocument) d2 = run_text ("S E C R E T STA");
+    h = quarry_document_get_fields (d2, "header");
+    g_assert_cmpstr (json_object_get_string (json_object_object_get (h, "classification")), ==, "SECRET");
+    g_assert_false (json_object_object_get_ex (h, "origin", &v));
+    g_assert_cmpuint (harness_count_diagnostics (d2, "header-truncated"), ==, 1);
+  }
+  {
+    g_autoptr(QuarryDocument) d3 = run_text ("UNCLAS ROME 000123\nSUBJECT:");
+    h = quarry_document_get_fields (d3, "header");
+    g_assert_false (json_object_object_get_ex (h, "subject", &v));
+    g_assert_cmpuint (harness_count_diagnostics (d3, "empty-field"), ==, 1);
+  }
+}
+
+static void
+test_bad_dates (void)
+{
+  static const char *const garbage[] = { "99/99/9999", "13/45/2019", "02/30/2011", "1/2/345678", "00/00/0000" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (garbage); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("C O N F I D E N T I A L PARIS 000482\n\nE.O. 12958: DECL: %s\n"
+                                               "TAGS: PREL\nSUBJECT: DATES\n\n1. (C) Text.\n", garbage[i]);
+      g_autoptr(QuarryDocument) doc = run_text (text);
+      json_object *h = quarry_document_get_fields (doc, "header"), *v;
+
+      g_assert_false (json_object_object_get_ex (h, "decl_date", &v));
+      g_assert_false (json_object_object_get_ex (h, "reference_id", &v));  /* no year to build it from */
+      g_assert_cmpstr (json_object_get_string (json_object_object_get (h, "executive_order")), ==, "12958");
+      g_assert_cmpuint (harness_count_diagnostics (doc, "bad-date"), ==, 1);
+    }
+}
+
+/* Whatever the bytes, the stage finishes and its spans are in range (the document checks them). */
+static void
+test_bad_noise (void)
+{
+  GRand *r = g_rand_new_with_seed (4);
+  static const char *const pieces[] = { "C O N F I D E N T I A L ", "SECTION 01 OF ", "MOSCOW ", "002734", "\n",
+                                        "E.O. 12958: DECL: ", "11/04/", "TAGS ", "SUBJECT: ", "REF: A. ", "B) ",
+                                        "Classified By: ", "1.4 (b)", "¶1. (C) ", "-------", "[LOC ", "  ]",
+                                        "MOSCOW 00002734 002 OF 003", "PAGE 02 ", "VZCZC", "FM AMEMBASSY X\n",
+                                        "TO ", "INFO ", " ", "Beyrle", ".", "(", ")", "0000000000" };
+
+  for (int round = 0; round < 200; round++)
+    {
+      GString *s = g_string_new (NULL);
+      int n = g_rand_int_range (r, 0, 60);
+      for (int i = 0; i < n; i++)
+        g_string_append (s, pieces[g_rand_int_range (r, 0, G_N_ELEMENTS (pieces))]);
+      {
+        g_autoptr(QuarryDocument) doc = run_text (s->str);
+        g_assert_nonnull (quarry_document_get_fields (doc, "header"));
+      }
+      g_string_free (s, TRUE);
+    }
+  g_rand_free (r);
+}
+
+/* ---- options ---- */
+
+static void
+test_option_no_spans (void)
+{
+  g_autofree char *path = harness_data_path ("header-parse", "variant-spaced-section.txt", NULL);
+  gsize len;
+  g_autofree char *input = harness_read_file (path, &len);
+  g_autoptr(QuarryDocument) doc = run_ini (INI_NO_SPANS, "x", input, len, NULL);
+
+  g_assert_cmpuint (quarry_document_get_n_spans (doc), ==, 0);
+  g_assert_true (json_object_object_get_ex (quarry_document_get_fields (doc, "header"), "subject", NULL));
+}
+
+/* ---- the value helpers ---- */
+
+static void
+test_normalize (void)
+{
+  static const struct { const char *in, *out; } cases[] = {
+    { "ISSUES , MILIBAND", "ISSUES, MILIBAND" },
+    { "  RUSSIA:  MOVING\nBEYOND  ", "RUSSIA: MOVING BEYOND" },
+    { "1.4 ( b ) and ( d ) .", "1.4 (b) and (d)." },
+    { "U.S. - EU", "U.S. - EU" },
+    { "A :B", "A :B" },
+    { "", "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *v = hp_normalize_value (cases[i].in, strlen (cases[i].in));
+      g_assert_cmpstr (v, ==, cases[i].out);
+    }
+}
+
+static void
+test_dates (void)
+{
+  static const struct { const char *in; int pivot, y, m, d; } good[] = {
+    { "11/04/2019", 0, 2019, 11, 4 }, { "1/5/2020", 0, 2020, 1, 5 }, { "11/29/10", 2000, 2010, 11, 29 },
+    { "8/29/85", 1979, 1985, 8, 29 }, { "2035/02/12", 0, 2035, 2, 12 }, { "2009-11-04", 0, 2009, 11, 4 },
+    { "02/29/2012.", 0, 2012, 2, 29 },
+  };
+  static const char *const bad[] = { "13/01/2019", "02/29/2011", "1/2", "x/y/z", "11/04/2019/1", "11-04/2019", "" };
+  int y, m, d;
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_assert_true (hp_parse_date (good[i].in, strlen (good[i].in), good[i].pivot, &y, &m, &d));
+      g_assert_cmpint (y, ==, good[i].y);
+      g_assert_cmpint (m, ==, good[i].m);
+      g_assert_cmpint (d, ==, good[i].d);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    g_assert_false (hp_parse_date (bad[i], strlen (bad[i]), 0, &y, &m, &d));
+}
+
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *dir = NULL;
+  GDir *d;
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  const char *entry;
+  int rc;
+
+  g_test_init (&argc, &argv, NULL);
+  pipelines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) quarry_pipeline_free);
+
+  dir = harness_data_path ("header-parse", NULL);
+  d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  while ((entry = g_dir_read_name (d)))
+    if (g_str_has_suffix (entry, ".txt"))
+      g_ptr_array_add (names, g_strdup (entry));
+  g_dir_close (d);
+  g_ptr_array_sort (names, compare_names);  /* a stable test order */
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = names->pdata[i];
+      g_autofree char *stem = g_strndup (name, strlen (name) - 4);
+      g_autofree char *path = g_strdup_printf ("/header-parse/data/%s", stem);
+      g_test_add_data_func (path, name, test_data_file);
+    }
+  g_test_add_func ("/header-parse/seed-equals-raw", test_seed_equals_raw);
+  g_test_add_func ("/header-parse/seed-layout", test_seed_layout);
+  g_test_add_func ("/header-parse/bad/no-header", test_bad_no_header);
+  g_test_add_func ("/header-parse/bad/empty", test_bad_empty);
+  g_test_add_func ("/header-parse/bad/truncated", test_bad_truncated);
+  g_test_add_func ("/header-parse/bad/dates", test_bad_dates);
+  g_test_add_func ("/header-parse/bad/noise", test_bad_noise);
+  g_test_add_func ("/header-parse/option/no-spans", test_option_no_spans);
+  g_test_add_func ("/header-parse/normalize", test_normalize);
+  g_test_add_func ("/header-parse/dates", test_dates);
+  rc = g_test_run ();
+  g_ptr_array_unref (names);
+  g_hash_table_unref (pipelines);
+  return rc;
+}
