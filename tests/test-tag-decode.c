@@ -84,6 +84,43 @@ reencode (QuarryDocument *doc)
   return g_string_free (out, FALSE);
 }
 
+/* Every entity span maps to source bytes that the markup `[LABEL ` and `  ]` enclose exactly,
+ * and its text is those bytes (detokenized: the same bytes without some spaces). */
+static void
+assert_entity_sources (QuarryDocument *doc, gboolean detokenized)
+{
+  gsize src_len;
+  const char *src = quarry_document_get_source (doc, &src_len);
+
+  for (guint i = 0; i < quarry_document_get_n_spans (doc); i++)
+    {
+      const QuarrySpan *sp = quarry_document_get_span (doc, i);
+      g_autofree char *t = NULL, *open = NULL, *inner = NULL;
+      gsize s0, s1, lab;
+
+      if (strcmp (sp->layer, "entity") != 0)
+        continue;
+      quarry_document_source_range (doc, sp->start, sp->end, &s0, &s1);
+      open = g_strdup_printf ("[%s ", sp->label);
+      lab = strlen (open);
+      g_assert_cmpuint (s0, >=, lab);
+      g_assert_cmpuint (s1 + 3, <=, src_len);
+      g_assert_true (memcmp (src + s0 - lab, open, lab) == 0);
+      g_assert_true (memcmp (src + s1, TAG_CLOSE, 3) == 0);
+      t = span_text (doc, sp);
+      inner = g_strndup (src + s0, s1 - s0);
+      if (detokenized)
+        {
+          g_autoptr(GString) a = g_string_new (t), b = g_string_new (inner);
+          g_string_replace (a, " ", "", 0);
+          g_string_replace (b, " ", "", 0);
+          g_assert_cmpstr (a->str, ==, b->str);
+        }
+      else
+        g_assert_cmpstr (t, ==, inner);
+    }
+}
+
 static guint
 count_layer (QuarryDocument *doc, const char *layer)
 {
@@ -816,14 +853,47 @@ test_random_junk (void)
       doc = harness_run (p, "random", in->str, in->len, NULL);
       back = reencode (doc);
       g_assert_cmpstr (back, ==, in->str);
+      assert_entity_sources (doc, FALSE);
 
       docd = harness_run (pd, "random", in->str, in->len, NULL);
+      assert_entity_sources (docd, TRUE);
       g_assert_cmpuint (count_layer (docd, "entity"), ==, count_layer (doc, "entity"));
       plain = g_string_new (quarry_document_get_text (doc, NULL));
       detok = g_string_new (quarry_document_get_text (docd, NULL));
       g_string_replace (plain, " ", "", 0);
       g_string_replace (detok, " ", "", 0);
       g_assert_cmpstr (detok->str, ==, plain->str);
+    }
+}
+
+/* Random strings over the characters the decoder and the detokenizer care about. */
+static void
+test_random_bytes (void)
+{
+  static const char *const atoms[] = {
+    "[", "]", " ", "  ]", "\n", "PER", "LOC", "ORG", "MISC", "FOO", "x", "Ab", "(", ")", ",", ".",
+    "“", "”", "’", " OF ", "002", "00002734", "%", "$", "1", "[PER ", "[LOC ", "\t",
+  };
+  QuarryPipeline *p = pipeline_for (INI_PLAIN);
+  QuarryPipeline *pd = pipeline_for (INI_DETOK);
+
+  g_rand_set_seed (rng, 415);
+  for (guint round = 0; round < 3000; round++)
+    {
+      g_autoptr(GString) in = g_string_new (NULL);
+      g_autoptr(QuarryDocument) doc = NULL, docd = NULL;
+      g_autofree char *back = NULL;
+      guint n = rand_range (0, 60);
+
+      for (guint i = 0; i < n; i++)
+        g_string_append (in, atoms[rand_range (0, G_N_ELEMENTS (atoms))]);
+      doc = harness_run (p, "bytes", in->str, in->len, NULL);
+      back = reencode (doc);
+      g_assert_cmpstr (back, ==, in->str);
+      assert_entity_sources (doc, FALSE);
+      docd = harness_run (pd, "bytes", in->str, in->len, NULL);
+      assert_entity_sources (docd, TRUE);
+      g_assert_cmpuint (count_layer (docd, "entity"), ==, count_layer (doc, "entity"));
     }
 }
 
@@ -919,6 +989,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/tag-decode/data/tokenized-detok", "tokenized-detok", test_data_file);
   g_test_add_func ("/tag-decode/random/well-formed", test_random_wellformed);
   g_test_add_func ("/tag-decode/random/junk", test_random_junk);
+  g_test_add_func ("/tag-decode/random/bytes", test_random_bytes);
   g_test_add_func ("/tag-decode/threads", test_threads);
   status = g_test_run ();
   g_hash_table_destroy (pipelines);
