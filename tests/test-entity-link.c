@@ -405,6 +405,36 @@ test_coref_surname (void)
 }
 
 static void
+test_coref_titles (void)
+{
+  g_autoptr (QuarryDocument) doc = link_tagged (NULL,
+      "[PER Deputy Prime Minister Igor Shuvalov ] told [PER Shuvalov ] ; [PER President Medvedev ] and "
+      "[PER Medvedev ] ; [PER FM Lavrov ] ; [PER Mr. Smith ]", NULL);
+  assert_entity (doc, "PER:igor-shuvalov", "Igor Shuvalov", "PER", NULL, 2);
+  assert_entity (doc, "PER:medvedev", "Medvedev", "PER", NULL, 2);
+  assert_entity (doc, "PER:lavrov", "Lavrov", "PER", NULL, 1);
+  assert_entity (doc, "PER:smith", "Smith", "PER", NULL, 1);
+  /* a title alone is a name, not nothing */
+  g_autoptr (QuarryDocument) lone = link_tagged (NULL, "[PER President ]", NULL);
+  assert_entity (lone, "PER:president", "President", "PER", NULL, 1);
+}
+
+/* A person's surname that is also a country: the person of the document wins. */
+static void
+test_coref_people_first (void)
+{
+  g_autoptr (QuarryDocument) doc = link_tagged (NULL,
+      "[PER Michael Jordan ] played ; [PER Jordan ] scored in [LOC Jordan ] .", NULL);
+  assert_entity (doc, "PER:michael-jordan", "Michael Jordan", "PER", NULL, 2);
+  assert_entity (doc, "iso:JO", "Jordan", "LOC", "iso:JO", 1);
+  g_assert_cmpuint (harness_count_diagnostics (doc, "label-mismatch"), ==, 0);
+  /* with no such person, a PER-tagged country name is linked and the disagreement reported */
+  g_autoptr (QuarryDocument) alone = link_tagged (NULL, "[PER Jordan ] scored", NULL);
+  assert_entity (alone, "iso:JO", "Jordan", "LOC", "iso:JO", 1);
+  g_assert_cmpuint (harness_count_diagnostics (alone, "label-mismatch"), ==, 1);
+}
+
+static void
 test_coref_shared_surname (void)
 {
   g_autoptr (QuarryDocument) doc = link_tagged (NULL,
@@ -908,6 +938,8 @@ main (int argc, char **argv)
   g_test_add_func ("/entity-link/kb/user", test_kb_user);
   g_test_add_func ("/entity-link/coref/surname", test_coref_surname);
   g_test_add_func ("/entity-link/coref/shared-surname", test_coref_shared_surname);
+  g_test_add_func ("/entity-link/coref/titles", test_coref_titles);
+  g_test_add_func ("/entity-link/coref/people-first", test_coref_people_first);
   g_test_add_func ("/entity-link/coref/unlinked", test_coref_unlinked);
   g_test_add_func ("/entity-link/link/demonyms", test_link_demonyms);
   g_test_add_func ("/entity-link/link/acronyms", test_link_acronyms);

@@ -145,6 +145,12 @@ excerpt (const Doc *d, const Mention *m, char *buf, gsize size)
 }
 
 static gboolean
+is_per (const char *label)
+{
+  return label && !strcmp (label, "PER");
+}
+
+static gboolean
 is_name_relation (const char *relation)
 {
   return strcmp (relation, "adjective") != 0 && strcmp (relation, "demonym") != 0;
@@ -198,6 +204,8 @@ mention_prepare (Doc *d, Mention *m)
 
   ElCleanInfo info = { 0 };
   el_clean_mention_into (d->text + m->start, len, d->clean, &info, TRUE);
+  if (is_per (m->label))
+    el_strip_titles (d->clean);
   m->display = g_string_chunk_insert_len (d->strings, d->clean->str, d->clean->len);
   el_normalize_key (d->clean->str, d->clean->len, d->scratch);
   m->key = g_string_chunk_insert_len (d->strings, d->scratch->str, d->scratch->len);
@@ -269,6 +277,34 @@ mention_prepare_cached (Doc *d, Mention *m, guint index)
   mention_prepare (d, m);
   if (m->cluster == -2)
     d->seen[slot] = index + 1;
+}
+
+/* "[PER Michael Jordan ] ... [PER Jordan ]": the surname of a person of this document is
+ * that person, not the country of the same name; a KB person entry would still count. */
+static void
+people_first (Doc *d)
+{
+  g_autoptr (GHashTable) surnames = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < d->mentions->len; i++)
+    {
+      const Mention *m = &g_array_index (d->mentions, Mention, i);
+      if (m->cluster == -2 && is_per (m->label) && m->ntokens >= 2)
+        g_hash_table_add (surnames, (gpointer) el_key_last_token (m->key));
+    }
+  if (g_hash_table_size (surnames) == 0)
+    return;
+  for (guint i = 0; i < d->mentions->len; i++)
+    {
+      Mention *m = &g_array_index (d->mentions, Mention, i);
+      if (m->cluster != -2 || !m->hits || !is_per (m->label) || m->ntokens != 1 ||
+          !g_hash_table_contains (surnames, m->key))
+        continue;
+      gboolean person = FALSE;
+      for (guint h = 0; h < m->hits->len; h++)
+        person |= g_array_index (m->hits, ElHit, h).entry->type == g_intern_static_string ("PER");
+      if (!person)
+        m->hits = NULL;
+    }
 }
 
 /* ---- step 2: context for ambiguous names ---- */
@@ -537,12 +573,6 @@ surname_add (Doc *d, const char *surname, gint cluster)
     if (g_array_index (list, gint, i) == cluster)
       return;
   g_array_append_val (list, cluster);
-}
-
-static gboolean
-is_per (const char *label)
-{
-  return label && !strcmp (label, "PER");
 }
 
 /* Full names ("David Miliband") and KB-linked people index their surnames. */
@@ -902,6 +932,7 @@ el_context_process (const ElContext *ctx, QuarryDocument *doc, GError **error)
   collect_mentions (&d);
   for (guint i = 0; i < d.mentions->len; i++)
     mention_prepare_cached (&d, &g_array_index (d.mentions, Mention, i), i);
+  people_first (&d);
   collect_tags (&d);
   collect_linked (&d);
   for (guint i = 0; i < d.mentions->len; i++)

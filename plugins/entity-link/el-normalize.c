@@ -412,3 +412,40 @@ el_slug (const char *name, const char *key)
   el_slug_into (name, key, out);
   return g_string_free (out, FALSE);
 }
+
+/* Titles that head a person mention ("President Medvedev", "FM Lavrov", "Deputy Prime
+ * Minister Shuvalov"); compared case-insensitively, with or without a final period. */
+static const char *const titles[] = {
+  "president", "vice", "pm", "fm", "dfm", "prime", "foreign", "deputy", "first", "minister",
+  "ambassador", "amb", "charge", "dcm", "secretary", "undersecretary", "mr", "mrs", "ms",
+  "dr", "gen", "general", "col", "colonel", "lt", "adm", "admiral", "capt", "captain",
+  "senator", "sen", "rep", "congressman", "governor", "gov", "mayor", "chairman", "speaker",
+  "king", "queen", "prince", "sheikh", "shaykh", "emir", "judge", "justice", "prof",
+  "professor", "patriarch", "cardinal", "archbishop", "bishop", "father", "sir", "lord",
+  "lady", "dame", "presidential", "special", "envoy", "advisor", "adviser", "mp", "polcouns",
+};
+
+static gboolean
+is_title (const char *word, gsize len)
+{
+  if (len && word[len - 1] == '.')
+    len--;
+  for (gsize i = 0; i < G_N_ELEMENTS (titles); i++)
+    if (strlen (titles[i]) == len && g_ascii_strncasecmp (word, titles[i], len) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+el_strip_titles (GString *display)
+{
+  gboolean stripped = FALSE;
+  for (;;)
+    {
+      const char *sp = strchr (display->str, ' ');
+      if (!sp || !is_title (display->str, sp - display->str))
+        return stripped;
+      g_string_erase (display, 0, sp + 1 - display->str);
+      stripped = TRUE;
+    }
+}

@@ -23,6 +23,10 @@ char *el_clean_mention (const char *text, gsize len, ElCleanInfo *info);
 void  el_clean_mention_into (const char *text, gsize len, GString *out, ElCleanInfo *info,
                              gboolean valid_utf8);
 
+/* Removes leading titles from a person's display form ("Deputy Prime Minister Igor
+ * Shuvalov" -> "Igor Shuvalov"), never the last word. TRUE if any went. */
+gboolean el_strip_titles (GString *display);
+
 /* The matching key: case-folded, accents removed, periods and apostrophes
  * dropped, other punctuation and whitespace runs folded into one space, dashes
  * unified to '-'. Replaces the contents of out. Linear in len. */
