@@ -401,46 +401,60 @@ test_seed_html (void)
     }
 }
 
-/* header-parse's spans come out the same whether it runs before or after tag-decode. */
+/* header-parse's spans (and fields) come out the same whether it runs before or after tag-decode. */
 static void
 test_seed_header_order (void)
 {
   gsize len;
   g_autofree char *seed = read_seed (&len);
   const char *layers[] = { "header", "paragraph", "section", "page-break" };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(QuarryPipeline) before = NULL, after = NULL;
-  g_autoptr(QuarryDocument) a = NULL, b = NULL;
-  guint total = 0;
+  const char *detok[] = { "false", "true" };
 
   if (seed == NULL)
     {
       g_test_skip ("the seed is not in QUARRY_SHARED_DIR");
       return;
     }
-  before = harness_pipeline_try_new ("[pipeline]\nstages = html-strip;header-parse;tag-decode\n"
-                                     "[tag-decode]\ndetokenize = true\n", &error);
-  if (before == NULL)
+  for (guint k = 0; k < G_N_ELEMENTS (detok); k++)
     {
-      g_test_skip_printf ("html-strip or header-parse is not built yet: %s", error->message);
-      return;
-    }
-  after = harness_pipeline_new ("[pipeline]\nstages = html-strip;tag-decode;header-parse\n"
-                                "[tag-decode]\ndetokenize = true\n");
-  a = harness_run (before, "09MOSCOW2734", seed, len, "text/html");
-  b = harness_run (after, "09MOSCOW2734", seed, len, "text/html");
-  g_assert_cmpstr (quarry_document_get_text (a, NULL), ==, quarry_document_get_text (b, NULL));
-  for (guint i = 0; i < G_N_ELEMENTS (layers); i++)
-    {
-      g_autoptr(json_object) sa = harness_spans (a, layers[i]);
-      g_autoptr(json_object) sb = harness_spans (b, layers[i]);
+      g_autofree char *ini_before = g_strdup_printf ("[pipeline]\nstages = html-strip;header-parse;tag-decode\n"
+                                                     "[tag-decode]\ndetokenize = %s\n", detok[k]);
+      g_autofree char *ini_after = g_strdup_printf ("[pipeline]\nstages = html-strip;tag-decode;header-parse\n"
+                                                    "[tag-decode]\ndetokenize = %s\n", detok[k]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(QuarryPipeline) before = harness_pipeline_try_new (ini_before, &error);
+      g_autoptr(QuarryPipeline) after = NULL;
+      g_autoptr(QuarryDocument) a = NULL, b = NULL;
+      g_autoptr(json_object) ra = NULL, rb = NULL;
+      json_object *fa, *fb;
+      guint total = 0;
 
-      harness_assert_json_equal (sa, sb, layers[i]);
-      total += json_object_array_length (sa);
+      if (before == NULL)
+        {
+          g_test_skip_printf ("html-strip or header-parse is not built yet: %s", error->message);
+          return;
+        }
+      after = harness_pipeline_new (ini_after);
+      a = harness_run (before, "09MOSCOW2734", seed, len, "text/html");
+      b = harness_run (after, "09MOSCOW2734", seed, len, "text/html");
+      g_assert_cmpstr (quarry_document_get_text (a, NULL), ==, quarry_document_get_text (b, NULL));
+      for (guint i = 0; i < G_N_ELEMENTS (layers); i++)
+        {
+          g_autoptr(json_object) sa = harness_spans (a, layers[i]);
+          g_autoptr(json_object) sb = harness_spans (b, layers[i]);
+
+          harness_assert_json_equal (sa, sb, layers[i]);
+          total += json_object_array_length (sa);
+        }
+      g_assert_cmpuint (total, >=, 1 + 12 + 2);  /* the header, 12 paragraphs, 2 page breaks */
+      ra = harness_record (a);
+      rb = harness_record (b);
+      g_assert_true (json_object_object_get_ex (ra, "fields", &fa));
+      g_assert_true (json_object_object_get_ex (rb, "fields", &fb));
+      harness_assert_json_equal (fa, fb, "fields");
+      assert_seed_entities (a, seed, k == 1);
+      assert_seed_entities (b, seed, k == 1);
     }
-  g_assert_cmpuint (total, >, 0);
-  assert_seed_entities (a, seed, TRUE);
-  assert_seed_entities (b, seed, TRUE);
 }
 
 /* ---- malformed markup: left as text, diagnosed ---- */
