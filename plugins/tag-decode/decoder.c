@@ -292,8 +292,8 @@ same_bytes (const char *a, const char *b, gsize n)
   return TRUE;
 }
 
-/* Reads `[LABEL ` at o. FALSE if the '[' is ordinary text: no label-like token
- * and a space after it. A token that is not a configured label counts only when
+/* Reads `[LABEL ` at o. FALSE if the '[' is ordinary text: not followed by a
+ * label-like token and a space. A token that is not a configured label counts only when
  * it is upper case (`[NAME REMOVED]`), so `[the U.S.]` stays plain text. */
 static gboolean
 scan_parse_open (const Scan *s, gsize o, Open *op)
@@ -581,7 +581,7 @@ scan_run (Scan *s)
 static void
 scan_add_detokenized (Scan *s)
 {
-  const Cut *cut = (const Cut *) s->cuts.v;
+  const Cut *cut = (const Cut *) s->cuts.v;  /* pairs of offsets, laid out as Cut */
   gsize n_cuts = s->cuts.len / 2, ci = 0;
   g_autofree char *buf = NULL;
   g_autofree gsize *seg_dec = NULL;  /* segment k starts at seg_dec[k] in buf */
