@@ -894,6 +894,41 @@ test_quarry_kb (void)
   remove_temp (tsv);
 }
 
+/* The seed through the default config, configs/cables.ini, as `quarry run` would do it. */
+static void
+test_seed_cables_config (void)
+{
+  g_autofree char *path = harness_shared_path ("seed/09MOSCOW2734-tagged.html");
+  g_autofree char *config = g_test_build_filename (G_TEST_DIST, "..", "configs", "cables.ini", NULL);
+  g_autofree char *kb = g_strdup_printf ("entity-link.kb=%s", ENTITY_LINK_BUILD_KB);
+  const char *const overrides[] = { kb, NULL };
+  g_autoptr (GError) error = NULL;
+
+  if (!path)
+    {
+      g_test_skip ("../shared is not there");
+      return;
+    }
+  QuarryRegistry *reg = quarry_registry_new ();
+  QuarryConfig *cfg = quarry_config_new_from_file (config, reg, overrides, &error);
+  QuarryPipeline *pipeline = cfg ? quarry_pipeline_new (cfg, &error) : NULL;
+  if (!pipeline)
+    {
+      g_test_skip (error->message);  /* a stage of the chain is not built yet */
+      quarry_registry_free (reg);
+      return;
+    }
+  gsize len = 0;
+  g_autofree char *seed = harness_read_file (path, &len);
+  g_autoptr (QuarryDocument) doc = harness_run (pipeline, "09MOSCOW2734", seed, len, "text/html");
+  g_autofree char *expected = harness_data_path ("entity-link", "seed-entities.json", NULL);
+  harness_assert_json_file (quarry_document_get_entities (doc), expected);
+  check_seed_spans (doc);
+  check_seed_diagnostics (doc);
+  quarry_pipeline_free (pipeline);
+  quarry_registry_free (reg);
+}
+
 /* ---- the plugin through the host ---- */
 
 static void
@@ -952,6 +987,7 @@ main (int argc, char **argv)
   g_test_add_func ("/entity-link/bad/utf8", test_bad_utf8);
   g_test_add_func ("/entity-link/seed/own-reader", test_seed_own_reader);
   g_test_add_func ("/entity-link/seed/pipeline", test_seed_pipeline);
+  g_test_add_func ("/entity-link/seed/cables-config", test_seed_cables_config);
   g_test_add_func ("/entity-link/plugin/setup-errors", test_plugin_setup_errors);
   g_test_add_func ("/entity-link/threads", test_threads);
   g_test_add_func ("/entity-link/quarry-kb", test_quarry_kb);
