@@ -267,62 +267,100 @@ vocab_id (Vocab *v, const char *w, gsize len, guint32 h)
   return *id;
 }
 
+static const gboolean ascii_word[128] = {
+  ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+  ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+  ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+  ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+  ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+  ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+  ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+};
+
 /* Words: runs of ASCII letters and digits and of non-ASCII letters; punctuation
  * (including the typographic quotes and dashes, U+2000..U+206F) separates. */
 static void
 tokens_of (Vocab *v, const char *t, gsize s, gsize e, GArray *ids, guint *n_words)
 {
   char buf[64];
-  gsize n = 0;
-  guint32 h = 2166136261u;
-  gboolean too_long = FALSE;
-  for (gsize p = s; p <= e;)
+  guint alloc = ids->len;
+  gsize p = s;
+  while (p < e)
     {
-      guchar c = p < e ? (guchar) t[p] : ' ';
+      /* separators */
       gsize k = 1;
-      gboolean word;
-      if (c < 0x80)
-        word = g_ascii_isalnum (c);
-      else
+      for (; p < e; p += k)
         {
+          guchar c = (guchar) t[p];
+          if (c < 0x80)
+            {
+              k = 1;
+              if (ascii_word[c])
+                break;
+              continue;
+            }
           k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
           if (p + k > e)
             k = e - p;
-          word = !(c == 0xE2 && p + 1 < e && (guchar) t[p + 1] <= 0x81) && c != 0xC2;
+          if (!(c == 0xE2 && p + 1 < e && (guchar) t[p + 1] <= 0x81) && c != 0xC2)
+            break;
         }
-      if (word)
+      if (p >= e)
+        break;
+      /* a word: lower-cased into buf, hashed (FNV-1a) on the way */
+      gsize n = 0;
+      guint32 h = 2166136261u;
+      gboolean too_long = FALSE;
+      while (p < e)
         {
-          if (n + k < sizeof buf)
+          guchar c = (guchar) t[p];
+          if (c < 0x80)
             {
-              for (gsize i = 0; i < k; i++)
+              if (!ascii_word[c])
+                break;
+              if (c >= 'A' && c <= 'Z')
+                c += 'a' - 'A';
+              if (n + 1 < sizeof buf)
                 {
-                  char ch = t[p + i];
-                  if (ch >= 'A' && ch <= 'Z')
-                    ch += 'a' - 'A';
-                  buf[n++] = ch;
-                  h = (h ^ (guchar) ch) * 16777619u;
+                  buf[n++] = (char) c;
+                  h = (h ^ c) * 16777619u;
                 }
+              else
+                too_long = TRUE;
+              p++;
+              continue;
             }
+          k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+          if (p + k > e)
+            k = e - p;
+          if ((c == 0xE2 && p + 1 < e && (guchar) t[p + 1] <= 0x81) || c == 0xC2)
+            break;
+          if (n + k < sizeof buf)
+            for (gsize i = 0; i < k; i++)
+              {
+                buf[n++] = t[p + i];
+                h = (h ^ (guchar) t[p + i]) * 16777619u;
+              }
           else
             too_long = TRUE;
+          p += k;
         }
-      else if (n > 0)
+      buf[n] = '\0';
+      (*n_words)++;
+      if (n < 2 || too_long)
+        continue;
+      guint id = vocab_id (v, buf, n, h);
+      if (id == G_MAXUINT)
+        continue;
+      /* g_array_append_val is a function call per word: grow by hand */
+      if (ids->len == alloc)
         {
-          buf[n] = '\0';
-          (*n_words)++;
-          if (n >= 2 && !too_long)
-            {
-              guint id = vocab_id (v, buf, n, h);
-              if (id != G_MAXUINT)
-                g_array_append_val (ids, id);
-            }
-          n = 0;
-          h = 2166136261u;
-          too_long = FALSE;
+          guint used = ids->len;
+          g_array_set_size (ids, MAX (16u, alloc * 2));
+          alloc = ids->len;
+          ids->len = used;
         }
-      if (p == e)
-        break;
-      p += k;
+      ((guint *) ids->data)[ids->len++] = id;
     }
 }
 
@@ -351,7 +389,7 @@ typedef struct {
   GArray *entries;   /* Entry, all sentences one after the other */
   guint  *offset;    /* n + 1 */
   guint  *words;     /* words per sentence (stop words included) */
-  double *df;        /* per term */
+  double *df;        /* per term: document frequency, then idf */
   guint   n;
   guint   n_terms;
 } Matrix;
@@ -360,7 +398,6 @@ static void
 matrix_build (Matrix *m, Vocab *v, const SumAnalysis *a, const guint *cand, guint n)
 {
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint));
-  GArray *tf = g_array_new (FALSE, FALSE, sizeof (Entry));
   guint *stamp = NULL, *slot = NULL;
   guint cap = 0;
   m->entries = g_array_new (FALSE, FALSE, sizeof (Entry));
@@ -379,35 +416,43 @@ matrix_build (Matrix *m, Vocab *v, const SumAnalysis *a, const guint *cand, guin
           slot = g_renew (guint, slot, cap);
           memset (stamp + old, 0xff, (cap - old) * sizeof (guint));
         }
-      g_array_set_size (tf, 0);
+      /* the sentence's distinct terms go straight to the end of entries */
+      guint base = m->entries->len;
+      g_array_set_size (m->entries, base + ids->len);
+      Entry *ent = (Entry *) m->entries->data;
+      guint len = base;
       for (guint j = 0; j < ids->len; j++)
         {
-          guint id = g_array_index (ids, guint, j);
+          guint id = ((guint *) ids->data)[j];
           if (stamp[id] != i)
             {
               stamp[id] = i;
-              slot[id] = tf->len;
-              Entry e = { id, 0 };
-              g_array_append_val (tf, e);
+              slot[id] = len;
+              ent[len].term = id;
+              ent[len].w = 0;
+              len++;
             }
-          g_array_index (tf, Entry, slot[id]).w += 1;
+          ent[slot[id]].w += 1;
         }
-      m->offset[i] = m->entries->len;
-      g_array_append_vals (m->entries, tf->data, tf->len);
+      g_array_set_size (m->entries, len);
+      m->offset[i] = base;
     }
   m->offset[n] = m->entries->len;
   m->n_terms = v->n_terms;
   m->df = g_new0 (double, MAX (m->n_terms, 1));
   for (guint k = 0; k < m->entries->len; k++)
     m->df[g_array_index (m->entries, Entry, k).term] += 1;
-  /* tf-idf, then unit length */
+  /* tf-idf, then unit length; df becomes idf */
+  for (guint t = 0; t < m->n_terms; t++)
+    if (m->df[t] > 0)
+      m->df[t] = log (1.0 + n / m->df[t]);
   for (guint i = 0; i < n; i++)
     {
       double norm = 0;
       for (guint k = m->offset[i]; k < m->offset[i + 1]; k++)
         {
           Entry *e = &g_array_index (m->entries, Entry, k);
-          e->w *= log (1.0 + n / m->df[e->term]);
+          e->w *= m->df[e->term];
           norm += e->w * e->w;
         }
       norm = sqrt (norm);
@@ -417,7 +462,6 @@ matrix_build (Matrix *m, Vocab *v, const SumAnalysis *a, const guint *cand, guin
   g_free (stamp);
   g_free (slot);
   g_array_free (ids, TRUE);
-  g_array_free (tf, TRUE);
 }
 
 static void
@@ -469,7 +513,7 @@ lexrank (const Matrix *m, double damping, double *out)
         deg[i] = 0;
       out[i] = 1.0 / n;
     }
-  for (guint it = 0; it < 60; it++)
+  for (guint it = 0; it < 50; it++)
     {
       memset (dense, 0, MAX (m->n_terms, 1) * sizeof (double));
       double dangling = 0;
@@ -489,7 +533,7 @@ lexrank (const Matrix *m, double damping, double *out)
           delta += fabs (p - out[i]);
           out[i] = p;
         }
-      if (delta < 1e-6)
+      if (delta < 1e-5)
         break;
     }
   g_free (dense);
@@ -512,7 +556,7 @@ subject_vector (const Matrix *m, Vocab *v, const SumRankContext *ctx, double *q)
       guint id = g_array_index (ids, guint, j);
       if (id < m->n_terms && q[id] == 0)
         {
-          q[id] = log (1.0 + m->n / m->df[id]);
+          q[id] = m->df[id];  /* the idf */
           norm += q[id] * q[id];
         }
     }

@@ -1,5 +1,4 @@
 /* sum-text.c: cable-aware layout, sentence segmentation and explicit-summary detection over plain text. */
-#define _GNU_SOURCE  /* memmem */
 #include "sum-text.h"
 
 #include <string.h>
@@ -281,9 +280,16 @@ find_page_breaks (Scan *sc)
       gsize p = l->tstart;
       while (p + 4 <= l->tend)
         {
-          const char *of = memmem (t + p, l->tend - p, " OF ", 4);
-          if (!of)
+          /* memchr for the 'O' is much faster than memmem here */
+          const char *o = memchr (t + p + 1, 'O', l->tend - p - 1);
+          if (!o || o + 3 > t + l->tend)
             break;
+          if (o[-1] != ' ' || o[1] != 'F' || o[2] != ' ')
+            {
+              p = (gsize) (o - t);
+              continue;
+            }
+          const char *of = o - 1;
           SumRange r;
           if (page_break_at (sc, l, (gsize) (of - t), &r))
             {
@@ -577,6 +583,8 @@ add_para_start (Scan *sc, gsize mark_start, gsize content)
   g_array_append_val (sc->starts, content);
 }
 
+static gsize end_marker_at (Scan *sc, gsize p);
+
 /* ---- headings and lines ---- */
 
 static gboolean
@@ -629,9 +637,12 @@ classify_headings (Scan *sc)
         continue;
       const Line *next = line_at (sc, i + 1);
       const Line *prev = line_at (sc, (gssize) i - 1);
-      gboolean under = next && next->kind == LINE_UNDERLINE;
+      /* a heading stands alone above its underline; a wrapped paragraph's last line does not */
+      gboolean under = next && next->kind == LINE_UNDERLINE
+                       && (line_is_edge (prev) || !ends_sentence_like (sc->text, l->tend));
       gboolean alone = line_is_edge (prev) && (!next || next->kind == LINE_BLANK)
-                       && !ends_sentence_like (sc->text, l->tend) && count_words (sc->text, l->tstart, l->tend) <= 10;
+                       && !ends_sentence_like (sc->text, l->tend) && l->tend - l->tstart <= 100
+                       && count_words (sc->text, l->tstart, l->tend) <= 10;
       if ((under || alone) && looks_like_heading (sc, l->tstart, l->tend))
         l->kind = LINE_HEADING;
     }
@@ -687,11 +698,17 @@ scan_text_line (Scan *sc, const Line *l, gboolean para_edge)
     }
   while (p < l->tend)
     {
-      while (p < l->tend && !(byte_class[(guchar) t[p]] & B_LINE))
+      while (p < l->tend && !(byte_class[(guchar) t[p]] & (B_LINE | B_E)))
         p++;
       if (p >= l->tend)
         break;
       guchar c = (guchar) t[p];
+      if (c == 'e' || c == 'E')
+        {
+          gsize w = end_marker_at (sc, p);
+          p = w == p ? p + 1 : w;
+          continue;
+        }
       if (c == 0xC2 && p + 1 < l->tend && (guchar) t[p + 1] == 0xB6)
         {
           gsize e = match_number (t, p, l->tend, TRUE);
@@ -737,6 +754,11 @@ scan_layout (Scan *sc)
           edge = TRUE;
           break;
         case LINE_HEADING:
+          if (end_marker_at (sc, l->tstart) != l->tstart)
+            {
+              edge = TRUE;  /* "END SUMMARY" alone on its line */
+              break;
+            }
           add_heading (sc, l->tstart, l->tend);
           add_mark (sc, l->start, l->end, MARK_PARA);
           edge = TRUE;
@@ -879,54 +901,48 @@ find_labels (Scan *sc)
 }
 
 /* "End Summary.", "END SUMMARY AND COMMENT.", "(End Summary)", "End of summary";
- * also "End Comment." and "END INTRODUCTION.", which are not sentences either. */
-static void
-find_end_markers (Scan *sc)
+ * also "End Comment." and "END INTRODUCTION.", which are not sentences either.
+ * Called at each 'e'/'E' of a text line; returns the marker's end, or @p. */
+static gsize
+end_marker_at (Scan *sc, gsize p)
 {
   const char *t = sc->text;
-  gsize end = sc->body_end;
-  for (gsize p = sc->body_start; p + 3 < end; p++)
+  gsize end = sc->body_end, a;
+  if (p + 3 >= end || (p > sc->body_start && g_ascii_isalnum (t[p - 1])))
+    return p;
+  if (!word_at_ci (t, p, end, "end", &a) || a >= end || !is_space (t[a]))
+    return p;
+  gsize q = skip_spaces (t, a, end);  /* "End \nsummary." happens */
+  if (word_at_ci (t, q, end, "of", &a))
+    q = skip_spaces (t, a, end);
+  gboolean cont, summary = FALSE;
+  gsize w = match_summary_words (t, q, end, &cont);
+  if (w != q)
+    summary = TRUE;
+  else if (word_at_ci (t, q, end, "comment", &w) || word_at_ci (t, q, end, "introduction", &w)
+           || word_at_ci (t, q, end, "note", &w) || word_at_ci (t, q, end, "background", &w))
+    ;
+  else
+    return p;
+  gsize ms = p;
+  if (ms > sc->body_start && t[ms - 1] == '(')
+    ms--;
+  w = skip_line_spaces (t, w, end);
+  if (w < end && (t[w] == '.' || t[w] == ',' || t[w] == ':' || t[w] == ';'))
+    w++;
+  if (w < end && t[w] == ')')
+    w++;
+  else if (w + 1 < end && t[w] == ' ' && t[w + 1] == ')')
+    w += 2;
+  if (w < end && (t[w] == '.' || t[w] == ','))
+    w++;
+  add_mark (sc, ms, w, MARK_CUT);
+  if (summary)
     {
-      while (p + 3 < end && !(byte_class[(guchar) t[p]] & B_E))
-        p++;
-      if (p + 3 >= end || (p > sc->body_start && g_ascii_isalnum (t[p - 1])))
-        continue;
-      gsize a;
-      if (!word_at_ci (t, p, end, "end", &a) || a >= end || !is_space (t[a]))
-        continue;
-      gsize q = skip_spaces (t, a, end);  /* "End \nsummary." happens */
-      if (word_at_ci (t, q, end, "of", &a))
-        q = skip_spaces (t, a, end);
-      gboolean cont, summary = FALSE;
-      gsize w = match_summary_words (t, q, end, &cont);
-      if (w != q)
-        summary = TRUE;
-      else if (word_at_ci (t, q, end, "comment", &w) || word_at_ci (t, q, end, "introduction", &w)
-               || word_at_ci (t, q, end, "note", &w) || word_at_ci (t, q, end, "background", &w))
-        ;
-      else
-        continue;
-      gsize ms = p;
-      if (ms > sc->body_start && t[ms - 1] == '(')
-        ms--;
-      w = skip_line_spaces (t, w, end);
-      if (w < end && (t[w] == '.' || t[w] == ',' || t[w] == ':' || t[w] == ';'))
-        w++;
-      if (w < end && t[w] == ')')
-        w++;
-      else if (w + 1 < end && t[w] == ' ' && t[w + 1] == ')')
-        w += 2;
-      if (w < end && (t[w] == '.' || t[w] == ','))
-        w++;
-      /* only a marker if it stands alone: a sentence may end before it and none runs on */
-      add_mark (sc, ms, w, MARK_CUT);
-      if (summary)
-        {
-          SumRange r = { ms, w };
-          g_array_append_val (sc->end_markers, r);
-        }
-      p = w;
+      SumRange r = { ms, w };
+      g_array_append_val (sc->end_markers, r);
     }
+  return w;
 }
 
 /* ---- explicit summary ---- */
@@ -1140,6 +1156,8 @@ abbrev_before (const char *t, gsize lo, gsize dot)
     s--;
   if (s == dot || dot - s >= 24)
     return ABBREV_NONE;
+  if (dot - s > 6 && memchr (t + s, '.', dot - s) == NULL)
+    return ABBREV_NONE;  /* longer than any listed abbreviation: most sentence ends */
   if (in_list_ci (strong_abbrevs, t, s, dot))
     return ABBREV_STRONG;
   if (in_list_ci (weak_abbrevs, t, s, dot))
@@ -1515,7 +1533,6 @@ sum_analysis_new (const char *text, gsize len, const SumHints *hints)
   scan_layout (&sc);
   g_array_sort (sc.starts, gsize_cmp);
   find_labels (&sc);
-  find_end_markers (&sc);
   GArray *marks = merge_marks (&sc);
   choose_explicit (&sc, marks, a);
   segment_all (a, &sc, marks);
