@@ -462,6 +462,54 @@ test_pathological (void)
   g_string_free (s, TRUE);
 }
 
+/* Random markup soup (fixed seed): the stage never fails, spans stay in the text
+ * and on character boundaries, and every span traces into the source. */
+static void
+test_random_soup (void)
+{
+  static const char *pieces[] = {
+    "<p>", "</p>", "<a href='x'>", "<a id=par1 href=#par1>", "</a>", "<pre>", "</pre>", "&amp;", "&", "&#x",
+    "&#x000A;", "<!--", "-->", "<script>", "</script>", "<", ">", "text ", "\n", "  ", "\xC3\xA9", "\xE2\x80\x9C",
+    "<table class=cable><tr><th>Created</th>", "<td>2009-11-05 17:05", "</td>", "</tr>", "<br/>", "'", "\"", "=",
+    "<![CDATA[", "]]>", "<title>", "</title>", "<!DOCTYPE html>", "\r\n", "&notin", ";", "<svg>", "</svg>",
+    "<div class=x>", "</div>", "<textarea>", "</textarea>", "<li>", "<td>", "</b>", "<?", "</", "<x y=\"",
+    "\xFF", "\0", "<head>", "<style>", "</style>", "<code>", "</code>",
+  };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20101128);
+  QuarryPipeline *pipelines[] = { generic (), cables () };
+
+  for (int doc_i = 0; doc_i < 400; doc_i++)
+    {
+      GString *s = g_string_new (NULL);
+      int n = g_rand_int_range (rand, 0, 120);
+      for (int k = 0; k < n; k++)
+        {
+          const char *piece = pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))];
+          g_string_append_len (s, piece, piece[0] == '\0' ? 1 : (gssize) strlen (piece));
+        }
+      for (guint p = 0; p < G_N_ELEMENTS (pipelines); p++)
+        {
+          QuarryDocument *doc = harness_run (pipelines[p], "soup", s->str, s->len,
+                                             doc_i % 7 == 0 ? "application/xhtml+xml" : "text/html");
+          gsize len;
+          const char *text = quarry_document_get_text (doc, &len);
+          g_assert_true (g_utf8_validate_len (text, len, NULL));
+          for (guint i = 0; i < quarry_document_get_n_spans (doc); i++)
+            {
+              const QuarrySpan *sp = quarry_document_get_span (doc, i);
+              gsize s0, s1;
+              g_assert_cmpuint (sp->start, <=, sp->end);
+              g_assert_cmpuint (sp->end, <=, len);
+              quarry_document_source_range (doc, sp->start, sp->end, &s0, &s1);
+              g_assert_cmpuint (s0, <=, s1);
+              g_assert_cmpuint (s1, <=, s->len);
+            }
+          quarry_document_free (doc);
+        }
+      g_string_free (s, TRUE);
+    }
+}
+
 /* A 20 MB document in one piece: no quadratic step (the run would not end) and exact text. */
 static void
 test_large_document (void)
@@ -517,6 +565,7 @@ main (int argc, char **argv)
   g_test_add_func ("/html-strip/bad/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/html-strip/bad/nul-bytes", test_nul_bytes);
   g_test_add_func ("/html-strip/bad/pathological", test_pathological);
+  g_test_add_func ("/html-strip/bad/random-soup", test_random_soup);
   g_test_add_func ("/html-strip/bad/large-document", test_large_document);
   ret = g_test_run ();
   g_clear_pointer (&cables_pipeline, quarry_pipeline_free);
