@@ -290,10 +290,12 @@ sqlite_fail (sqlite3 *db, const char *path, const char *doing, GError **error)
 {
   int code = sqlite3_extended_errcode (db);
   int kind = (code == SQLITE_CANTOPEN) ? EL_KB_ERROR_MISSING : EL_KB_ERROR_CORRUPT;
+  const char *msg = sqlite3_errmsg (db), *generic = sqlite3_errstr (code);
   g_set_error (error, EL_KB_ERROR, kind,
-               "knowledge base %s: %s failed: %s (%s); rebuild it with "
+               "knowledge base %s: %s failed: %s%s%s%s; rebuild it with "
                "`quarry-kb build -o %s ...` or point the option `kb` at a valid file",
-               path, doing, sqlite3_errmsg (db), sqlite3_errstr (code), path);
+               path, doing, msg, strcmp (msg, generic) ? " (" : "",
+               strcmp (msg, generic) ? generic : "", strcmp (msg, generic) ? ")" : "", path);
   return FALSE;
 }
 
