@@ -233,6 +233,59 @@ test_segment_header_detection (void)
   sum_analysis_free (a);
 }
 
+/* The seed page through the stages that run before this one in the cables pipeline: the
+ * header, paragraph and page-break spans of header-parse are used, and the sentences are
+ * the same hand-checked ones. Skipped when those plugins are not built. */
+static void
+test_segment_seed_pipeline (void)
+{
+  g_autofree char *seed = harness_shared_path ("seed/09MOSCOW2734-tagged.html");
+  if (!seed || !g_file_test (seed, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("shared seed not found");
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  QuarryPipeline *p = harness_pipeline_try_new ("[pipeline]\nstages = html-strip;header-parse;tag-decode;summarize\n"
+                                                "[html-strip]\ncontent-selector = pre\n"
+                                                "[tag-decode]\ndetokenize = true\n", &error);
+  if (!p)
+    {
+      g_test_skip (error->message);
+      return;
+    }
+  gsize len;
+  g_autofree char *html = harness_read_file (seed, &len);
+  QuarryDocument *doc = harness_run (p, "seed", html, (gssize) len, "text/html");
+  g_autofree char *want = read_data ("seed-09MOSCOW2734.sentences", NULL);
+  g_auto (GStrv) lines = g_strsplit (g_strchomp (want), "\n", -1);
+  g_autoptr (json_object) spans = harness_spans (doc, "sentence");
+  GPtrArray *got = g_ptr_array_new_with_free_func (g_free);
+  for (gsize i = 0; i < json_object_array_length (spans); i++)
+    {
+      json_object *sp = json_object_array_get_idx (spans, i), *attrs, *t;
+      /* a sentence cut by a page break says its text without it */
+      if (json_object_object_get_ex (sp, "attrs", &attrs) && json_object_object_get_ex (attrs, "text", &t))
+        g_ptr_array_add (got, g_strdup (json_object_get_string (t)));
+      else
+        {
+          g_assert_true (json_object_object_get_ex (sp, "text", &t));
+          GString *c = g_string_new (NULL);
+          /* the same white-space collapsing as the summary text */
+          for (const char *q = json_object_get_string (t); *q; q++)
+            if (!g_ascii_isspace (*q) || (c->len && c->str[c->len - 1] != ' '))
+              g_string_append_c (c, g_ascii_isspace (*q) ? ' ' : *q);
+          g_ptr_array_add (got, g_string_free (c, FALSE));
+        }
+    }
+  assert_sentences (got, (const char *const *) lines);
+  g_assert_cmpstr (summary_method (doc), ==, "explicit");
+  g_assert_cmpuint (summary_n_sentences (doc), ==, 4);
+  g_ptr_array_unref (got);
+  quarry_document_free (doc);
+  quarry_pipeline_free (p);
+}
+
 /* ---- explicit summaries, one test per form ---- */
 
 typedef struct {
@@ -625,6 +678,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/summarize/segment/seed", test_segment_seed);
   g_test_add_func ("/summarize/segment/corpus-layout", test_segment_corpus_layout);
+  g_test_add_func ("/summarize/segment/seed-pipeline", test_segment_seed_pipeline);
   g_test_add_func ("/summarize/segment/abbreviations", test_segment_abbreviations);
   g_test_add_func ("/summarize/segment/markings-and-numbers", test_segment_markings_and_numbers);
   g_test_add_func ("/summarize/segment/page-break", test_segment_page_break);
