@@ -584,6 +584,11 @@ test_government_acronyms (void)
   g_assert_cmpuint (harness_count_diagnostics (b, "ambiguous-link"), ==, 1);
   g_autoptr (QuarryDocument) c = link_tagged (ctx, "[LOC Iraq ] : the [ORG GOI ] said", NULL);
   g_assert_cmpstr (span_entity (c, 1), ==, "gov:IQ");
+  /* the label alone can decide: AU is the African Union (ORG) or Austria's TAGS code (LOC) */
+  g_autoptr (QuarryDocument) au = link_tagged (ctx, "the [LOC AU ] and the [ORG AU ]", NULL);
+  g_assert_cmpstr (span_entity (au, 0), ==, "iso:AT");
+  g_assert_cmpstr (span_entity (au, 1), ==, "org:au");
+  g_assert_nonnull (strstr (quarry_document_get_diagnostic (au, 0)->message, "the mention is tagged LOC"));
   g_autoptr (QuarryDocument) d = link_tagged (ctx, "in [LOC Washington ] the [ORG USG ]", NULL);
   g_assert_cmpstr (span_entity (d, 0), ==, "iso:US-DC");
   assert_entity (d, "iso:US-DC", "Washington, D.C.", "LOC", "iso:US-DC", 1);

@@ -46,7 +46,7 @@ typedef struct {
   gsize          start, end;
   const char    *label;
   const char    *display;        /* in Doc.strings */
-  const char    *key;            /* in Doc.strings, deduplicated: equal keys, equal pointers */
+  const char    *key;            /* matching key, in Doc.strings */
   const char    *acronym_key;    /* (nullable) in Doc.strings */
   gboolean       possessive;
   guint          ntokens;
@@ -88,7 +88,7 @@ typedef struct {
   GHashTable      *surnames;     /* surname key -> GArray of cluster indices (full-name PER) */
   EntryState      *entries;      /* by ElEntry.index */
   GPtrArray       *linked;       /* ElEntry* that unambiguous mentions link to, each once */
-  GHashTable      *resolved;     /* key -> Mention index + 1: ambiguity decided once per key */
+  GHashTable      *resolved;     /* "label\x1fkey" -> Mention index + 1: decided once per name */
   GArray          *mismatches;   /* Mismatch: label disagreements, one diagnostic per entity and label */
   GStringChunk    *strings;
   GString         *scratch;
@@ -415,7 +415,7 @@ evidence (const Doc *d, const Mention *m, const ElEntry *e, GString *why)
     score += 2, g_string_append_printf (why, "%sanother place in %s is mentioned",
                                         why->len ? ", " : "", e->parent->name);
   if (m->label && strcmp (m->label, "MISC") && m->label == e->type)
-    score += 1;
+    score += 1, g_string_append_printf (why, "%sthe mention is tagged %s", why->len ? ", " : "", m->label);
   return score;
 }
 
@@ -447,7 +447,11 @@ diagnose_ambiguity (Doc *d, Mention *m)
 static void
 resolve_ambiguous (Doc *d, Mention *m, guint index)
 {
-  gpointer done = g_hash_table_lookup (d->resolved, m->key);
+  /* the label is evidence too, so the decision is per name and label */
+  g_string_assign (d->keybuf, m->label ? m->label : "");
+  g_string_append_c (d->keybuf, '\x1f');
+  g_string_append (d->keybuf, m->key);
+  gpointer done = g_hash_table_lookup (d->resolved, d->keybuf->str);
   if (done)
     {
       /* decided for an earlier mention of the same name: same answer, no second diagnostic */
@@ -456,7 +460,8 @@ resolve_ambiguous (Doc *d, Mention *m, guint index)
       m->by_default = first->by_default;
       return;
     }
-  g_hash_table_insert (d->resolved, (gpointer) m->key, GUINT_TO_POINTER (index + 1));
+  g_hash_table_insert (d->resolved, g_string_chunk_insert_len (d->strings, d->keybuf->str, d->keybuf->len),
+                       GUINT_TO_POINTER (index + 1));
 
   int best_score = -1;
   guint n_best = 0;
@@ -477,7 +482,7 @@ resolve_ambiguous (Doc *d, Mention *m, guint index)
         n_best++;
     }
   /* hits are sorted by priority, so on a tie the first best is the most common reading */
-  m->by_default = n_best > 1 || m->why->len == 0;
+  m->by_default = n_best > 1 || best_score <= 0;
   diagnose_ambiguity (d, m);
 }
 
