@@ -610,11 +610,35 @@ cluster_name (const Doc *d, gint c)
   return "?";
 }
 
+typedef struct {
+  const char *key;
+  guint       first;   /* mention index */
+  guint       count;
+  GArray     *list;    /* the full-name clusters */
+} SharedSurname;
+
+static void
+diagnose_shared_surname (Doc *d, const SharedSurname *x)
+{
+  char buf[96];
+  const Mention *m = &g_array_index (d->mentions, Mention, x->first);
+  g_autoptr (GString) names = g_string_new (NULL);
+  for (guint k = 0; k < x->list->len; k++)
+    g_string_append_printf (names, "%s%s", k ? (k + 1 == x->list->len ? " and " : ", ") : "",
+                            cluster_name (d, g_array_index (x->list, gint, k)));
+  g_autofree char *times = x->count > 1 ? g_strdup_printf (" (%u mentions)", x->count) : g_strdup ("");
+  quarry_document_diagnose (d->doc, QUARRY_DIAGNOSTIC_WARNING, "ambiguous-surname", m->start,
+                            "'%s'%s could be %s (all named in this document); it is kept as an "
+                            "entity of its own, not merged. Write the full name in the text, "
+                            "or link it with an alias file, to merge it",
+                            excerpt (d, m, buf, 64), times, names->str);
+}
+
 /* "Miliband", "MILIBAND", "Miliband’s" -> the one full name with that surname. */
 static void
 cluster_surnames (Doc *d, gboolean misc)
 {
-  char buf[96];
+  g_autoptr (GArray) shared = g_array_new (FALSE, FALSE, sizeof (SharedSurname));
   for (guint i = 0; i < d->mentions->len; i++)
     {
       Mention *m = &g_array_index (d->mentions, Mention, i);
@@ -631,16 +655,21 @@ cluster_surnames (Doc *d, gboolean misc)
             mismatch_add (d, i, FALSE);
           continue;
         }
-      g_autoptr (GString) names = g_string_new (NULL);
-      for (guint k = 0; k < list->len; k++)
-        g_string_append_printf (names, "%s%s", k ? (k + 1 == list->len ? " and " : ", ") : "",
-                                cluster_name (d, g_array_index (list, gint, k)));
-      quarry_document_diagnose (d->doc, QUARRY_DIAGNOSTIC_WARNING, "ambiguous-surname", m->start,
-                                "'%s' could be %s (all named in this document); it is kept as an "
-                                "entity of its own, not merged. Write the full name in the text, "
-                                "or link it with an alias file, to merge it",
-                                excerpt (d, m, buf, 64), names->str);
+      /* shared by two people: not merged, reported once per surname */
+      guint k;
+      for (k = 0; k < shared->len; k++)
+        if (!strcmp (g_array_index (shared, SharedSurname, k).key, m->key))
+          break;
+      if (k < shared->len)
+        g_array_index (shared, SharedSurname, k).count++;
+      else
+        {
+          SharedSurname x = { m->key, i, 1, list };
+          g_array_append_val (shared, x);
+        }
     }
+  for (guint k = 0; k < shared->len; k++)
+    diagnose_shared_surname (d, &g_array_index (shared, SharedSurname, k));
 }
 
 /* Everything else by label and key; a "Name ( ACR" mention also answers to ACR. */
