@@ -150,11 +150,11 @@ test_segment_markings_and_numbers (void)
     "-------------\n\n"
     "6. (U) After the heading. -- A bullet item. -- Another.\n"
     "-- A line bullet\n"
-    "(A) Lettered item.\n";
+    "(A) Lettered item. (U) Marked inside.\n";
   const char *want[] = {
     "First point.", "Second point.", "Spaced marking here.", "Secret, no foreign.", "Old style.",
     "Released to allies.", "After the heading.", "A bullet item.", "Another.", "A line bullet",
-    "Lettered item.", NULL
+    "Lettered item.", "Marked inside.", NULL
   };
   SumAnalysis *a;
   g_autoptr (GPtrArray) got = sentences_of (text, strlen (text), NULL, &a);

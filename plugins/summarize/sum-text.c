@@ -1292,6 +1292,13 @@ emit_sentence (SumAnalysis *a, Cursor *c, gsize s, gsize e, guint para, gboolean
       while (s < e && is_space (t[s]))
         s++;
     }
+  /* a marking that opens a sentence inside a paragraph ("A. (U) WHAT IS ...") is no part of it */
+  if (s < e && t[s] == '(')
+    {
+      gsize m = match_marking (t, s, e);
+      if (m != s)
+        s = skip_spaces (t, m, e);
+    }
   while (*gfirst < c->n_gaps && c->gaps[*gfirst].end <= s)
     (*gfirst)++;
   guint gl = *gfirst;  /* one past the last gap inside */
