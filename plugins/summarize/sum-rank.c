@@ -26,7 +26,8 @@ G_DEFINE_QUARK (sum-rank-error-quark, sum_rank_error)
 struct _SumRanker {
   char       *stemmer;    /* NULL: none */
   GHashTable *stop;       /* owned strings */
-  guint64     serial;     /* tells the thread caches which ranker filled them */
+  GMutex      lock;       /* guards caches (and nothing else: the rest is read-only) */
+  GHashTable *caches;     /* GThread* -> TermCache*, one per thread that ranked */
 };
 
 void
@@ -42,10 +43,11 @@ sum_rank_params_default (SumRankParams *p)
   p->damping = 0.85;
 }
 
+static void term_cache_free (gpointer data);
+
 SumRanker *
 sum_ranker_new (const char *stemmer, const char *const *stop_words, GError **error)
 {
-  static gint64 serials = 0;
   if (stemmer && *stemmer && g_strcmp0 (stemmer, "none") != 0)
     {
       struct sb_stemmer *s = sb_stemmer_new (stemmer, NULL);
@@ -63,7 +65,8 @@ sum_ranker_new (const char *stemmer, const char *const *stop_words, GError **err
   const char *const *list = stop_words ? stop_words : sum_stopwords_english;
   for (guint i = 0; list[i]; i++)
     g_hash_table_add (r->stop, g_utf8_strdown (list[i], -1));
-  r->serial = (guint64) g_atomic_pointer_add (&serials, 1) + 1;
+  g_mutex_init (&r->lock);
+  r->caches = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, term_cache_free);
   return r;
 }
 
@@ -72,6 +75,8 @@ sum_ranker_free (SumRanker *r)
 {
   if (!r)
     return;
+  g_hash_table_unref (r->caches);
+  g_mutex_clear (&r->lock);
   g_free (r->stemmer);
   g_hash_table_unref (r->stop);
   g_free (r);
@@ -79,11 +84,14 @@ sum_ranker_free (SumRanker *r)
 
 /* ---- words to terms ----
  * Stemming every word of every document was most of the time, and a cable
- * repeats the vocabulary of the last one. So each thread keeps its own cache
- * word -> stem -> term (a thread's documents run one at a time, so no locks,
- * and a stem is the same whoever computes it, so output does not depend on
- * which thread ran what). A document's own dense term numbers come from a stamp
- * per term. The cache is emptied between documents when it grows too big. */
+ * repeats the vocabulary of the last one. So the ranker keeps a cache
+ * word -> stem -> term for each thread that uses it (found under a lock once
+ * per document; a thread's documents run one at a time, so the cache itself
+ * needs no lock, and a stem is the same whoever computes it, so output does
+ * not depend on which thread ran what). The caches belong to the ranker, not
+ * to thread-local storage, so nothing is left to run after the plugin is
+ * unloaded. A document's own dense term numbers come from a stamp per term.
+ * A cache is emptied between documents when it grows too big. */
 
 #define TERM_NONE G_MAXUINT32   /* a stop word or a number */
 #define CACHE_MAX_WORDS (1u << 18)
@@ -96,7 +104,6 @@ typedef struct {
 } Slot;
 
 typedef struct {
-  guint64            serial;
   struct sb_stemmer *stem;
   Slot              *slots;
   guint32            mask;
@@ -124,15 +131,12 @@ term_cache_free (gpointer data)
   g_free (c);
 }
 
-static GPrivate term_cache_key = G_PRIVATE_INIT (term_cache_free);
-
 static void
 term_cache_reset (TermCache *c, const SumRanker *r)
 {
   if (c->stem)
     sb_stemmer_delete (c->stem);
   c->stem = r->stemmer ? sb_stemmer_new (r->stemmer, NULL) : NULL;
-  c->serial = r->serial;
   c->mask = 4095;
   g_free (c->slots);
   c->slots = g_new0 (Slot, c->mask + 1);
@@ -147,7 +151,9 @@ term_cache_reset (TermCache *c, const SumRanker *r)
 static TermCache *
 term_cache_get (const SumRanker *r)
 {
-  TermCache *c = g_private_get (&term_cache_key);
+  SumRanker *mr = (SumRanker *) r;  /* only the guarded cache table changes */
+  g_mutex_lock (&mr->lock);
+  TermCache *c = g_hash_table_lookup (mr->caches, g_thread_self ());
   if (!c)
     {
       c = g_new0 (TermCache, 1);
@@ -155,11 +161,16 @@ term_cache_get (const SumRanker *r)
       c->stems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       c->doc_stamp = g_array_new (FALSE, FALSE, sizeof (guint32));
       c->doc_id = g_array_new (FALSE, FALSE, sizeof (guint32));
-      g_private_set (&term_cache_key, c);
+      g_hash_table_insert (mr->caches, g_thread_self (), c);
+      g_mutex_unlock (&mr->lock);
       term_cache_reset (c, r);
     }
-  else if (c->serial != r->serial || c->used > CACHE_MAX_WORDS || c->doc == G_MAXUINT32 - 1)
-    term_cache_reset (c, r);
+  else
+    {
+      g_mutex_unlock (&mr->lock);
+      if (c->used > CACHE_MAX_WORDS || c->doc == G_MAXUINT32 - 1)
+        term_cache_reset (c, r);
+    }
   c->doc++;
   return c;
 }
