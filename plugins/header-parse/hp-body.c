@@ -44,7 +44,7 @@ match_spaced (const char *p, const char *end, const char *w)
 {
   gboolean first = TRUE;
 
-  if (p < end && p + 1 < end && g_ascii_toupper (p[0]) == w[0] && g_ascii_toupper (p[1]) == w[0]
+  if (p < end && p + 1 < end && hp_upper (p[0]) == w[0] && hp_upper (p[1]) == w[0]
       && w[1] != w[0])
     p++;
   for (; *w; w++)
@@ -60,7 +60,7 @@ match_spaced (const char *p, const char *end, const char *w)
         }
       if (!first && p < end && *p == ' ' && p + 1 < end && hp_is_alpha (p[1]))
         p++;
-      if (p >= end || g_ascii_toupper (*p) != *w)
+      if (p >= end || hp_upper (*p) != *w)
         return NULL;
       p++;
       first = FALSE;
@@ -139,7 +139,7 @@ read_marking (const char *p, const char *end, const char **after)
   m = g_string_new (NULL);
   for (const char *r = p + 1; r < q; r++)
     if (*r != ' ')
-      g_string_append_c (m, g_ascii_toupper (*r));
+      g_string_append_c (m, hp_upper (*r));
   if (m->len == 0 || !marking_ok (m->str))
     {
       g_string_free (m, TRUE);
@@ -226,6 +226,12 @@ origin_before (BodyScan *bs, gsize i)
             w--;
           if (w == q || (w > lo && hp_is_alpha (t[w - 1])))
             break;
+          if (w > lo && t[w - 1] == '[')
+            {
+              /* "[LOC MOSCOW  ]": the word was the markup's type */
+              p = w - 1;
+              break;
+            }
           p = w;
           words++;
           q = w;
@@ -555,7 +561,7 @@ name_word_ok (const char *w, gsize n)
       if (!hp_is_alpha (c) && c != '.' && c != '-' && c != '\'')
         return FALSE;
       if (c != '.')
-        buf[k++] = g_ascii_toupper (c);
+        buf[k++] = hp_upper (c);
     }
   buf[k] = '\0';
   for (guint i = 0; i < G_N_ELEMENTS (not_names); i++)
@@ -627,7 +633,7 @@ char *
 hp_find_signer (const char *text, gsize from, gsize to, const HpBody *body,
                 gsize *start, gsize *end)
 {
-  gsize tail = to - from > 4096 ? to - 4096 : from;
+  gsize tail = to - from > 1536 ? to - 1536 : from;
   HpClean c;
   const char *b, *e, *ls = NULL, *le = NULL;
   const char *cand_s = NULL, *cand_e = NULL;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HP_HEAD_MAX 24576  /* a header never runs longer than this; keeps the worst case linear */
+#define HP_HEAD_MAX 16384  /* a header never runs longer than this; keeps the worst case linear */
 
 typedef enum { L_EO, L_TAGS, L_SUBJ, L_REF, L_CLASSBY, L_N } LabelKind;
 
@@ -711,7 +711,7 @@ match_label (const char *p, const char *end, gboolean line_start, char prev_end,
   gboolean upper;
   const char *q;
 
-  if (g_ascii_toupper (*p) == 'E')
+  if (hp_upper (*p) == 'E')
     {
       static const char *const eo[] = { "E.O.", "E. O.", "E.0.", "E.O", "EO", NULL };
       for (guint i = 0; eo[i]; i++)
@@ -733,7 +733,7 @@ match_label (const char *p, const char *end, gboolean line_start, char prev_end,
           }
       return FALSE;
     }
-  if (g_ascii_toupper (*p) == 'C')
+  if (hp_upper (*p) == 'C')
     {
       if (!hp_has_prefix_ci (p, end, "CLASSIFIED"))
         return FALSE;
@@ -821,7 +821,7 @@ find_labels (const char *b, gsize n, Label labels[L_N])
       if (hp_is_space (*p))
         continue;
       if ((p == b || hp_is_space (prev) || prev == '(' || prev == ')' || prev == ';')
-          && hp_is_alpha (*p) && match_label (p, end, line_start, last_char (b, p), &kind, &value)
+          && strchr ("ECTSRectsr", *p) != NULL && match_label (p, end, line_start, last_char (b, p), &kind, &value)
           && !labels[kind].found)
         {
           labels[kind].found = TRUE;
@@ -1183,9 +1183,9 @@ parse_subject (Ctx *c, const char *s, gsize n)
 static gsize
 bullet_len (const char *p, const char *e, char letter)
 {
-  if (e - p >= 3 && p[0] == '(' && g_ascii_toupper (p[1]) == letter && p[2] == ')' && (p + 3 == e || hp_is_space (p[3])))
+  if (e - p >= 3 && p[0] == '(' && hp_upper (p[1]) == letter && p[2] == ')' && (p + 3 == e || hp_is_space (p[3])))
     return 3;
-  if (e - p >= 2 && g_ascii_toupper (p[0]) == letter && (p[1] == '.' || p[1] == ')') && (p + 2 == e || hp_is_space (p[2])))
+  if (e - p >= 2 && hp_upper (p[0]) == letter && (p[1] == '.' || p[1] == ')') && (p + 2 == e || hp_is_space (p[2])))
     return 2;
   return 0;
 }
@@ -1212,7 +1212,7 @@ cable_id (const char *text, int cable_year)
       if (p == w || *p != ' ')
         goto out;
       for (const char *q = w; q < p; q++)
-        g_string_append_c (origin, g_ascii_toupper (*q));
+        g_string_append_c (origin, hp_upper (*q));
       words++;
       while (*p == ' ')
         p++;
@@ -1855,6 +1855,56 @@ ordered (json_object *f)
   return out;
 }
 
+/* The first paragraph or section heading at or after from, or limit. */
+static gsize
+first_layout_start (const HpBody *body, gsize from, gsize limit)
+{
+  gsize end = limit;
+
+  for (guint i = 0; i < body->paras->len; i++)
+    if (g_array_index (body->paras, HpPara, i).start >= from)
+      {
+        end = MIN (end, g_array_index (body->paras, HpPara, i).start);
+        break;
+      }
+  for (guint i = 0; i < body->sections->len; i++)
+    if (g_array_index (body->sections, HpSection, i).start >= from)
+      {
+        end = MIN (end, g_array_index (body->sections, HpSection, i).start);
+        break;
+      }
+  return end;
+}
+
+/* The body scan read page-break origins as "the capitals before the number"; with the
+ * origin known, a break starts at the origin itself ("UNSC MOSCOW 00002734 ..."). */
+static void
+fix_break_origins (HpBody *body, const char *text, const char *origin)
+{
+  gsize olen = strlen (origin);
+
+  for (guint i = 0; i < body->breaks->len; i++)
+    {
+      HpRange *r = &g_array_index (body->breaks, HpRange, i);
+      const char *hit;
+      if (r->end - r->start <= olen || memcmp (text + r->start, "PAGE ", 5) == 0
+          || memchr (text + r->start, '\n', r->end - r->start))
+        continue;  /* "PAGE 02 STATE ..." and the old telegram's classification line stay whole */
+      hit = g_strstr_len (text + r->start, MIN (r->end - r->start, olen + 24), origin);
+      if (hit && (gsize) (hit - text) > r->start && hit[-1] == ' ')
+        {
+          gsize s = hit - text;
+          for (gsize k = 5; k <= 6; k++)
+            if (s >= r->start + k && hp_markup_open_len (text + s - k, text + r->end) == k)
+              {
+                s -= k;
+                break;
+              }
+          r->start = s;
+        }
+    }
+}
+
 HpResult *
 hp_parse (const char *text, gsize length, const HpInput *input)
 {
@@ -1864,7 +1914,7 @@ hp_parse (const char *text, gsize length, const HpInput *input)
   HpBody body = { 0 };
   ClassLine cl = { 0 };
   gboolean have_class, sbu = FALSE;
-  gsize hs, hend, zs, signer_s = 0, signer_e = 0, body_from;
+  gsize hs, hend, zs, head_end, signer_s = 0, signer_e = 0;
   const char *zny;
   char *signer;
 
@@ -1879,8 +1929,12 @@ hp_parse (const char *text, gsize length, const HpInput *input)
   if (c.re < c.rs)
     c.re = c.rs;
 
-  /* 1. the first part of the cable, without markup: routing block and classification line */
-  hp_clean_init (&head, text, c.rs, MIN (c.re, c.rs + HP_HEAD_MAX), NULL, 0);
+  /* 1. the body: one linear pass (paragraphs, sections, page breaks) */
+  hp_body_scan (&body, text, c.rs, c.re, NULL);
+  head_end = first_layout_start (&body, c.rs, MIN (c.re, c.rs + HP_HEAD_MAX));
+
+  /* 2. the part before the first paragraph, without markup: routing block and classification line */
+  hp_clean_init (&head, text, c.rs, head_end, NULL, 0);
   have_class = find_class_line (&head, &cl);
   zny = parse_routing (&c, &head, have_class ? cl.line_start : head.s->len);
   if (!c.routing && !have_class)
@@ -1902,23 +1956,9 @@ hp_parse (const char *text, gsize length, const HpInput *input)
     c.origin = origin_from_routing (c.routing);
   if (!c.number && c.de_number)
     c.number = g_strdup (c.de_number);
-
-  /* 2. the body: one linear pass */
-  body_from = c.rs;
-  hp_body_scan (&body, text, body_from, c.re, c.origin);
-  hend = MIN (c.re, zs + HP_HEAD_MAX);
-  for (guint i = 0; i < body.paras->len; i++)
-    if (g_array_index (body.paras, HpPara, i).start >= zs)
-      {
-        hend = MIN (hend, g_array_index (body.paras, HpPara, i).start);
-        break;
-      }
-  for (guint i = 0; i < body.sections->len; i++)
-    if (g_array_index (body.sections, HpSection, i).start >= zs)
-      {
-        hend = MIN (hend, g_array_index (body.sections, HpSection, i).start);
-        break;
-      }
+  if (c.origin)
+    fix_break_origins (&body, text, c.origin);
+  hend = first_layout_start (&body, zs, MIN (c.re, zs + HP_HEAD_MAX));
 
   /* 3. the labelled fields, from a markup-free copy without page-break lines */
   hp_clean_init (&zone, text, zs, MAX (zs, hend), (const HpRange *) body.breaks->data, body.breaks->len);

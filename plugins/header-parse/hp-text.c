@@ -30,49 +30,79 @@ clean_add_run (HpClean *clean, const char *text, gsize o, gsize n)
   g_string_append_len (clean->s, text + o, n);
 }
 
+/* The next byte at or after p (< end) that may start markup, close it or be a pilcrow:
+ * memchr runs over the long plain stretches. */
+static const char *
+next_special (const char *p, const char *end, guint depth)
+{
+  const char *a = memchr (p, '[', end - p);
+  const char *b = memchr (p, 0xC2, (a ? a : end) - p);
+  const char *best = b ? b : a;
+
+  if (depth > 0)
+    {
+      const char *c = memchr (p, ']', (best ? best : end) - p);
+      if (c)
+        best = c;
+    }
+  return best ? best : end;
+}
+
 void
 hp_clean_init (HpClean *clean, const char *text, gsize from, gsize to,
                const HpRange *skip, guint n_skip)
 {
-  const char *end = text + to;
-  gsize run_start = from;
   guint depth = 0, k = 0;
-  gsize i = from;
+  gsize i = from, run_start = from;
 
   clean->s = g_string_sized_new (to - from + 1);
-  clean->runs = g_array_new (FALSE, FALSE, sizeof (HpRun));
+  clean->runs = g_array_sized_new (FALSE, FALSE, sizeof (HpRun), 16);
   while (i < to)
     {
-      gsize cut = 0;
+      gsize seg_end = to, cut = 0;
+      const char *q;
 
       while (k < n_skip && skip[k].end <= i)
         k++;
       if (k < n_skip && skip[k].start <= i)
-        cut = MIN (skip[k].end, to) - i;
-      else if (text[i] == '[')
         {
-          cut = hp_markup_open_len (text + i, end);
-          if (cut)
-            depth++;
-        }
-      else if (depth > 0 && text[i] == ' ' && i + 2 < to && text[i + 1] == ' ' && text[i + 2] == ']')
-        {
-          /* keep one space so "[LOC X  ] 0001" still reads "X 0001" */
-          cut = 2;
-          depth--;
+          /* a skipped range (a page-break line) */
           clean_add_run (clean, text, run_start, i - run_start);
-          g_string_append_c (clean->s, ' ');
-          {
-            HpRun run = { clean->s->len - 1, i };
-            g_array_append_val (clean->runs, run);
-          }
-          i += 3;
+          i = MIN (skip[k].end, to);
           run_start = i;
           continue;
         }
-      else if ((guchar) text[i] == 0xC2 && i + 1 < to && (guchar) text[i + 1] == 0xB6)
+      if (k < n_skip && skip[k].start < to)
+        seg_end = skip[k].start;
+      q = next_special (text + i, text + seg_end, depth);
+      i = q - text;
+      if (i >= seg_end)
+        continue;
+      if (*q == '[')
+        {
+          cut = hp_markup_open_len (q, text + to);
+          if (cut)
+            depth++;
+        }
+      else if (*q == ']')
+        {
+          /* the close is "  ]": keep one space so "[LOC X  ] 0001" still reads "X 0001" */
+          if (depth > 0 && i >= run_start + 2 && q[-1] == ' ' && q[-2] == ' ')
+            {
+              HpRun run;
+              depth--;
+              clean_add_run (clean, text, run_start, i - 2 - run_start);
+              run.c = clean->s->len;
+              run.o = i - 2;
+              g_array_append_val (clean->runs, run);
+              g_string_append_c (clean->s, ' ');
+              i++;
+              run_start = i;
+              continue;
+            }
+        }
+      else if (i + 1 < to && (guchar) q[1] == 0xB6)
         cut = 2;  /* pilcrow of the paragraph anchors */
-
       if (cut == 0)
         {
           i++;
@@ -125,7 +155,7 @@ gboolean
 hp_has_prefix_ci (const char *p, const char *end, const char *w)
 {
   for (; *w; w++, p++)
-    if (p >= end || g_ascii_toupper (*p) != g_ascii_toupper (*w))
+    if (p >= end || hp_upper (*p) != hp_upper (*w))
       return FALSE;
   return TRUE;
 }

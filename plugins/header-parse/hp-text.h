@@ -54,6 +54,12 @@ hp_is_alpha (char c)
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
+static inline char
+hp_upper (char c)
+{
+  return c >= 'a' && c <= 'z' ? c - 32 : c;
+}
+
 static inline gboolean
 hp_is_digit (char c)
 {
