@@ -854,7 +854,7 @@ walk_start_tag (Walk *w, const HtmlToken *t)
   const TagInfo *info = w->want_valid ? w->want_info : tag_table_lookup (w->st->tags, t->data, t->len);
   guint16 id = info != NULL ? info->id : TAG_ID_UNKNOWN;
   guint32 flags = info != NULL ? info->flags : 0;
-  HtmlInitialState state = html_state_for_tag (t->data, t->len);
+  HtmlInitialState state = info != NULL ? (HtmlInitialState) info->content : HTML_STATE_DATA;
   gboolean is_void = (flags & TAG_VOID) || (t->self_closing && (w->xhtml || w->foreign_depth > 0));
   Open *e;
 
@@ -1053,11 +1053,19 @@ walk_clear (Walk *w)
     json_object_put (w->page);
 }
 
+/* Where no text is kept (dropped regions, outside the selection) the tokenizer need not report it. */
+static inline void
+walk_update_skip (Walk *w)
+{
+  html_tokenizer_set_skip_text (w->tok, !content_active (w) && !(w->meta_level >= 0 && w->in_cell) && !w->skip_lf);
+}
+
 static void
 walk_run (Walk *w)
 {
   const HtmlToken *t;
 
+  walk_update_skip (w);
   while ((t = html_tokenizer_next (w->tok)) != NULL)
     {
       switch (t->type)
@@ -1068,9 +1076,11 @@ walk_run (Walk *w)
           break;
         case HTML_TOKEN_START_TAG:
           walk_start_tag (w, t);
+          walk_update_skip (w);
           break;
         case HTML_TOKEN_END_TAG:
           walk_end_tag (w, t);
+          walk_update_skip (w);
           break;
         case HTML_TOKEN_COMMENT:
         case HTML_TOKEN_DOCTYPE:

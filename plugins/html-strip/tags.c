@@ -1,5 +1,6 @@
 /* tags.c: HTML element properties and an open-addressing name -> TagInfo table. */
 #include "tags.h"
+#include "tokenizer.h"
 
 #include <string.h>
 
@@ -93,6 +94,7 @@ tag_table_new (void)
       if (builtin[i].id != 0)
         e->id = builtin[i].id;
       e->flags = builtin[i].flags;
+      e->content = (guint8) html_state_for_tag (builtin[i].name, strlen (builtin[i].name));
     }
   return t;
 }

@@ -36,6 +36,7 @@ typedef struct {
   guint16     id;
   guint32     flags;     /* TAG_* */
   guint32     options;   /* set by the plugin from its options */
+  guint8      content;   /* HtmlInitialState the tokenizer switches to for its content */
 } TagInfo;
 
 typedef struct _TagTable TagTable;

@@ -80,7 +80,7 @@ struct _HtmlTokenizer {
   gpointer      error_data;
   HtmlWantAttrsFunc want_attrs;
   gpointer      want_attrs_data;
-  gboolean      store_attrs;  /* for the start tag being read */
+  gboolean      skip_text;    /* text is not reported */
 };
 
 /* ---- character classes ---- */
@@ -255,6 +255,7 @@ html_tokenizer_reset (HtmlTokenizer *tok, const char *input, gsize length)
   tok->pos = 0;
   tok->state = S_DATA;
   tok->cdata_allowed = FALSE;
+  tok->skip_text = FALSE;
   tok->text_open = FALSE;
   tok->q_head = tok->q_len = 0;
   tok->last_start.len = 0;
@@ -312,6 +313,12 @@ html_tokenizer_set_last_start_tag (HtmlTokenizer *tok, const char *name, gsize l
 {
   tok->last_start.len = 0;
   buf_add (&tok->last_start, name, len);
+}
+
+void
+html_tokenizer_set_skip_text (HtmlTokenizer *tok, gboolean skip)
+{
+  tok->skip_text = skip;
 }
 
 void
@@ -391,7 +398,7 @@ flush_text (HtmlTokenizer *tok)
 static inline void
 emit_verbatim (HtmlTokenizer *tok, gsize at, gsize n)
 {
-  if (n == 0)
+  if (n == 0 || tok->skip_text)
     return;
   if (tok->text_open && tok->text_end == at)
     {
@@ -410,6 +417,8 @@ emit_replace (HtmlTokenizer *tok, gsize start, gsize end, const char *s, gsize n
 {
   HtmlToken *t;
 
+  if (tok->skip_text)
+    return;
   flush_text (tok);
   t = queue_push (tok);
   t->type = HTML_TOKEN_REPLACE;
@@ -991,14 +1000,36 @@ run (HtmlTokenizer *tok)
         {
         case S_DATA:
           {
-            gsize q = scan4 (in, p, len, '<', '&', '\r', 0);
-            emit_verbatim (tok, p, q - p);
+            gsize q;
+            if (tok->skip_text)
+              {
+                const guchar *lt = memchr (in + p, '<', len - p);
+                q = lt != NULL ? (gsize) (lt - in) : len;
+              }
+            else
+              {
+                q = scan4 (in, p, len, '<', '&', '\r', 0);
+                emit_verbatim (tok, p, q - p);
+              }
             tok->pos = q;
             if (q >= len)
               emit_eof (tok);
             else if (in[q] == '<')
               {
                 tok->tok_start = q;
+                /* ordinary tags straight from here, without the trip through the states */
+                if (q + 1 < len && IS_ALPHA (in[q + 1]))
+                  {
+                    tok->pos = q + 1;
+                    if (fast_tag (tok, FALSE))
+                      break;
+                  }
+                else if (q + 2 < len && in[q + 1] == '/' && IS_ALPHA (in[q + 2]))
+                  {
+                    tok->pos = q + 2;
+                    if (fast_tag (tok, TRUE))
+                      break;
+                  }
                 tok->pos = q + 1;
                 tok->state = S_TAG_OPEN;
               }

@@ -82,6 +82,11 @@ void html_tokenizer_set_state (HtmlTokenizer *tok, HtmlInitialState state);
  * starting in such a state. */
 void html_tokenizer_set_last_start_tag (HtmlTokenizer *tok, const char *name, gsize len);
 
+/* While skip is set, text and character references are not reported (tags,
+ * comments and doctypes still are, and markup is read exactly as without it):
+ * for consumers that drop text in some regions. */
+void html_tokenizer_set_skip_text (HtmlTokenizer *tok, gboolean skip);
+
 /* Whether <![CDATA[ opens a CDATA section (in foreign content, XHTML) or a bogus comment. */
 void html_tokenizer_set_cdata_allowed (HtmlTokenizer *tok, gboolean allowed);
 
