@@ -109,25 +109,29 @@ marking_ok (const char *m)
 {
   static const char *const words[] = { "U", "C", "S", "TS", "SBU", "NF", "FOUO", "LOU", "REL", "NOFORN",
                                        "ORCON", "PROPIN", "EXDIS", "NODIS", "LIMDIS", "OC", "PR", "SI", NULL };
-  char **parts = g_strsplit (m, "/", -1);
-  gboolean ok = TRUE;
 
-  for (char **p = parts; *p && ok; p++)
+  while (*m)
     {
-      gboolean hit = **p == '\0';
+      const char *e = strchr (m, '/');
+      gsize n = e ? (gsize) (e - m) : strlen (m);
+      gboolean hit = n == 0;
       for (guint i = 0; words[i] && !hit; i++)
-        hit = strcmp (*p, words[i]) == 0;
-      ok = hit;
+        hit = strlen (words[i]) == n && memcmp (words[i], m, n) == 0;
+      if (!hit)
+        return FALSE;
+      m += n;
+      if (*m == '/')
+        m++;
     }
-  g_strfreev (parts);
-  return ok;
+  return TRUE;
 }
 
 static char *
 read_marking (const char *p, const char *end, const char **after)
 {
   const char *q;
-  GString *m;
+  char buf[24];
+  gsize n = 0;
 
   if (p >= end || *p != '(')
     return NULL;
@@ -136,17 +140,14 @@ read_marking (const char *p, const char *end, const char **after)
       return NULL;
   if (q >= end || *q != ')')
     return NULL;
-  m = g_string_new (NULL);
-  for (const char *r = p + 1; r < q; r++)
+  for (const char *r = p + 1; r < q && n + 1 < sizeof buf; r++)
     if (*r != ' ')
-      g_string_append_c (m, hp_upper (*r));
-  if (m->len == 0 || !marking_ok (m->str))
-    {
-      g_string_free (m, TRUE);
-      return NULL;
-    }
+      buf[n++] = hp_upper (*r);
+  buf[n] = '\0';
+  if (n == 0 || !marking_ok (buf))
+    return NULL;
   *after = q + 1;
-  return g_string_free (m, FALSE);
+  return g_strndup (buf, n);
 }
 
 /* A paragraph number at p ("1." / "1 ." then whitespace), with its marking. */

@@ -1447,28 +1447,31 @@ find_reasons_start (const char *v)
 {
   static const char *const keys[] = { "forrea", "reason", "reaon", "reasno", "1.4", "1.5", "1.6", "1/4", "1/5",
                                       "e.o.", "eo12958", "12958", NULL };
-  GString *flat = g_string_new (NULL);
-  GArray *pos = g_array_new (FALSE, FALSE, sizeof (gsize));
-  const char *best = NULL;
-  gsize best_i = G_MAXSIZE;
 
-  for (gsize i = 0; v[i]; i++)
-    if (v[i] != ' ')
-      {
-        g_string_append_c (flat, g_ascii_tolower (v[i]));
-        g_array_append_val (pos, i);
-      }
-  for (guint k = 0; keys[k]; k++)
+  for (const char *p = v; *p; p++)
     {
-      const char *hit = strstr (flat->str, keys[k]);
-      if (hit && (gsize) (hit - flat->str) < best_i)
-        best_i = hit - flat->str;
+      if (*p == ' ')
+        continue;
+      for (guint k = 0; keys[k]; k++)
+        {
+          const char *q = p, *w = keys[k];
+          while (*w && *q)
+            {
+              if (*q == ' ')
+                {
+                  q++;
+                  continue;
+                }
+              if (hp_upper (*q) != hp_upper (*w))
+                break;
+              q++;
+              w++;
+            }
+          if (!*w)
+            return p;
+        }
     }
-  if (best_i != G_MAXSIZE)
-    best = v + g_array_index (pos, gsize, best_i);
-  g_string_free (flat, TRUE);
-  g_array_unref (pos);
-  return best;
+  return NULL;
 }
 
 static gboolean
