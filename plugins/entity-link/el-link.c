@@ -284,6 +284,15 @@ mention_prepare_cached (Doc *d, Mention *m, guint index)
 static void
 people_first (Doc *d)
 {
+  gboolean any = FALSE;
+  for (guint i = 0; i < d->mentions->len && !any; i++)
+    {
+      const Mention *m = &g_array_index (d->mentions, Mention, i);
+      any = m->cluster == -2 && m->hits && m->ntokens == 1 && is_per (m->label);
+    }
+  if (!any)
+    return;  /* the common case: no one-word person name is also in the KB */
+
   g_autoptr (GHashTable) surnames = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < d->mentions->len; i++)
     {

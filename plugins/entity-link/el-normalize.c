@@ -430,8 +430,12 @@ is_title (const char *word, gsize len)
 {
   if (len && word[len - 1] == '.')
     len--;
+  if (len < 2 || len > 14)
+    return FALSE;
+  char first = g_ascii_tolower (word[0]);
   for (gsize i = 0; i < G_N_ELEMENTS (titles); i++)
-    if (strlen (titles[i]) == len && g_ascii_strncasecmp (word, titles[i], len) == 0)
+    if (titles[i][0] == first && strlen (titles[i]) == len &&
+        g_ascii_strncasecmp (word, titles[i], len) == 0)
       return TRUE;
   return FALSE;
 }
