@@ -383,6 +383,22 @@ test_lt_amp_in_text (void)
 }
 
 static void
+test_charref_no_semicolon (void)
+{
+  QuarryDocument *doc;
+  g_autofree char *text = strip_text (generic (), "<p>a &micro-trafficking net</p>", -1, &doc);
+  const QuarryDiagnostic *d = find_diagnostic (doc, "charref-no-semicolon");
+
+  /* decoded as browsers do, and said so, pointing at the '&' */
+  g_assert_cmpstr (text, ==, "a \xC2\xB5-trafficking net");
+  g_assert_nonnull (d);
+  g_assert_cmpint (d->source_offset, ==, 5);
+  g_assert_cmpint (d->level, ==, QUARRY_DIAGNOSTIC_INFO);
+  g_assert_nonnull (strstr (d->message, "'&micro'"));
+  quarry_document_free (doc);
+}
+
+static void
 test_unclosed_comment (void)
 {
   QuarryDocument *doc;
@@ -562,6 +578,7 @@ main (int argc, char **argv)
   g_test_add_func ("/html-strip/bad/truncated-tag", test_truncated_tag);
   g_test_add_func ("/html-strip/bad/lt-amp-in-text", test_lt_amp_in_text);
   g_test_add_func ("/html-strip/bad/unclosed-comment", test_unclosed_comment);
+  g_test_add_func ("/html-strip/bad/charref-no-semicolon", test_charref_no_semicolon);
   g_test_add_func ("/html-strip/bad/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/html-strip/bad/nul-bytes", test_nul_bytes);
   g_test_add_func ("/html-strip/bad/pathological", test_pathological);

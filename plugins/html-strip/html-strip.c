@@ -327,9 +327,15 @@ walk_on_error (gpointer data, const char *code, gsize offset)
                    "markup opened at text byte %" G_GSIZE_FORMAT " runs to the end of the document (%s); "
                    "close it", offset, code);
   else if (g_str_equal (code, "missing-semicolon-after-character-reference"))
-    walk_diagnose (w, QUARRY_DIAGNOSTIC_INFO, "charref-no-semicolon", offset,
-                   "a character reference ending at text byte %" G_GSIZE_FORMAT " has no ';' and was "
-                   "decoded as the standard says; write '&amp;' for a literal '&'", offset);
+    {
+      gsize e = offset + 1;
+      while (e < w->len && e < offset + 34 && (g_ascii_isalnum (w->text[e]) || w->text[e] == '#'))
+        e++;
+      walk_diagnose (w, QUARRY_DIAGNOSTIC_INFO, "charref-no-semicolon", offset,
+                     "the character reference '%.*s' at text byte %" G_GSIZE_FORMAT " has no ';' and was "
+                     "decoded as the HTML standard says; write '&amp;' for a literal '&'",
+                     (int) (e - offset), w->text + offset, offset);
+    }
   else if (g_str_equal (code, "null-character-reference") ||
            g_str_equal (code, "character-reference-outside-unicode-range") ||
            g_str_equal (code, "invalid-character-reference"))

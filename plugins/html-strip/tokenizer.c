@@ -697,7 +697,7 @@ char_ref (HtmlTokenizer *tok, gboolean in_attr)
               return;
             }
           if (!semi)
-            error (tok, "missing-semicolon-after-character-reference", end);
+            error (tok, "missing-semicolon-after-character-reference", amp);
           if (in_attr)
             buf_add (&tok->attrbuf, e->utf8, e->utf8_len);
           else
@@ -746,7 +746,7 @@ char_ref (HtmlTokenizer *tok, gboolean in_attr)
           if (q < len && in[q] == ';')
             q++;
           else
-            error (tok, "missing-semicolon-after-character-reference", q);
+            error (tok, "missing-semicolon-after-character-reference", amp);
           c = html_numeric_ref_value (value, &err);
           if (err)
             error (tok, value == 0 ? "null-character-reference" :
