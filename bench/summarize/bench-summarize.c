@@ -18,7 +18,7 @@
  *   bench-summarize segment FILE            print the sentences and the explicit summary of a text file
  *   bench-summarize quality DIR [options]   ROUGE of this stage, lead-N and ots over DIR/\*.txt
  *   bench-summarize speed DIR [ROUNDS]      MB/s of segmentation + ranking, one core
- * quality options: --no-ots, --half=0|1 (every other document), --set=NAME=VALUE (a SumRankParams weight),
+ * quality options: --no-ots, --stemmer=NAME (a Snowball algorithm or none), --half=0|1 (every other document), --set=NAME=VALUE (a SumRankParams weight),
  *   --per-doc (one line per document), --pipeline=STAGES with --plugins=DIR: DIR is then the corpus
  *   (*.html, searched recursively) and each page goes through those stages (e.g.
  *   "html-strip;header-parse;tag-decode;entity-link") before this stage's analysis, with their spans as hints */
@@ -259,7 +259,7 @@ static int
 cmd_quality (const char *dir, int argc, char **argv)
 {
   gboolean use_ots = TRUE, per_doc = FALSE;
-  const char *stages = NULL, *plugins = NULL;
+  const char *stages = NULL, *plugins = NULL, *stemmer = "english";
   int half = -1;
   SumRankParams params;
   sum_rank_params_default (&params);
@@ -269,6 +269,8 @@ cmd_quality (const char *dir, int argc, char **argv)
         use_ots = FALSE;
       else if (strcmp (argv[i], "--per-doc") == 0)
         per_doc = TRUE;
+      else if (g_str_has_prefix (argv[i], "--stemmer="))
+        stemmer = argv[i] + 10;
       else if (g_str_has_prefix (argv[i], "--pipeline="))
         stages = argv[i] + 11;
       else if (g_str_has_prefix (argv[i], "--plugins="))
@@ -292,7 +294,7 @@ cmd_quality (const char *dir, int argc, char **argv)
   else
     docs = load_dir (dir);
   g_ptr_array_sort (docs, name_cmp);
-  SumRanker *ranker = sum_ranker_new ("english", NULL, NULL);
+  SumRanker *ranker = sum_ranker_new (stemmer, NULL, NULL);
   Triple mine = { 0 }, lead = { 0 }, ots = { 0 };
   guint used = 0, with_summary = 0, ref_sentences = 0;
   double ots_seconds = 0;

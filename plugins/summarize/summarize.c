@@ -96,12 +96,18 @@ add_sentence_spans (QuarryDocument *doc, const SumAnalysis *a, GError **error)
   for (guint i = 0; i < a->sentences->len; i++)
     {
       const SumSentence *st = &g_array_index (a->sentences, SumSentence, i);
-      json_object *attrs = json_object_new_object ();
-      json_object_object_add (attrs, "paragraph", json_object_new_int ((int) st->paragraph));
+      /* attributes only where they say something: a json-c object per sentence
+       * would cost more than finding the sentence */
+      json_object *attrs = NULL;
       if (st->flags & SUM_SENTENCE_EXPLICIT)
-        json_object_object_add (attrs, "summary", json_object_new_boolean (TRUE));
+        {
+          attrs = json_object_new_object ();
+          json_object_object_add (attrs, "summary", json_object_new_boolean (TRUE));
+        }
       if (st->n_gaps > 0)
         {
+          if (!attrs)
+            attrs = json_object_new_object ();
           /* cut by a page break: the sentence without the page-break text */
           g_string_truncate (buf, 0);
           sum_analysis_append_sentence (a, i, buf);
