@@ -779,20 +779,41 @@ random_words (GString *s, guint n)
     }
 }
 
-/* A random document of plain text and well-formed tags; wanted gets LABEL:text|... */
-static void
-random_document (GString *doc, GString *wanted, gboolean with_junk)
-{
-  guint parts = rand_range (0, 40);
+/* Where the parts of a random document start, in it and in its decoding. */
+typedef struct {
+  GArray  *bounds;      /* gsize: offsets in the document between parts (outside any tag) */
+  GArray  *dec_bounds;  /* gsize: the same places in the decoded text */
+  GString *decoded;     /* the document without its markup */
+} Parts;
 
-  for (guint i = 0; i < parts; i++)
+static void
+parts_mark (Parts *parts, const GString *doc)
+{
+  if (parts == NULL)
+    return;
+  g_array_append_val (parts->bounds, doc->len);
+  g_array_append_val (parts->dec_bounds, parts->decoded->len);
+}
+
+/* A random document of plain text and well-formed tags; wanted gets LABEL:text|...;
+ * parts (nullable, only without junk) gets the part boundaries. */
+static void
+random_document_parts (GString *doc, GString *wanted, gboolean with_junk, Parts *parts)
+{
+  guint n_parts = rand_range (0, 40);
+
+  parts_mark (parts, doc);
+  for (guint i = 0; i < n_parts; i++)
     {
       guint kind = rand_range (0, with_junk ? 3 : 2);
+      gsize from = doc->len;
 
       if (kind == 0)
         {
           random_words (doc, rand_range (1, 8));
           g_string_append_c (doc, ' ');
+          if (parts != NULL)
+            g_string_append_len (parts->decoded, doc->str + from, doc->len - from);
         }
       else if (kind == 1)
         {
@@ -816,12 +837,99 @@ random_document (GString *doc, GString *wanted, gboolean with_junk)
           if (wanted != NULL)
             g_string_append_printf (wanted, "%s%s:%.*s", wanted->len ? "|" : "", label,
                                     (int) (doc->len - start), doc->str + start);
+          if (parts != NULL)
+            g_string_append_len (parts->decoded, doc->str + start, doc->len - start);
           g_string_append (doc, TAG_CLOSE);
           if (rand_range (0, 2))
-            g_string_append_c (doc, ' ');
+            {
+              g_string_append_c (doc, ' ');
+              if (parts != NULL)
+                g_string_append_c (parts->decoded, ' ');
+            }
         }
       else
         g_string_append (doc, junk[rand_range (0, G_N_ELEMENTS (junk))]);
+      parts_mark (parts, doc);
+    }
+}
+
+static void
+random_document (GString *doc, GString *wanted, gboolean with_junk)
+{
+  random_document_parts (doc, wanted, with_junk, NULL);
+}
+
+static char *
+without_spaces (const char *s, gsize len)
+{
+  GString *out = g_string_sized_new (len);
+
+  for (gsize i = 0; i < len; i++)
+    if (s[i] != ' ')
+      g_string_append_c (out, s[i]);
+  return g_string_free (out, FALSE);
+}
+
+/* Spans another stage put on the text before tag-decode (between parts: outside tags, or
+ * around whole tags) cover the same text after decoding and detokenizing. */
+static void
+test_random_other_spans (void)
+{
+  g_rand_set_seed (rng, 1104);
+  for (guint round = 0; round < 500; round++)
+    {
+      Parts parts = { g_array_new (FALSE, FALSE, sizeof (gsize)), g_array_new (FALSE, FALSE, sizeof (gsize)),
+                      g_string_new (NULL) };
+      g_autoptr(GString) in = g_string_new (NULL);
+      gboolean detok = round % 2 == 1;
+      g_autoptr(QuarryDocument) doc = NULL;
+      guint n_spans = 0, first[8], last[8];
+
+      random_document_parts (in, NULL, FALSE, &parts);
+      doc = quarry_document_new ("t", in->str, in->len, NULL);
+      for (guint k = 0; k < 8 && parts.bounds->len > 0; k++)
+        {
+          guint a = rand_range (0, parts.bounds->len), b = rand_range (0, parts.bounds->len);
+          first[k] = MIN (a, b);
+          last[k] = MAX (a, b);
+          g_assert_cmpint (quarry_document_add_span (doc, "other", NULL, g_array_index (parts.bounds, gsize, first[k]),
+                                                     g_array_index (parts.bounds, gsize, last[k]), NULL, NULL),
+                           ==, (gint) k);
+          n_spans++;
+        }
+      decode_direct (doc, detok);
+      for (guint k = 0; k < n_spans; k++)
+        {
+          const QuarrySpan *sp = quarry_document_get_span (doc, k);
+          gsize d0 = g_array_index (parts.dec_bounds, gsize, first[k]);
+          gsize d1 = g_array_index (parts.dec_bounds, gsize, last[k]);
+          gsize s0, s1;
+          g_autofree char *got = NULL, *want = NULL;
+          const char *text = quarry_document_get_text (doc, NULL);
+
+          g_assert_cmpstr (sp->layer, ==, "other");
+          if (detok)
+            {
+              got = without_spaces (text + sp->start, sp->end - sp->start);
+              want = without_spaces (parts.decoded->str + d0, d1 - d0);
+            }
+          else
+            {
+              got = g_strndup (text + sp->start, sp->end - sp->start);
+              want = g_strndup (parts.decoded->str + d0, d1 - d0);
+            }
+          g_assert_cmpstr (got, ==, want);
+          /* and it still traces to (inside) the source range it was put on */
+          quarry_document_source_range (doc, sp->start, sp->end, &s0, &s1);
+          if (sp->end > sp->start)
+            {
+              g_assert_cmpuint (s0, >=, g_array_index (parts.bounds, gsize, first[k]));
+              g_assert_cmpuint (s1, <=, g_array_index (parts.bounds, gsize, last[k]));
+            }
+        }
+      g_array_unref (parts.bounds);
+      g_array_unref (parts.dec_bounds);
+      g_string_free (parts.decoded, TRUE);
     }
 }
 
@@ -1004,6 +1112,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tag-decode/random/well-formed", test_random_wellformed);
   g_test_add_func ("/tag-decode/random/junk", test_random_junk);
   g_test_add_func ("/tag-decode/random/bytes", test_random_bytes);
+  g_test_add_func ("/tag-decode/random/other-spans", test_random_other_spans);
   g_test_add_func ("/tag-decode/threads", test_threads);
   status = g_test_run ();
   g_hash_table_destroy (pipelines);
