@@ -420,6 +420,10 @@ try_section (BodyScan *bs, gsize i, gsize k)
   /* a page header line is no title */
   if (bs->body->breaks->len > 0 && g_array_index (bs->body->breaks, HpRange, bs->body->breaks->len - 1).end > ts)
     return;
+  /* the raw title is at least as long as the clean one, and at most 4 bytes a character longer
+   * plus its markup: reject the plain mismatches before copying anything */
+  if ((glong) (te - ts) < (glong) run - 3 - (glong) run / 4 || te - ts > 4 * (run + 3 + run / 4) + 256)
+    return;
   title = clean_title (t, ts, te);
   len = g_utf8_strlen (title, -1);
   if (len == 0 || len > 120 || !has_letter (title)

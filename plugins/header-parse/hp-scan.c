@@ -1346,8 +1346,7 @@ static gboolean
 title_word (const char *w)
 {
   gsize n = strlen (w);
-  char *low;
-  gboolean hit = FALSE;
+  char low[40];
 
   if (strchr (w, '/'))
     return TRUE;
@@ -1359,13 +1358,16 @@ title_word (const char *w)
     if (n >= 8 && caps >= 2)
       return TRUE;
   }
-  low = g_utf8_strdown (w, -1);
+  if (n >= sizeof low)
+    return FALSE;
+  for (gsize i = 0; i <= n; i++)
+    low[i] = w[i] >= 'A' && w[i] <= 'Z' ? w[i] + 32 : w[i];
   while (n > 0 && (low[n - 1] == '.' || low[n - 1] == ',' || low[n - 1] == ';' || low[n - 1] == ':'))
     low[--n] = '\0';
-  for (guint i = 0; i < G_N_ELEMENTS (title_words) && !hit; i++)
-    hit = strcmp (low, title_words[i]) == 0;
-  g_free (low);
-  return hit;
+  for (guint i = 0; i < G_N_ELEMENTS (title_words); i++)
+    if (strcmp (low, title_words[i]) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 static void
@@ -1726,7 +1728,11 @@ emit_body_spans (Ctx *c, HpBody *body, gsize hs, gsize signer_start)
       json_object_object_add (attrs, "number", json_object_new_int (p->number));
       if (p->marking)
         json_object_object_add (attrs, "marking", json_object_new_string (p->marking));
-      add_span (c, "paragraph", g_strdup_printf ("%d", p->number), p->start, end, attrs);
+      {
+        char label[12];
+        g_snprintf (label, sizeof label, "%d", p->number);
+        add_span (c, "paragraph", g_strdup (label), p->start, end, attrs);
+      }
     }
   for (guint i = 0; i < body->sections->len; i++)
     {
