@@ -563,6 +563,14 @@ test_georgia (void)
   g_assert_cmpstr (span_entity (d, 0), ==, "iso:US-GA");
   el_context_free (notags);
 
+  /* a city of the country: Tbilisi */
+  g_autoptr (QuarryDocument) t = link_tagged (ctx, "in [LOC Tbilisi ] , [LOC Georgia ] and [LOC Alabama ]", NULL);
+  g_assert_cmpstr (span_entity (t, 1), ==, "iso:GE");  /* +2 Tbilisi +1 label vs +2 Alabama +1 label: tie */
+  g_autoptr (QuarryDocument) t2 = link_tagged (ctx, "in [LOC Tbilisi ] , [LOC Georgia ]", NULL);
+  g_assert_cmpstr (span_entity (t2, 1), ==, "iso:GE");
+  g_assert_nonnull (strstr (quarry_document_get_diagnostic (t2, 0)->message, "Tbilisi, in it, is mentioned"));
+  g_assert_cmpint (quarry_document_get_diagnostic (t2, 0)->level, ==, QUARRY_DIAGNOSTIC_INFO);
+
   /* "Georgian-Russian war": the compound's parts point at the country */
   g_autoptr (QuarryDocument) e = link_tagged (ctx, "the [MISC Georgian-Russian ] war ; [LOC Georgia ] and [LOC U.S. ]", NULL);
   g_assert_cmpstr (span_entity (e, 1), ==, "iso:GE");

@@ -407,6 +407,19 @@ sibling_linked (const Doc *d, const ElEntry *e)
   return FALSE;
 }
 
+/* A mentioned place (or government) inside e: Tbilisi for the country Georgia. */
+static const ElEntry *
+child_linked (const Doc *d, const ElEntry *e)
+{
+  for (guint i = 0; i < d->linked->len; i++)
+    {
+      const ElEntry *o = d->linked->pdata[i];
+      if (o->parent == e)
+        return o;
+    }
+  return NULL;
+}
+
 /* Evidence that the document means e; reasons are appended to why. */
 static int
 evidence (const Doc *d, const Mention *m, const ElEntry *e, GString *why)
@@ -420,6 +433,9 @@ evidence (const Doc *d, const Mention *m, const ElEntry *e, GString *why)
     score += 2, g_string_append_printf (why, "%s%s is in TAGS", why->len ? ", " : "", e->parent->name);
   if (is_government (e) && e->parent && is_linked (d, e->parent))
     score += 1, g_string_append_printf (why, "%s%s is mentioned", why->len ? ", " : "", e->parent->name);
+  const ElEntry *child = child_linked (d, e);
+  if (child)
+    score += 2, g_string_append_printf (why, "%s%s, in it, is mentioned", why->len ? ", " : "", child->name);
   if (sibling_linked (d, e))
     score += 2, g_string_append_printf (why, "%sanother place in %s is mentioned",
                                         why->len ? ", " : "", e->parent->name);
