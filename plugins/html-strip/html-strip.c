@@ -836,6 +836,15 @@ attrs_to_json (const HtmlToken *t)
   return o;
 }
 
+/* Outside the selected elements (with a content-selector) and outside a meta
+ * table no text is kept and no element is open: only the start tags of
+ * selected elements and meta tables matter, so nesting is not tracked there. */
+static inline gboolean
+walk_scanning (const Walk *w)
+{
+  return w->use_selection && w->select_level < 0 && w->meta_level < 0;
+}
+
 /* The role an element takes from the options, if any. */
 static guint8
 walk_role (Walk *w, const TagInfo *info, const HtmlToken *t)
@@ -870,6 +879,8 @@ walk_start_tag (Walk *w, const HtmlToken *t)
     html_tokenizer_set_state (w->tok, state);
   if (id == TAG_ID_HTML || id == TAG_ID_BODY)
     return;
+  if (walk_scanning (w) && walk_role (w, info, t) == ROLE_NONE)
+    return;  /* outside the selection only selected elements and meta tables matter */
   walk_implied_ends (w, id, flags);
   if (flags & TAG_BR)
     {
@@ -1064,6 +1075,7 @@ static inline void
 walk_update_skip (Walk *w)
 {
   html_tokenizer_set_skip_text (w->tok, !content_active (w) && !(w->meta_level >= 0 && w->in_cell) && !w->skip_lf);
+  html_tokenizer_set_skip_end_tags (w->tok, walk_scanning (w) && w->depth == 0);
 }
 
 static void

@@ -81,6 +81,7 @@ struct _HtmlTokenizer {
   HtmlWantAttrsFunc want_attrs;
   gpointer      want_attrs_data;
   gboolean      skip_text;    /* text is not reported */
+  gboolean      skip_end_tags;
 };
 
 /* ---- character classes ---- */
@@ -256,6 +257,7 @@ html_tokenizer_reset (HtmlTokenizer *tok, const char *input, gsize length)
   tok->state = S_DATA;
   tok->cdata_allowed = FALSE;
   tok->skip_text = FALSE;
+  tok->skip_end_tags = FALSE;
   tok->text_open = FALSE;
   tok->q_head = tok->q_len = 0;
   tok->last_start.len = 0;
@@ -319,6 +321,12 @@ void
 html_tokenizer_set_skip_text (HtmlTokenizer *tok, gboolean skip)
 {
   tok->skip_text = skip;
+}
+
+void
+html_tokenizer_set_skip_end_tags (HtmlTokenizer *tok, gboolean skip)
+{
+  tok->skip_end_tags = skip;
 }
 
 void
@@ -509,6 +517,11 @@ emit_tag (HtmlTokenizer *tok)
   guint n = 0;
 
   flush_text (tok);
+  if (tok->is_end_tag && tok->skip_end_tags)
+    {
+      tok->state = S_DATA;
+      return;
+    }
   if (tok->cap_attrs < tok->n_raw)
     {
       tok->cap_attrs = MAX (tok->n_raw, 8);

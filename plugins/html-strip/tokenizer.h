@@ -87,6 +87,9 @@ void html_tokenizer_set_last_start_tag (HtmlTokenizer *tok, const char *name, gs
  * for consumers that drop text in some regions. */
 void html_tokenizer_set_skip_text (HtmlTokenizer *tok, gboolean skip);
 
+/* While skip is set, end tags are read but not reported. */
+void html_tokenizer_set_skip_end_tags (HtmlTokenizer *tok, gboolean skip);
+
 /* Whether <![CDATA[ opens a CDATA section (in foreign content, XHTML) or a bogus comment. */
 void html_tokenizer_set_cdata_allowed (HtmlTokenizer *tok, gboolean allowed);
 
