@@ -82,6 +82,7 @@ struct _HtmlTokenizer {
   gpointer      want_attrs_data;
   gboolean      skip_text;    /* text is not reported */
   gboolean      skip_end_tags;
+  gboolean      nul_terminated;  /* in[len] == 0: the fast path's sentinel */
 };
 
 /* ---- character classes ---- */
@@ -253,6 +254,7 @@ html_tokenizer_reset (HtmlTokenizer *tok, const char *input, gsize length)
 {
   tok->in = (const guchar *) input;
   tok->len = length;
+  tok->nul_terminated = input != NULL && input[length] == '\0';
   tok->pos = 0;
   tok->state = S_DATA;
   tok->cdata_allowed = FALSE;
@@ -798,9 +800,9 @@ static const guint8 fast_name_cls[256] = {
 };
 
 static inline gsize
-fast_skip_ws (const guchar *in, gsize q, gsize len)
+fast_skip_ws (const guchar *in, gsize q)
 {
-  while (q < len && IS_WS (in[q]))
+  while (IS_WS (in[q]))  /* stops at the final NUL */
     q++;
   return q;
 }
@@ -817,40 +819,34 @@ fast_tag (HtmlTokenizer *tok, gboolean end_tag)
   gsize q = tok->pos, name_start = q;
   gboolean store;
 
+  if (!tok->nul_terminated)
+    return FALSE;
   start_tag (tok, end_tag);
-  for (;;)
-    {
-      guint8 k;
-      if (G_UNLIKELY (q >= len))
-        return FALSE;
-      k = fast_name_cls[in[q]];
-      if (k == 0)
-        q++;
-      else if (k == 1)
-        break;
-      else if (k == 2 && in[q] != '=')
-        break;
-      else
-        return FALSE;
-    }
-  if (q < len && fast_name_cls[in[q]] == 1)
+  /* the input ends in a NUL (class 3), so these loops need no bounds checks */
+  while (fast_name_cls[in[q]] == 0)
+    q++;
+  if (fast_name_cls[in[q]] == 1)
     {
       /* an upper-case tag name: lower-case it while copying */
-      for (; q < len && fast_name_cls[in[q]] <= 1; q++)
-        ;
+      while (fast_name_cls[in[q]] <= 1)
+        q++;
       if (q >= len || fast_name_cls[in[q]] != 2 || in[q] == '=')
         return FALSE;
       buf_add_lower (&tok->name, in + name_start, q - name_start);
     }
   else
-    buf_add (&tok->name, in + name_start, q - name_start);
+    {
+      if (q >= len || fast_name_cls[in[q]] != 2 || in[q] == '=')
+        return FALSE;
+      buf_add (&tok->name, in + name_start, q - name_start);
+    }
 
   store = !end_tag && (tok->want_attrs == NULL ||
                        tok->want_attrs (tok->want_attrs_data, tok->name.data, tok->name.len));
   for (;;)
     {
       gsize a0, a1;
-      q = fast_skip_ws (in, q, len);
+      q = fast_skip_ws (in, q);
       if (G_UNLIKELY (q >= len))
         return FALSE;
       if (in[q] == '>')
@@ -872,7 +868,7 @@ fast_tag (HtmlTokenizer *tok, gboolean end_tag)
         }
       /* an attribute name */
       a0 = q;
-      while (q < len && fast_name_cls[in[q]] <= 1)
+      while (fast_name_cls[in[q]] <= 1)
         q++;
       if (q == a0 || q >= len || fast_name_cls[in[q]] == 3)
         return FALSE;
@@ -883,10 +879,10 @@ fast_tag (HtmlTokenizer *tok, gboolean end_tag)
           buf_add_lower (&tok->attrbuf, in + a0, a1 - a0);
           attr_name_done (tok);
         }
-      q = fast_skip_ws (in, q, len);
+      q = fast_skip_ws (in, q);
       if (q >= len || in[q] != '=')
         continue;
-      q = fast_skip_ws (in, q + 1, len);
+      q = fast_skip_ws (in, q + 1);
       if (q >= len)
         return FALSE;
       if (in[q] == '"' || in[q] == '\'')

@@ -62,7 +62,9 @@ typedef gboolean (*HtmlWantAttrsFunc) (gpointer user_data, const char *name, gsi
 
 typedef struct _HtmlTokenizer HtmlTokenizer;
 
-/* input must stay valid and unchanged while the tokenizer is used. */
+/* input must stay valid and unchanged while the tokenizer is used, and
+ * input[length] must be readable: when it is a NUL (as in GLib strings and the
+ * document's text) ordinary tags are read on a faster path. */
 HtmlTokenizer *html_tokenizer_new (const char *input, gsize length);
 void html_tokenizer_free (HtmlTokenizer *tok);
 
