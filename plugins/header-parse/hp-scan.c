@@ -367,6 +367,28 @@ parse_day_line (const char *p, const char *e, int *y, int *m, int *d)
 
 typedef enum { R_NONE, R_TO, R_INFO } RoutingState;
 
+/* A continuation line of TO/INFO: addressees only, in the form the list began with; a
+ * caveat line or a "LABEL:" line (the body glued on without a blank line) ends the list. */
+static gboolean
+recipient_line (const char *p, const char *e)
+{
+  gboolean only_x;
+
+  if ((e - p == 2 && memcmp (p, "BT", 2) == 0) || memchr (p, ':', e - p) || hp_has_prefix_ci (p, e, "SIPDIS")
+      || hp_has_prefix_ci (p, e, "NOFORN") || hp_has_prefix_ci (p, e, "E.O"))
+    return FALSE;
+  only_x = TRUE;
+  for (const char *q = p; q < e; q++)
+    {
+      if (*q >= 'a' && *q <= 'z')
+        return FALSE;
+      only_x &= *q == 'X';
+    }
+  /* a redaction line ("XXXXXXXXXXXX") is no addressee; lines with and without routing
+   * indicators mix ("ALL NATO POST COLLECTIVE" among "RUEHGB/AMEMBASSY BAGHDAD") */
+  return !only_x;
+}
+
 static const char *
 zny_class (const char *p, const char *e)
 {
@@ -456,13 +478,14 @@ parse_routing (Ctx *c, const HpClean *head, gsize stop)
         }
       else if (seen_fm && ln.e - ln.s > 5 && memcmp (ln.s, "INFO ", 5) == 0)
         {
+          const char *q = ln.s + 5;
+          while (q < ln.e && *q == ' ')
+            q++;
           st = R_INFO;
-          add_recipient (&info, ln.s + 5, ln.e);
+          add_recipient (&info, q, ln.e);
         }
-      else if (st == R_TO && !(ln.e - ln.s == 2 && memcmp (ln.s, "BT", 2) == 0))
-        add_recipient (&to, ln.s, ln.e);
-      else if (st == R_INFO && !(ln.e - ln.s == 2 && memcmp (ln.s, "BT", 2) == 0))
-        add_recipient (&info, ln.s, ln.e);
+      else if (st != R_NONE && recipient_line (ln.s, ln.e))
+        add_recipient (st == R_TO ? &to : &info, ln.s, ln.e);
       else if (ln.e - ln.s >= 3 && memcmp (ln.s, "DE ", 3) == 0)
         {
           /* "DE RUEHMO #2734/01 3091741": the telegram's sequence number */
@@ -478,7 +501,10 @@ parse_routing (Ctx *c, const HpClean *head, gsize stop)
       else if (ln.e - ln.s > 3 && ln.s[0] == ln.s[1] && hp_is_upper (ln.s[0]) && ln.s[2] == ' ')
         ;  /* "PP RUEHBC ...": the precedence prosigns and routing indicators */
       else
-        routing_line = FALSE;
+        {
+          routing_line = FALSE;
+          st = R_NONE;
+        }
       if (routing_line)
         {
           any = TRUE;
