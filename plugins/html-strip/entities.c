@@ -34,16 +34,45 @@ entity_narrow (unsigned *lo, unsigned *hi, unsigned k, guchar c)
   return *lo < *hi;
 }
 
+/* [first_lo[c], first_hi[c]): the names starting with byte c; built once. */
+static guint16 first_lo[256], first_hi[256];
+
+static void
+first_index_build (void)
+{
+  for (unsigned i = 0; i < html_entity_count; i++)
+    {
+      guchar c = (guchar) html_entity_table[i].name[0];
+      if (first_hi[c] == 0)
+        first_lo[c] = (guint16) i;
+      first_hi[c] = (guint16) (i + 1);
+    }
+}
+
 const HtmlEntity *
 html_entity_match (const char *s, gsize avail)
 {
-  unsigned lo = 0, hi = html_entity_count;
+  static gsize built = 0;
+  unsigned lo, hi;
   const HtmlEntity *best = NULL;
   gsize max = MIN (avail, html_entity_max_len);
 
+  if (g_once_init_enter (&built))
+    {
+      first_index_build ();
+      g_once_init_leave (&built, 1);
+    }
+  if (max == 0)
+    return NULL;
+  lo = first_lo[(guchar) s[0]];
+  hi = first_hi[(guchar) s[0]];
+  if (lo >= hi)
+    return NULL;
+  if (html_entity_table[lo].name_len == 1)
+    best = &html_entity_table[lo];
   /* walk the sorted table like a trie: after k bytes, [lo, hi) share the prefix;
    * an exact name of length k sorts first in that range */
-  for (gsize k = 0; k < max; k++)
+  for (gsize k = 1; k < max; k++)
     {
       if (!entity_narrow (&lo, &hi, k, (guchar) s[k]))
         break;
