@@ -365,7 +365,7 @@ clean_title (const char *t, gsize s, gsize e)
   HpClean c;
   char *title;
 
-  hp_clean_init (&c, t, s, e, NULL, 0);
+  hp_clean_init (&c, HP_SLOT_TITLE, t, s, e, NULL, 0);
   title = hp_normalize_value (c.s->str, c.s->len);
   hp_clean_clear (&c);
   return title;
@@ -461,9 +461,10 @@ hp_body_scan (HpBody *body, const char *text, gsize from, gsize to, const char *
   const guchar *t = (const guchar *) text;
   gsize i = from;
 
-  body->paras = g_array_new (FALSE, FALSE, sizeof (HpPara));
-  body->sections = g_array_new (FALSE, FALSE, sizeof (HpSection));
-  body->breaks = g_array_new (FALSE, FALSE, sizeof (HpRange));
+  /* sized for a typical cable, so growing them rarely reallocates */
+  body->paras = g_array_sized_new (FALSE, FALSE, sizeof (HpPara), 32);
+  body->sections = g_array_sized_new (FALSE, FALSE, sizeof (HpSection), 16);
+  body->breaks = g_array_sized_new (FALSE, FALSE, sizeof (HpRange), 16);
   at_line_start (&bs, from);
   while (i < to)
     {
@@ -645,7 +646,7 @@ hp_find_signer (const char *text, gsize from, gsize to, const HpBody *body,
   gboolean caps, capd, had_period;
   char *result = NULL;
 
-  hp_clean_init (&c, text, tail, to, body ? (const HpRange *) body->breaks->data : NULL,
+  hp_clean_init (&c, HP_SLOT_TAIL, text, tail, to, body ? (const HpRange *) body->breaks->data : NULL,
                  body ? body->breaks->len : 0);
   b = c.s->str;
   e = b + c.s->len;

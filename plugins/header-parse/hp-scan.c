@@ -1953,8 +1953,8 @@ hp_parse (const char *text, gsize length, const HpInput *input)
   const char *zny;
   char *signer;
 
-  res->spans = g_array_new (FALSE, FALSE, sizeof (HpSpan));
-  res->diags = g_array_new (FALSE, FALSE, sizeof (HpDiag));
+  res->spans = g_array_sized_new (FALSE, FALSE, sizeof (HpSpan), 64);
+  res->diags = g_array_sized_new (FALSE, FALSE, sizeof (HpDiag), 4);
   c.t = text;
   c.in = input;
   c.res = res;
@@ -1969,7 +1969,7 @@ hp_parse (const char *text, gsize length, const HpInput *input)
   head_end = first_layout_start (&body, c.rs, MIN (c.re, c.rs + HP_HEAD_MAX));
 
   /* 2. the part before the first paragraph, without markup: routing block and classification line */
-  hp_clean_init (&head, text, c.rs, head_end, NULL, 0);
+  hp_clean_init (&head, HP_SLOT_HEAD, text, c.rs, head_end, NULL, 0);
   have_class = find_class_line (&head, &cl);
   zny = parse_routing (&c, &head, have_class ? cl.line_start : head.s->len);
   if (!c.routing && !have_class)
@@ -1996,7 +1996,7 @@ hp_parse (const char *text, gsize length, const HpInput *input)
   hend = first_layout_start (&body, zs, MIN (c.re, zs + HP_HEAD_MAX));
 
   /* 3. the labelled fields, from a markup-free copy without page-break lines */
-  hp_clean_init (&zone, text, zs, MAX (zs, hend), (const HpRange *) body.breaks->data, body.breaks->len);
+  hp_clean_init (&zone, HP_SLOT_ZONE, text, zs, MAX (zs, hend), (const HpRange *) body.breaks->data, body.breaks->len);
   parse_fields (&c, &zone, zone.s->len, &sbu);
 
   /* 4. classification, origin, number, dates */

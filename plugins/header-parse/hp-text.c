@@ -48,15 +48,62 @@ next_special (const char *p, const char *end, guint depth)
   return best ? best : end;
 }
 
+/* Per-thread buffers the copies reuse: documents run on several threads at once, and
+ * fresh multi-kilobyte buffers per document cost more in malloc than the copying does. */
+typedef struct {
+  GString *s[HP_CLEAN_SLOTS];
+  GArray  *runs[HP_CLEAN_SLOTS];
+} HpScratch;
+
+static void
+scratch_free (gpointer data)
+{
+  HpScratch *sc = data;
+
+  for (guint i = 0; i < HP_CLEAN_SLOTS; i++)
+    {
+      if (sc->s[i])
+        g_string_free (sc->s[i], TRUE);
+      if (sc->runs[i])
+        g_array_unref (sc->runs[i]);
+    }
+  g_free (sc);
+}
+
+static GPrivate scratch_key = G_PRIVATE_INIT (scratch_free);
+
 void
-hp_clean_init (HpClean *clean, const char *text, gsize from, gsize to,
+hp_clean_init (HpClean *clean, int slot, const char *text, gsize from, gsize to,
                const HpRange *skip, guint n_skip)
 {
   guint depth = 0, k = 0;
   gsize i = from, run_start = from;
 
-  clean->s = g_string_sized_new (to - from + 1);
-  clean->runs = g_array_sized_new (FALSE, FALSE, sizeof (HpRun), 16);
+  clean->slot = slot;
+  if (slot >= 0 && slot < HP_CLEAN_SLOTS)
+    {
+      HpScratch *sc = g_private_get (&scratch_key);
+      if (!sc)
+        {
+          sc = g_new0 (HpScratch, 1);
+          g_private_set (&scratch_key, sc);
+        }
+      if (!sc->s[slot])
+        {
+          sc->s[slot] = g_string_sized_new (4096);
+          sc->runs[slot] = g_array_sized_new (FALSE, FALSE, sizeof (HpRun), 64);
+        }
+      clean->s = sc->s[slot];
+      clean->runs = sc->runs[slot];
+      g_string_truncate (clean->s, 0);
+      g_array_set_size (clean->runs, 0);
+    }
+  else
+    {
+      clean->slot = -1;
+      clean->s = g_string_sized_new (to - from + 1);
+      clean->runs = g_array_sized_new (FALSE, FALSE, sizeof (HpRun), 16);
+    }
   while (i < to)
     {
       gsize seg_end = to, cut = 0;
@@ -123,10 +170,13 @@ hp_clean_init (HpClean *clean, const char *text, gsize from, gsize to,
 void
 hp_clean_clear (HpClean *clean)
 {
-  if (clean->s)
-    g_string_free (clean->s, TRUE);
-  if (clean->runs)
-    g_array_unref (clean->runs);
+  if (clean->slot < 0)
+    {
+      if (clean->s)
+        g_string_free (clean->s, TRUE);
+      if (clean->runs)
+        g_array_unref (clean->runs);
+    }
   clean->s = NULL;
   clean->runs = NULL;
 }

@@ -15,14 +15,20 @@ typedef struct {
 typedef struct {
   GString *s;
   GArray  *runs;   /* HpRun: copied runs, in order */
+  int      slot;   /* the per-thread buffer it borrows, or -1 */
 } HpClean;
+
+/* Slots of per-thread buffers, one per copy that can be alive at the same time. */
+enum { HP_SLOT_HEAD, HP_SLOT_ZONE, HP_SLOT_TAIL, HP_SLOT_TITLE, HP_CLEAN_SLOTS };
 
 typedef struct {
   gsize c;  /* offset in the copy */
   gsize o;  /* offset in the original text */
 } HpRun;
 
-void  hp_clean_init (HpClean *clean, const char *text, gsize from, gsize to,
+/* slot: one of HP_SLOT_*, to reuse this thread's buffer (the copy is then valid until the
+ * next use of that slot), or -1 for a copy of its own. */
+void  hp_clean_init (HpClean *clean, int slot, const char *text, gsize from, gsize to,
                      const HpRange *skip, guint n_skip);
 void  hp_clean_clear (HpClean *clean);
 gsize hp_clean_orig (const HpClean *clean, gsize offset);
