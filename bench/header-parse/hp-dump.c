@@ -14,6 +14,13 @@ cpu_seconds (void)
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void
+meta_free (gpointer data)
+{
+  if (data)
+    json_object_put (data);
+}
+
 /* usage: hp-dump [--bench N] FILE.txt [FILE.meta.json] ...  (a .json after a .txt is its page meta) */
 int
 main (int argc, char **argv)
@@ -22,7 +29,7 @@ main (int argc, char **argv)
   GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
   GArray *lens = g_array_new (FALSE, FALSE, sizeof (gsize));
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
-  GPtrArray *metas = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_put);
+  GPtrArray *metas = g_ptr_array_new_with_free_func (meta_free);
 
   if (argc > 2 && strcmp (argv[1], "--bench") == 0)
     rounds = atoi (argv[2]), first = 3;
