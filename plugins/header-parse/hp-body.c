@@ -713,7 +713,8 @@ hp_find_signer (const char *text, gsize from, gsize to, const HpBody *body,
           q = w - 1;
           while (q > ls && q[-1] == ' ')
             q--;
-          if (q > ls && (strchr (".!?\"", q[-1]) != NULL || ((guchar) q[-1] == 0x9d && q - ls >= 3)))
+          if (q > ls && (strchr (".!?\"/", q[-1]) != NULL || ((guchar) q[-1] == 0x9d && q - ls >= 3)
+                         || (q - ls >= 3 && (memcmp (q - 3, "cfm", 3) == 0 || memcmp (q - 3, "htm", 3) == 0))))
             {
               if (name_like (w, le, &caps, &capd) && capd)
                 cand_s = w, cand_e = le;
