@@ -743,8 +743,12 @@ doc_intern (QuarryDocument *doc, const char *s)
 {
   const char *r;
 
+  /* plugins mostly pass the same interned pointers: try those before comparing text */
   for (guint i = 0; i < G_N_ELEMENTS (doc->interned); i++)
-    if (doc->interned[i] != NULL && (doc->interned[i] == s || strcmp (doc->interned[i], s) == 0))
+    if (doc->interned[i] == s)
+      return s;
+  for (guint i = 0; i < G_N_ELEMENTS (doc->interned); i++)
+    if (doc->interned[i] != NULL && strcmp (doc->interned[i], s) == 0)
       return doc->interned[i];
   r = g_intern_string (s);
   doc->interned[doc->interned_next++ % G_N_ELEMENTS (doc->interned)] = r;

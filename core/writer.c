@@ -193,7 +193,8 @@ append_spans (GString *out, QuarryDocument *doc)
       refs[i].span = quarry_document_get_span (doc, i);
       refs[i].index = i;
     }
-  qsort (refs, n, sizeof (SpanRef), span_ref_cmp);
+  if (n > 1)
+    qsort (refs, n, sizeof (SpanRef), span_ref_cmp);
 
   g_string_append_c (out, '[');
   for (guint i = 0; i < n; i++)

@@ -194,7 +194,8 @@ harness_assert_json_file (json_object *actual, const char *expected_path)
 
   if (g_strcmp0 (g_getenv ("QUARRY_TEST_UPDATE"), "1") == 0)
     {
-      g_autofree char *text = g_strconcat (pretty (actual), "\n", NULL);
+      g_autofree char *p = pretty (actual);
+      g_autofree char *text = g_strconcat (p, "\n", NULL);
       GError *error = NULL;
       /* the update is written to the source tree on purpose: review it with git diff */
       g_file_set_contents (expected_path, text, -1, &error);
