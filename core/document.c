@@ -591,9 +591,11 @@ check_edits (const QuarryDocument *doc, const QuarryEdits *edits, gboolean check
 static void
 map_push (GArray *map, gsize t0, gsize s0, gsize s1, gboolean copied)
 {
+  QuarryMapPiece *pc = (QuarryMapPiece *) map->data;
+
   if (map->len > 0)
     {
-      QuarryMapPiece *last = &g_array_index (map, QuarryMapPiece, map->len - 1);
+      QuarryMapPiece *last = &pc[map->len - 1];
       /* merge byte-for-byte pieces that continue each other */
       if (copied && last->copied && last->s1 == s0 && last->t0 + (last->s1 - last->s0) == t0)
         {
@@ -601,8 +603,13 @@ map_push (GArray *map, gsize t0, gsize s0, gsize s1, gboolean copied)
           return;
         }
     }
-  QuarryMapPiece pc = { t0, s0, s1, copied };
-  g_array_append_val (map, pc);
+  /* apply_edits reserves room for every piece it can make (old pieces + 2 per edit + 1),
+   * so this writes in place instead of calling into g_array_append_vals per piece */
+  pc[map->len].t0 = t0;
+  pc[map->len].s0 = s0;
+  pc[map->len].s1 = s1;
+  pc[map->len].copied = copied;
+  map->len++;
 }
 
 /* Appends to `out` the pieces of the old map that cover old text [a, b), shifted by delta. */
@@ -659,7 +666,8 @@ apply_edits (QuarryDocument *doc, const QuarryEdits *edits, gboolean check_bound
 
   /* new text and map in one pass */
   text = g_malloc (new_len + 1);
-  map = g_array_sized_new (FALSE, FALSE, sizeof (QuarryMapPiece), doc->map->len + 2 * n);
+  /* each edit splits at most one piece and adds one: the new map never outgrows this */
+  map = g_array_sized_new (FALSE, FALSE, sizeof (QuarryMapPiece), doc->map->len + 2 * n + 1);
   pos = 0;
   w = 0;
   for (guint i = 0; i < n; i++)
