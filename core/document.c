@@ -297,7 +297,9 @@ count_cps (const char *p, gsize n)
       guint64 x;
       memcpy (&x, p + i, 8);
       /* bit 7 set and bit 6 clear marks a continuation byte */
-      cont += __builtin_popcountll ((x >> 7) & ~(x >> 6) & ones);
+      /* one 0/1 per byte; the multiply adds the eight bytes into the top one
+       * (__builtin_popcountll is a libgcc call without -mpopcnt) */
+      cont += (((x >> 7) & ~(x >> 6) & ones) * ones) >> 56;
     }
   for (; i < n; i++)
     cont += ((guchar) p[i] & 0xC0) == 0x80;
