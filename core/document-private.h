@@ -33,6 +33,23 @@ QUARRY_API const QuarryDiagnostic *quarry_document_get_diagnostic (const QuarryD
 /* The source map, for tests. */
 QUARRY_API const QuarryMapPiece *quarry_document_get_map (const QuarryDocument *doc, guint *n_pieces);
 
+/* An entity added with quarry_document_add_entity() and not yet asked for as JSON;
+ * the strings belong to the document. */
+typedef struct {
+  const char *id;
+  const char *name;
+  const char *label;  /* nullable */
+  const char *kb_id;  /* nullable */
+  guint64     mentions;
+} QuarryEntityRecord;
+
+/* For the writer, which reads the light forms without turning them into json-c objects.
+ * quarry_document_span_next_attr walks the attributes a span holds outside its attrs
+ * object, in the order they were first set: start with *cursor = 0; NULL at the end. */
+QUARRY_API const char *quarry_document_span_next_attr (const QuarryDocument *doc, guint index,
+                                                       guint *cursor, json_object **value);
+QUARRY_API const QuarryEntityRecord *quarry_document_get_entity_records (const QuarryDocument *doc, guint *n);
+
 QUARRY_API const char *quarry_diagnostic_level_to_string (QuarryDiagnosticLevel level);
 
 G_END_DECLS

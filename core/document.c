@@ -13,6 +13,15 @@ typedef struct {
   gsize cp;
 } CpMark;
 
+/* One attribute of a span kept outside json-c: building a json-c object costs a
+ * 16-bucket hash table, which a stage setting one or two attributes on each of
+ * hundreds of spans pays per span. The object is made only if someone asks for it. */
+typedef struct {
+  const char  *key;    /* interned */
+  json_object *value;  /* owned; NULL is JSON null (or moved into the object) */
+  guint        next;   /* index + 1 of the span's next pair, 0 at the end */
+} AttrPair;
+
 struct _QuarryDocument {
   char        *id;
   const char  *media_type;  /* interned */
@@ -29,8 +38,17 @@ struct _QuarryDocument {
   const char  *stage;
   GArray      *cp_index;    /* CpMark every CP_STEP bytes, built lazily, dropped on edit */
   CpMark       cp_last;     /* the last char_offset answer (valid with cp_index) */
-  const char  *interned[8]; /* recent layer/label/code strings: spares g_intern_string's global lock */
+  const char  *interned[16];/* recent layer/label/code/key strings: spares g_intern_string's global lock */
   guint        interned_next;
+  /* attributes set one by one (quarry_document_span_set_attr), not yet a json-c object */
+  AttrPair    *pairs;
+  guint        n_pairs, cap_pairs;
+  guint       *pair_head;   /* by span index: index + 1 of its first pair, 0 for none */
+  guint        n_pair_head;
+  /* entities added with quarry_document_add_entity, not yet a json-c array */
+  QuarryEntityRecord *entity_recs;
+  guint        n_entity_recs, cap_entity_recs;
+  GStringChunk *strings;    /* their strings (nullable until the first) */
 };
 
 #define CP_STEP 1024
@@ -246,6 +264,14 @@ quarry_document_free (QuarryDocument *doc)
   g_array_unref (doc->map);
   g_array_unref (doc->spans);
   json_object_put (doc->fields);
+  for (guint i = 0; i < doc->n_pairs; i++)
+    if (doc->pairs[i].value != NULL)
+      json_object_put (doc->pairs[i].value);
+  g_free (doc->pairs);
+  g_free (doc->pair_head);
+  g_free (doc->entity_recs);
+  if (doc->strings != NULL)
+    g_string_chunk_free (doc->strings);
   if (doc->entities != NULL)
     json_object_put (doc->entities);
   if (doc->summary != NULL)
@@ -805,8 +831,39 @@ quarry_document_get_n_spans (const QuarryDocument *doc)
   return doc->spans->len;
 }
 
+/* The span's pairs become its attrs object; the pairs' values move into it. */
+static void
+span_materialize (QuarryDocument *doc, guint index)
+{
+  QuarrySpan *sp = &g_array_index (doc->spans, QuarrySpan, index);
+  guint k;
+
+  if (index >= doc->n_pair_head || doc->pair_head[index] == 0)
+    return;
+  g_assert (sp->attrs == NULL);
+  sp->attrs = json_object_new_object ();
+  for (k = doc->pair_head[index]; k != 0; k = doc->pairs[k - 1].next)
+    {
+      AttrPair *p = &doc->pairs[k - 1];
+      /* keys are interned (they live as long as the process) and distinct in a chain */
+      json_object_object_add_ex (sp->attrs, p->key, p->value,
+                                 JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY);
+      p->value = NULL;
+    }
+  doc->pair_head[index] = 0;
+}
+
 const QuarrySpan *
 quarry_document_get_span (const QuarryDocument *doc, guint index)
+{
+  g_return_val_if_fail (index < doc->spans->len, NULL);
+  /* the attrs member must show every attribute: a reader gets the object built */
+  span_materialize ((QuarryDocument *) doc, index);
+  return &g_array_index (doc->spans, QuarrySpan, index);
+}
+
+const QuarrySpan *
+quarry_document_peek_span (const QuarryDocument *doc, guint index)
 {
   g_return_val_if_fail (index < doc->spans->len, NULL);
   return &g_array_index (doc->spans, QuarrySpan, index);
@@ -818,10 +875,96 @@ quarry_document_span_attrs (QuarryDocument *doc, guint index)
   QuarrySpan *sp;
 
   g_return_val_if_fail (index < doc->spans->len, NULL);
+  span_materialize (doc, index);
   sp = &g_array_index (doc->spans, QuarrySpan, index);
   if (sp->attrs == NULL)
     sp->attrs = json_object_new_object ();
   return sp->attrs;
+}
+
+void
+quarry_document_span_set_attr (QuarryDocument *doc, guint index, const char *key, json_object *value)
+{
+  QuarrySpan *sp;
+  guint k, last = 0;
+
+  g_return_if_fail (doc != NULL && key != NULL);
+  if (index >= doc->spans->len)
+    {
+      g_critical ("quarry_document_span_set_attr: no span %u (the document has %u)", index, doc->spans->len);
+      if (value != NULL)
+        json_object_put (value);
+      return;
+    }
+  sp = &g_array_index (doc->spans, QuarrySpan, index);
+  if (sp->attrs != NULL)
+    {
+      json_object_object_add (sp->attrs, key, value);
+      return;
+    }
+  key = doc_intern (doc, key);
+  if (index >= doc->n_pair_head)
+    {
+      guint n = MAX (doc->spans->len, 2 * doc->n_pair_head);
+      doc->pair_head = g_renew (guint, doc->pair_head, n);
+      memset (doc->pair_head + doc->n_pair_head, 0, (n - doc->n_pair_head) * sizeof (guint));
+      doc->n_pair_head = n;
+    }
+  for (k = doc->pair_head[index]; k != 0; last = k, k = doc->pairs[k - 1].next)
+    if (doc->pairs[k - 1].key == key)
+      {
+        /* replaced in place: the key keeps its position, as json-c does */
+        if (doc->pairs[k - 1].value != NULL)
+          json_object_put (doc->pairs[k - 1].value);
+        doc->pairs[k - 1].value = value;
+        return;
+      }
+  if (doc->n_pairs == G_MAXUINT - 1)
+    g_error ("quarry_document_span_set_attr: too many attributes");
+  if (doc->n_pairs == doc->cap_pairs)
+    {
+      doc->cap_pairs = MAX (64, 2 * doc->cap_pairs);
+      doc->pairs = g_renew (AttrPair, doc->pairs, doc->cap_pairs);
+    }
+  doc->pairs[doc->n_pairs++] = (AttrPair) { key, value, 0 };
+  if (last == 0)
+    doc->pair_head[index] = doc->n_pairs;
+  else
+    doc->pairs[last - 1].next = doc->n_pairs;
+}
+
+gboolean
+quarry_document_span_get_attr (const QuarryDocument *doc, guint index, const char *key, json_object **value)
+{
+  const QuarrySpan *sp;
+
+  if (value != NULL)
+    *value = NULL;
+  g_return_val_if_fail (doc != NULL && key != NULL && index < doc->spans->len, FALSE);
+  sp = &g_array_index (doc->spans, QuarrySpan, index);
+  if (sp->attrs != NULL)
+    return json_object_object_get_ex (sp->attrs, key, value);
+  for (guint k = index < doc->n_pair_head ? doc->pair_head[index] : 0; k != 0; k = doc->pairs[k - 1].next)
+    if (doc->pairs[k - 1].key == key || strcmp (doc->pairs[k - 1].key, key) == 0)
+      {
+        if (value != NULL)
+          *value = doc->pairs[k - 1].value;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+quarry_document_span_next_attr (const QuarryDocument *doc, guint index, guint *cursor, json_object **value)
+{
+  guint k = *cursor == 0 ? (index < doc->n_pair_head ? doc->pair_head[index] : 0)
+                         : doc->pairs[*cursor - 1].next;
+
+  if (k == 0)
+    return NULL;
+  *cursor = k;
+  *value = doc->pairs[k - 1].value;
+  return doc->pairs[k - 1].key;
 }
 
 /* ---- fields and results ---- */
@@ -852,9 +995,32 @@ quarry_document_lookup_field (const QuarryDocument *doc, const char *ns, const c
   return val;
 }
 
+static json_object *
+entity_json (const QuarryEntityRecord *r)
+{
+  const guint flags = JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY;
+  json_object *e = json_object_new_object ();
+
+  json_object_object_add_ex (e, "id", json_object_new_string (r->id), flags);
+  json_object_object_add_ex (e, "name", json_object_new_string (r->name), flags);
+  json_object_object_add_ex (e, "label", r->label != NULL ? json_object_new_string (r->label) : NULL, flags);
+  json_object_object_add_ex (e, "kb_id", r->kb_id != NULL ? json_object_new_string (r->kb_id) : NULL, flags);
+  json_object_object_add_ex (e, "mentions", json_object_new_int64 (r->mentions), flags);
+  return e;
+}
+
+static void
+entities_clear_records (QuarryDocument *doc)
+{
+  doc->n_entity_recs = 0;
+  if (doc->strings != NULL)
+    g_string_chunk_clear (doc->strings);
+}
+
 void
 quarry_document_set_entities (QuarryDocument *doc, json_object *entities)
 {
+  entities_clear_records (doc);
   if (doc->entities != NULL)
     json_object_put (doc->entities);
   doc->entities = entities;
@@ -863,7 +1029,61 @@ quarry_document_set_entities (QuarryDocument *doc, json_object *entities)
 json_object *
 quarry_document_get_entities (const QuarryDocument *doc)
 {
-  return doc->entities;
+  QuarryDocument *d = (QuarryDocument *) doc;
+
+  /* records added one by one become the array the caller may change */
+  if (d->n_entity_recs > 0)
+    {
+      json_object *list = json_object_new_array_ext (d->n_entity_recs);
+      for (guint i = 0; i < d->n_entity_recs; i++)
+        json_object_array_add (list, entity_json (&d->entity_recs[i]));
+      entities_clear_records (d);
+      d->entities = list;
+    }
+  return d->entities;
+}
+
+static const char *
+doc_strdup (QuarryDocument *doc, const char *s)
+{
+  if (s == NULL)
+    return NULL;
+  if (doc->strings == NULL)
+    doc->strings = g_string_chunk_new (1024);
+  return g_string_chunk_insert (doc->strings, s);
+}
+
+void
+quarry_document_add_entity (QuarryDocument *doc, const char *id, const char *name,
+                            const char *label, const char *kb_id, guint64 mentions)
+{
+  QuarryEntityRecord r;
+
+  g_return_if_fail (doc != NULL && id != NULL && name != NULL);
+  if (doc->entities != NULL)
+    {
+      r = (QuarryEntityRecord) { id, name, label, kb_id, mentions };
+      if (json_object_is_type (doc->entities, json_type_array))
+        json_object_array_add (doc->entities, entity_json (&r));
+      else
+        g_critical ("quarry_document_add_entity: the document's entities are not a JSON array");
+      return;
+    }
+  if (doc->n_entity_recs == doc->cap_entity_recs)
+    {
+      doc->cap_entity_recs = MAX (16, 2 * doc->cap_entity_recs);
+      doc->entity_recs = g_renew (QuarryEntityRecord, doc->entity_recs, doc->cap_entity_recs);
+    }
+  doc->entity_recs[doc->n_entity_recs++] = (QuarryEntityRecord) {
+    doc_strdup (doc, id), doc_strdup (doc, name), doc_strdup (doc, label), doc_strdup (doc, kb_id), mentions
+  };
+}
+
+const QuarryEntityRecord *
+quarry_document_get_entity_records (const QuarryDocument *doc, guint *n)
+{
+  *n = doc->n_entity_recs;
+  return doc->entity_recs;
 }
 
 void

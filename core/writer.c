@@ -182,6 +182,59 @@ span_ref_cmp (const void *a, const void *b)
   return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* Attributes set with quarry_document_span_set_attr, written as the object they stand for. */
+static void
+append_attr_pairs (GString *out, const QuarryDocument *doc, guint index)
+{
+  guint cursor = 0;
+  json_object *value;
+  const char *key;
+
+  for (gboolean first = TRUE; (key = quarry_document_span_next_attr (doc, index, &cursor, &value)); first = FALSE)
+    {
+      g_string_append (out, first ? ",\"attrs\":{" : ",");
+      quarry_writer_append_json_string (out, key, strlen (key));
+      g_string_append_c (out, ':');
+      append_json (out, value);
+    }
+  if (cursor != 0)
+    g_string_append_c (out, '}');
+}
+
+static void
+append_string_or_null (GString *out, const char *s)
+{
+  if (s != NULL)
+    quarry_writer_append_json_string (out, s, strlen (s));
+  else
+    g_string_append (out, "null");
+}
+
+/* Entities added with quarry_document_add_entity, in the contract's key order. */
+static void
+append_entity_records (GString *out, const QuarryDocument *doc)
+{
+  guint n;
+  const QuarryEntityRecord *r = quarry_document_get_entity_records (doc, &n);
+
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < n; i++)
+    {
+      g_string_append (out, i ? ",{\"id\":" : "{\"id\":");
+      append_string_or_null (out, r[i].id);
+      g_string_append (out, ",\"name\":");
+      append_string_or_null (out, r[i].name);
+      g_string_append (out, ",\"label\":");
+      append_string_or_null (out, r[i].label);
+      g_string_append (out, ",\"kb_id\":");
+      append_string_or_null (out, r[i].kb_id);
+      g_string_append (out, ",\"mentions\":");
+      append_uint (out, r[i].mentions);
+      g_string_append_c (out, '}');
+    }
+  g_string_append_c (out, ']');
+}
+
 static void
 append_spans (GString *out, QuarryDocument *doc)
 {
@@ -190,7 +243,7 @@ append_spans (GString *out, QuarryDocument *doc)
 
   for (guint i = 0; i < n; i++)
     {
-      refs[i].span = quarry_document_get_span (doc, i);
+      refs[i].span = quarry_document_peek_span (doc, i);  /* attrs held as pairs are read below */
       refs[i].index = i;
     }
   if (n > 1)
@@ -224,6 +277,8 @@ append_spans (GString *out, QuarryDocument *doc)
           g_string_append (out, ",\"attrs\":");
           append_json (out, sp->attrs);
         }
+      else
+        append_attr_pairs (out, doc, refs[i].index);
       g_string_append_c (out, '}');
     }
   g_string_append_c (out, ']');
@@ -262,10 +317,14 @@ void
 quarry_writer_append_record (GString *out, QuarryDocument *doc, const char *provenance)
 {
   const char *id = quarry_document_get_id (doc);
-  json_object *entities = quarry_document_get_entities (doc);
+  guint n_records;
+  json_object *entities;
   gsize len;
   const char *text = quarry_document_get_text (doc, &len);
 
+  /* entities added one by one are written from their records, not built into json-c */
+  quarry_document_get_entity_records (doc, &n_records);
+  entities = n_records > 0 ? NULL : quarry_document_get_entities (doc);
   g_string_append (out, "{\"id\":");
   quarry_writer_append_json_string (out, id, strlen (id));
   g_string_append (out, ",\"text\":");
@@ -278,7 +337,7 @@ quarry_writer_append_record (GString *out, QuarryDocument *doc, const char *prov
   if (entities != NULL)
     append_json (out, entities);
   else
-    g_string_append (out, "[]");
+    append_entity_records (out, doc);
   g_string_append (out, ",\"summary\":");
   append_json (out, quarry_document_get_summary (doc));
   g_string_append (out, ",\"diagnostics\":");

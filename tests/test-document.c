@@ -379,6 +379,140 @@ test_fields_and_results (void)
   g_assert_nonnull (quarry_document_get_entities (doc));
 }
 
+static const char *
+attr_string (const QuarryDocument *doc, guint index, const char *key)
+{
+  json_object *v = NULL;
+  if (!quarry_document_span_get_attr (doc, index, key, &v))
+    return "(missing)";
+  return v != NULL ? json_object_get_string (v) : "(null)";
+}
+
+/* Attributes set one by one live outside json-c until a reader asks for the object. */
+static void
+test_span_set_attr (void)
+{
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("a", "one two three", 13, NULL);
+  g_autoptr(QuarryEdits) e = quarry_edits_new ();
+  const QuarrySpan *sp;
+  json_object *obj;
+  const char *key;
+  guint cursor = 0;
+
+  g_assert_cmpint (quarry_document_add_span (doc, "entity", "PER", 0, 3, NULL, NULL), ==, 0);
+  g_assert_cmpint (quarry_document_add_span (doc, "entity", "LOC", 4, 7, NULL, NULL), ==, 1);
+  g_assert_cmpint (quarry_document_add_span (doc, "entity", "ORG", 8, 13,
+                                             json_tokener_parse ("{\"given\":1}"), NULL), ==, 2);
+
+  /* a key buffer the caller reuses: the document keeps its own copy */
+  char buf[16];
+  g_strlcpy (buf, "entity", sizeof buf);
+  quarry_document_span_set_attr (doc, 0, buf, json_object_new_string ("a"));
+  g_strlcpy (buf, "nothing", sizeof buf);
+  quarry_document_span_set_attr (doc, 0, "relation", json_object_new_string ("r"));
+  quarry_document_span_set_attr (doc, 0, "entity", json_object_new_string ("b"));  /* replaced in place */
+  quarry_document_span_set_attr (doc, 1, "entity", NULL);
+  quarry_document_span_set_attr (doc, 2, "entity", json_object_new_string ("c"));  /* into the given object */
+
+  g_assert_cmpstr (attr_string (doc, 0, "entity"), ==, "b");
+  g_assert_cmpstr (attr_string (doc, 0, "relation"), ==, "r");
+  g_assert_cmpstr (attr_string (doc, 0, "parts"), ==, "(missing)");
+  g_assert_cmpstr (attr_string (doc, 1, "entity"), ==, "(null)");
+  g_assert_cmpstr (attr_string (doc, 2, "given"), ==, "1");
+  g_assert_cmpstr (attr_string (doc, 2, "entity"), ==, "c");
+  g_assert_false (quarry_document_span_get_attr (doc, 1, "relation", NULL));
+
+  /* the writer's walk: first-set order, the replaced value in its first place */
+  key = quarry_document_span_next_attr (doc, 0, &cursor, &obj);
+  g_assert_cmpstr (key, ==, "entity");
+  g_assert_cmpstr (json_object_get_string (obj), ==, "b");
+  key = quarry_document_span_next_attr (doc, 0, &cursor, &obj);
+  g_assert_cmpstr (key, ==, "relation");
+  g_assert_null (quarry_document_span_next_attr (doc, 0, &cursor, &obj));
+
+  /* the spans move with an edit; their attributes stay with them */
+  quarry_edits_replace (e, 0, 0, "«", -1);
+  g_assert_true (quarry_document_apply_edits (doc, e, NULL));
+  g_assert_cmpstr (attr_string (doc, 0, "entity"), ==, "b");
+
+  /* peeking does not build the object; getting does, with every attribute in order */
+  g_assert_null (quarry_document_peek_span (doc, 0)->attrs);
+  g_assert_cmpuint (quarry_document_peek_span (doc, 0)->start, ==, 2);
+  sp = quarry_document_get_span (doc, 0);
+  g_assert_nonnull (sp->attrs);
+  g_assert_cmpstr (json_object_to_json_string_ext (sp->attrs, JSON_C_TO_STRING_PLAIN), ==,
+                   "{\"entity\":\"b\",\"relation\":\"r\"}");
+  cursor = 0;
+  g_assert_null (quarry_document_span_next_attr (doc, 0, &cursor, &obj));
+  /* from now on set_attr writes into that object */
+  quarry_document_span_set_attr (doc, 0, "relation", json_object_new_string ("s"));
+  quarry_document_span_set_attr (doc, 0, "parts", json_object_new_array ());
+  g_assert_cmpstr (json_object_to_json_string_ext (sp->attrs, JSON_C_TO_STRING_PLAIN), ==,
+                   "{\"entity\":\"b\",\"relation\":\"s\",\"parts\":[]}");
+  g_assert_cmpstr (attr_string (doc, 0, "relation"), ==, "s");
+
+  /* quarry_document_span_attrs () shows the pairs too, null included */
+  obj = quarry_document_span_attrs (doc, 1);
+  g_assert_cmpstr (json_object_to_json_string_ext (obj, JSON_C_TO_STRING_PLAIN), ==, "{\"entity\":null}");
+  g_assert_true (quarry_document_get_span (doc, 1)->attrs == obj);
+  /* a span added later starts without attributes, after the pair table has grown */
+  g_assert_cmpint (quarry_document_add_span (doc, "entity", NULL, 2, 5, NULL, NULL), ==, 3);
+  g_assert_false (quarry_document_span_get_attr (doc, 3, "entity", NULL));
+  quarry_document_span_set_attr (doc, 3, "entity", json_object_new_int (7));
+  g_assert_cmpstr (attr_string (doc, 3, "entity"), ==, "7");
+}
+
+static void
+test_span_set_attr_out_of_range (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(QuarryDocument) doc = quarry_document_new ("a", "x", 1, NULL);
+      quarry_document_span_set_attr (doc, 7, "entity", json_object_new_string ("leaks if not freed"));
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*no span 7 (the document has 0)*");
+}
+
+static void
+test_entity_records (void)
+{
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("e", "x", 1, NULL);
+  json_object *list;
+  guint n;
+  char id[16];
+
+  g_assert_null (quarry_document_get_entities (doc));
+  g_strlcpy (id, "LOC:x", sizeof id);
+  quarry_document_add_entity (doc, id, "X", "LOC", NULL, 2);
+  g_strlcpy (id, "reused", sizeof id);  /* copied */
+  quarry_document_add_entity (doc, "kb:1", "One", NULL, "kb:1", 1);
+  g_assert_nonnull (quarry_document_get_entity_records (doc, &n));
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpstr (quarry_document_get_entity_records (doc, &n)[0].id, ==, "LOC:x");
+
+  /* asked for as JSON: built once, the records are gone, later ones append to it */
+  list = quarry_document_get_entities (doc);
+  g_assert_cmpstr (json_object_to_json_string_ext (list, JSON_C_TO_STRING_PLAIN), ==,
+                   "[{\"id\":\"LOC:x\",\"name\":\"X\",\"label\":\"LOC\",\"kb_id\":null,\"mentions\":2},"
+                   "{\"id\":\"kb:1\",\"name\":\"One\",\"label\":null,\"kb_id\":\"kb:1\",\"mentions\":1}]");
+  quarry_document_get_entity_records (doc, &n);
+  g_assert_cmpuint (n, ==, 0);
+  quarry_document_add_entity (doc, "PER:z", "Z", "PER", NULL, 3);
+  g_assert_true (quarry_document_get_entities (doc) == list);
+  g_assert_cmpuint (json_object_array_length (list), ==, 3);
+
+  /* set_entities replaces everything, records included */
+  quarry_document_set_entities (doc, NULL);
+  quarry_document_add_entity (doc, "PER:y", "Y", "PER", NULL, 1);
+  quarry_document_set_entities (doc, json_object_new_array ());
+  quarry_document_get_entity_records (doc, &n);
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_cmpuint (json_object_array_length (quarry_document_get_entities (doc)), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -393,5 +527,8 @@ main (int argc, char **argv)
   g_test_add_func ("/document/edits/random-model", test_edit_random_model);
   g_test_add_func ("/document/char-offset", test_char_offset);
   g_test_add_func ("/document/fields", test_fields_and_results);
+  g_test_add_func ("/document/spans/set-attr", test_span_set_attr);
+  g_test_add_func ("/document/spans/set-attr-out-of-range", test_span_set_attr_out_of_range);
+  g_test_add_func ("/document/entities/records", test_entity_records);
   return g_test_run ();
 }

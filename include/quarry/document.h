@@ -44,7 +44,9 @@ typedef struct _QuarryEdits QuarryEdits;
  * @attrs: (nullable): a JSON object of attributes, owned by the document
  *
  * An annotation over the current text. Read-only for plugins: set attributes
- * with quarry_document_span_attrs().
+ * with quarry_document_span_set_attr() (cheapest) or quarry_document_span_attrs().
+ * A span from quarry_document_get_span() always shows all its attributes in @attrs;
+ * one from quarry_document_peek_span() may not (see there).
  */
 typedef struct {
   const char  *layer;
@@ -244,10 +246,59 @@ QUARRY_API guint quarry_document_get_n_spans (const QuarryDocument *doc);
 QUARRY_API const QuarrySpan *quarry_document_get_span (const QuarryDocument *doc, guint index);
 
 /**
+ * quarry_document_peek_span:
+ *
+ * Like quarry_document_get_span() for reading a span's layer, label and offsets,
+ * but cheaper when stages set attributes with quarry_document_span_set_attr():
+ * those are kept outside any JSON object until someone asks for it, and
+ * quarry_document_get_span() builds that object so that @attrs shows them all;
+ * this function does not, so @attrs of its result may be %NULL or incomplete.
+ * Read single attributes with quarry_document_span_get_attr(). Use it to scan
+ * layers; use quarry_document_get_span() to read @attrs.
+ *
+ * Returns: (transfer none): span @index, valid as for quarry_document_get_span().
+ * Since: ABI 1.1
+ */
+QUARRY_API const QuarrySpan *quarry_document_peek_span (const QuarryDocument *doc, guint index);
+
+/**
  * quarry_document_span_attrs:
- * Returns: (transfer none): the attribute object of span @index, created empty if it had none.
+ * Returns: (transfer none): the attribute object of span @index, created empty if
+ * it had none, holding every attribute set so far (also those set with
+ * quarry_document_span_set_attr()). Changes to it are the span's attributes.
  */
 QUARRY_API json_object *quarry_document_span_attrs (QuarryDocument *doc, guint index);
+
+/**
+ * quarry_document_span_set_attr:
+ * @index: a span index
+ * @key: the attribute name; copied (interned) by the document
+ * @value: (transfer full) (nullable): the value; %NULL is JSON null
+ *
+ * Sets attribute @key of span @index to @value, replacing any value it had
+ * (the key keeps its place in the output). The cheap way to set attributes: no
+ * JSON object is built per span unless a reader asks for one. The output is the
+ * same as setting the member on quarry_document_span_attrs(): attributes appear
+ * in the order their keys were first set. An @index out of range is a
+ * programming error (a critical warning; @value is freed).
+ *
+ * Since: ABI 1.1
+ */
+QUARRY_API void quarry_document_span_set_attr (QuarryDocument *doc, guint index,
+                                               const char *key, json_object *value);
+
+/**
+ * quarry_document_span_get_attr:
+ * @value: (out) (optional) (transfer none) (nullable): the value, owned by the document;
+ *   %NULL for JSON null
+ *
+ * Reads one attribute, wherever it is kept, without building the attrs object.
+ *
+ * Returns: whether span @index has attribute @key (JSON null counts as having it).
+ * Since: ABI 1.1
+ */
+QUARRY_API gboolean quarry_document_span_get_attr (const QuarryDocument *doc, guint index,
+                                                   const char *key, json_object **value);
 
 /* ---- fields and results ---- */
 
@@ -273,10 +324,36 @@ QUARRY_API json_object *quarry_document_lookup_field (const QuarryDocument *doc,
 /**
  * quarry_document_set_entities:
  * @entities: (transfer full) (nullable): a JSON array for the top-level `entities`
+ *
+ * Replaces the whole list, also the entities added with quarry_document_add_entity().
  */
 QUARRY_API void quarry_document_set_entities (QuarryDocument *doc, json_object *entities);
-/** Returns: (transfer none) (nullable): the top-level `entities`. */
+
+/**
+ * quarry_document_get_entities:
+ * Returns: (transfer none) (nullable): the top-level `entities`, including those
+ * added with quarry_document_add_entity() (the array is built when asked for);
+ * changes to it are the document's entities.
+ */
 QUARRY_API json_object *quarry_document_get_entities (const QuarryDocument *doc);
+
+/**
+ * quarry_document_add_entity:
+ * @id: the entity id, stable across documents and runs
+ * @name: its canonical name
+ * @label: (nullable): its type ("PER", "LOC", ...)
+ * @kb_id: (nullable): its knowledge-base id
+ * @mentions: how many mentions in the document name it
+ *
+ * Appends `{"id", "name", "label", "kb_id", "mentions"}` to the top-level
+ * `entities`, the record the output contract gives an entity. The strings are
+ * copied. Cheaper than building the JSON object: the document keeps the record
+ * as it is until quarry_document_get_entities() is called.
+ *
+ * Since: ABI 1.1
+ */
+QUARRY_API void quarry_document_add_entity (QuarryDocument *doc, const char *id, const char *name,
+                                            const char *label, const char *kb_id, guint64 mentions);
 
 /**
  * quarry_document_set_summary:

@@ -77,7 +77,7 @@ hp_find_region (const HeaderParse *hp, const QuarryDocument *doc, gsize *start, 
     return FALSE;
   for (guint i = 0; i < n; i++)
     {
-      const QuarrySpan *s = quarry_document_get_span (doc, i);
+      const QuarrySpan *s = quarry_document_peek_span (doc, i);
       if (s->layer != markup || !s->label || !hp_region_label (hp, s->label))
         continue;
       if (!found)

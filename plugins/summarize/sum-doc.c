@@ -28,7 +28,7 @@ sum_layers_collect (SumLayers *ly, const QuarryDocument *doc)
   guint n = quarry_document_get_n_spans (doc);
   for (guint i = 0; i < n; i++)
     {
-      const QuarrySpan *sp = quarry_document_get_span (doc, i);
+      const QuarrySpan *sp = quarry_document_peek_span (doc, i);
       SumRange r = { sp->start, sp->end };
       if (sp->layer == l_header)
         g_array_append_val (ly->headers, r);
