@@ -420,29 +420,31 @@ child_linked (const Doc *d, const ElEntry *e)
   return NULL;
 }
 
-/* Evidence that the document means e; reasons are appended to why. */
+/* Evidence that the document means e; with why, the reasons are appended to it
+ * (only wanted for the reading chosen, so the scores are computed without them first). */
+#define REASON(...) (why ? g_string_append_printf (why, __VA_ARGS__) : (void) 0)
 static int
 evidence (const Doc *d, const Mention *m, const ElEntry *e, GString *why)
 {
   int score = 0;
   if (is_tagged (d, e))
-    score += 3, g_string_append_printf (why, "%sits code is in TAGS", why->len ? ", " : "");
+    score += 3, REASON ("%sits code is in TAGS", why->len ? ", " : "");
   if (is_linked (d, e))
-    score += 2, g_string_append_printf (why, "%sanother mention names it", why->len ? ", " : "");
+    score += 2, REASON ("%sanother mention names it", why->len ? ", " : "");
   if (is_government (e) && e->parent && is_tagged (d, e->parent))
-    score += 2, g_string_append_printf (why, "%s%s is in TAGS", why->len ? ", " : "", e->parent->name);
+    score += 2, REASON ("%s%s is in TAGS", why->len ? ", " : "", e->parent->name);
   if (is_government (e) && e->parent && is_linked (d, e->parent))
-    score += 1, g_string_append_printf (why, "%s%s is mentioned", why->len ? ", " : "", e->parent->name);
+    score += 1, REASON ("%s%s is mentioned", why->len ? ", " : "", e->parent->name);
   const ElEntry *child = child_linked (d, e);
   if (child)
-    score += 2, g_string_append_printf (why, "%s%s, in it, is mentioned", why->len ? ", " : "", child->name);
+    score += 2, REASON ("%s%s, in it, is mentioned", why->len ? ", " : "", child->name);
   if (sibling_linked (d, e))
-    score += 2, g_string_append_printf (why, "%sanother place in %s is mentioned",
-                                        why->len ? ", " : "", e->parent->name);
+    score += 2, REASON ("%sanother place in %s is mentioned", why->len ? ", " : "", e->parent->name);
   if (m->label && strcmp (m->label, "MISC") && m->label == e->type)
-    score += 1, g_string_append_printf (why, "%sthe mention is tagged %s", why->len ? ", " : "", m->label);
+    score += 1, REASON ("%sthe mention is tagged %s", why->len ? ", " : "", m->label);
   return score;
 }
+#undef REASON
 
 static void
 diagnose_ambiguity (Doc *d, Mention *m)
@@ -490,24 +492,23 @@ resolve_ambiguous (Doc *d, Mention *m, guint index)
 
   int best_score = -1;
   guint n_best = 0;
-  g_autoptr (GString) why = g_string_new (NULL);
 
-  m->why = g_string_new (NULL);
   for (guint h = 0; h < m->hits->len; h++)
     {
       const ElHit *hit = &g_array_index (m->hits, ElHit, h);
-      g_string_truncate (why, 0);
-      int s = evidence (d, m, hit->entry, why);
+      int s = evidence (d, m, hit->entry, NULL);
       if (s > best_score)
-        {
-          best_score = s, n_best = 1, m->link = hit;
-          g_string_assign (m->why, why->str);
-        }
+        best_score = s, n_best = 1, m->link = hit;
       else if (s == best_score)
         n_best++;
     }
   /* hits are sorted by priority, so on a tie the first best is the most common reading */
   m->by_default = n_best > 1 || best_score <= 0;
+  if (!m->by_default)
+    {
+      m->why = g_string_new (NULL);
+      evidence (d, m, m->link->entry, m->why);
+    }
   diagnose_ambiguity (d, m);
 }
 
@@ -530,7 +531,8 @@ cluster_get (Doc *d, const char *ns, const char *key, const char *label, const E
     return GPOINTER_TO_INT (v) - 1;
   Cluster c = { .kb = kb, .label = label, .best = -1, .first = first, .alias_of = -1 };
   g_array_append_val (d->clusters, c);
-  g_hash_table_insert (d->by_key, g_strdup (d->keybuf->str), GINT_TO_POINTER (d->clusters->len));
+  g_hash_table_insert (d->by_key, g_string_chunk_insert_len (d->strings, d->keybuf->str, d->keybuf->len),
+                       GINT_TO_POINTER (d->clusters->len));
   return d->clusters->len - 1;
 }
 
@@ -544,7 +546,8 @@ static void
 cluster_alias (Doc *d, const char *ns, const char *key, gint cluster)
 {
   if (!g_hash_table_contains (d->by_key, cluster_key (d, ns, key)))
-    g_hash_table_insert (d->by_key, g_strdup (d->keybuf->str), GINT_TO_POINTER (cluster + 1));
+    g_hash_table_insert (d->by_key, g_string_chunk_insert_len (d->strings, d->keybuf->str, d->keybuf->len),
+                         GINT_TO_POINTER (cluster + 1));
 }
 
 /* Label disagreements are gathered and reported once per entity and label. */
@@ -597,7 +600,7 @@ surname_add (Doc *d, const char *surname, gint cluster)
   if (!list)
     {
       list = g_array_new (FALSE, FALSE, sizeof (gint));
-      g_hash_table_insert (d->surnames, g_strdup (surname), list);
+      g_hash_table_insert (d->surnames, (gpointer) surname, list);  /* in Doc.strings */
     }
   for (guint i = 0; i < list->len; i++)
     if (g_array_index (list, gint, i) == cluster)
@@ -866,43 +869,33 @@ relation_json (Doc *d, const char *relation)
   return json_object_get (d->relations[i]);
 }
 
-#define ADD_NEW (JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
-
-/* A key that may be there already (a re-run) cannot be added as new. */
-static void
-attrs_set (json_object *attrs, gboolean fresh, const char *key, json_object *value)
-{
-  gboolean is_new = fresh || !json_object_object_get_ex (attrs, key, NULL);
-  json_object_object_add_ex (attrs, key, value, is_new ? ADD_NEW : JSON_C_OBJECT_ADD_CONSTANT_KEY);
-}
-
+/* Attributes go in with quarry_document_span_set_attr: no json-c object per span
+ * (ABI 1.1); a re-run replaces the values of the keys it sets. */
 static void
 write_span (Doc *d, const Mention *m)
 {
-  gboolean fresh = quarry_document_get_span (d->doc, m->span)->attrs == NULL;
-  json_object *attrs = quarry_document_span_attrs (d->doc, m->span);
   if (m->cluster < 0)
     {
-      attrs_set (attrs, fresh, "entity", NULL);
+      quarry_document_span_set_attr (d->doc, m->span, "entity", NULL);
       return;
     }
   const Cluster *c = final_cluster (d, m->cluster);
-  attrs_set (attrs, fresh, "entity", json_object_get (c->id_obj));
+  quarry_document_span_set_attr (d->doc, m->span, "entity", json_object_get (c->id_obj));
   if (m->link && strcmp (m->link->relation, "name"))
-    attrs_set (attrs, fresh, "relation", relation_json (d, m->link->relation));
+    quarry_document_span_set_attr (d->doc, m->span, "relation", relation_json (d, m->link->relation));
   if (m->link && m->hits->len > 1)
     {
       json_object *cands = json_object_new_array_ext (m->hits->len);
       for (guint h = 0; h < m->hits->len; h++)
         json_object_array_add (cands, json_object_new_string (g_array_index (m->hits, ElHit, h).entry->id));
-      attrs_set (attrs, fresh, "candidates", cands);
+      quarry_document_span_set_attr (d->doc, m->span, "candidates", cands);
     }
   if (m->parts)
     {
       json_object *parts = json_object_new_array_ext (m->parts->len);
       for (guint p = 0; p < m->parts->len; p++)
         json_object_array_add (parts, json_object_new_string (((const ElEntry *) m->parts->pdata[p])->id));
-      attrs_set (attrs, fresh, "parts", parts);
+      quarry_document_span_set_attr (d->doc, m->span, "parts", parts);
     }
 }
 
@@ -915,8 +908,10 @@ cluster_order (gconstpointer a, gconstpointer b)
   return strcmp (x->id, y->id);
 }
 
-static json_object *
-entities_json (Doc *d)
+/* The top-level entities, in order of first mention, as records (ABI 1.1): no json-c
+ * objects. The list is this stage's: a re-run replaces it. */
+static void
+write_entities (Doc *d)
 {
   g_autoptr (GPtrArray) order = g_ptr_array_new ();
   for (guint i = 0; i < d->clusters->len; i++)
@@ -927,20 +922,15 @@ entities_json (Doc *d)
     }
   g_ptr_array_sort (order, cluster_order);
 
-  json_object *list = json_object_new_array_ext (order->len);
+  /* none found is an empty list, not a missing one */
+  quarry_document_set_entities (d->doc, order->len ? NULL : json_object_new_array ());
   for (guint i = 0; i < order->len; i++)
     {
       const Cluster *c = order->pdata[i];
       const Mention *b = &g_array_index (d->mentions, Mention, c->best);
-      json_object *e = json_object_new_object ();
-      json_object_object_add_ex (e, "id", json_object_get (c->id_obj), ADD_NEW);
-      json_object_object_add_ex (e, "name", json_object_new_string (c->kb ? c->kb->name : b->display), ADD_NEW);
-      json_object_object_add_ex (e, "label", c->label ? relation_json (d, c->label) : NULL, ADD_NEW);
-      json_object_object_add_ex (e, "kb_id", c->kb ? json_object_get (c->id_obj) : NULL, ADD_NEW);
-      json_object_object_add_ex (e, "mentions", json_object_new_int ((int) c->count), ADD_NEW);
-      json_object_array_add (list, e);
+      quarry_document_add_entity (d->doc, c->id, c->kb ? c->kb->name : b->display, c->label,
+                                  c->kb ? c->id : NULL, c->count);
     }
-  return list;
 }
 
 static void
@@ -948,12 +938,12 @@ collect_mentions (Doc *d)
 {
   guint n = quarry_document_get_n_spans (d->doc), k = 0;
   for (guint i = 0; i < n; i++)
-    k += quarry_document_get_span (d->doc, i)->layer == d->ctx->entity_layer;
+    k += quarry_document_peek_span (d->doc, i)->layer == d->ctx->entity_layer;
   g_array_set_size (d->mentions, k);
   k = 0;
   for (guint i = 0; i < n; i++)
     {
-      const QuarrySpan *s = quarry_document_get_span (d->doc, i);
+      const QuarrySpan *s = quarry_document_peek_span (d->doc, i);
       if (s->layer != d->ctx->entity_layer)
         continue;
       g_array_index (d->mentions, Mention, k++) =
@@ -974,8 +964,8 @@ el_context_process (const ElContext *ctx, QuarryDocument *doc, GError **error)
     .ctx = ctx, .doc = doc, .text = quarry_document_get_text (doc, NULL),
     .mentions = g_array_new (FALSE, TRUE, sizeof (Mention)),
     .clusters = g_array_new (FALSE, TRUE, sizeof (Cluster)),
-    .by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
-    .surnames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref),
+    .by_key = g_hash_table_new (g_str_hash, g_str_equal),          /* keys in .strings */
+    .surnames = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_array_unref),
     .entries = g_new0 (EntryState, ctx->n_entries),
     .linked = g_ptr_array_new (),
     .resolved = g_hash_table_new (g_str_hash, g_str_equal),
@@ -1018,7 +1008,7 @@ el_context_process (const ElContext *ctx, QuarryDocument *doc, GError **error)
       write_span (&d, m);
     }
   diagnose_mismatches (&d);
-  quarry_document_set_entities (doc, entities_json (&d));
+  write_entities (&d);
 
   g_array_unref (d.mentions);
   g_array_unref (d.clusters);
