@@ -4,6 +4,29 @@
 
 #include <string.h>
 
+/* Labels (interned by the document), KB types and relations (interned by the KB) are
+ * compared by pointer against these. */
+static const char *I_PER, *I_MISC, *I_NAME, *I_ADJECTIVE, *I_DEMONYM, *I_TAG_CODE;
+
+static void
+intern_names (void)
+{
+  static gsize done = 0;
+  if (g_once_init_enter (&done))
+    {
+      I_PER = g_intern_static_string ("PER");
+      I_MISC = g_intern_static_string ("MISC");
+      I_NAME = g_intern_static_string ("name");
+      I_ADJECTIVE = g_intern_static_string ("adjective");
+      I_DEMONYM = g_intern_static_string ("demonym");
+      I_TAG_CODE = g_intern_static_string ("tag-code");
+      g_once_init_leave (&done, 1);
+    }
+}
+
+static ElPool *el_pool_new (void);
+static void    el_pool_free (ElPool *pool);
+
 ElContext *
 el_context_new (const char *kb_path, const char *const *alias_files,
                 gboolean use_tags, gsize max_mention_bytes, GError **error)
@@ -11,8 +34,15 @@ el_context_new (const char *kb_path, const char *const *alias_files,
   gint64 t0 = g_get_monotonic_time ();
   ElContext *ctx = g_new0 (ElContext, 1);
 
+  intern_names ();
+
   ctx->kb = el_kb_new ();
   ctx->entity_layer = g_intern_static_string ("entity");
+  ctx->key_entity = g_intern_static_string ("entity");
+  ctx->key_relation = g_intern_static_string ("relation");
+  ctx->key_candidates = g_intern_static_string ("candidates");
+  ctx->key_parts = g_intern_static_string ("parts");
+  ctx->pool = el_pool_new ();
   ctx->use_tags = use_tags;
   ctx->max_mention_bytes = max_mention_bytes;
   if (!el_kb_load_sqlite (ctx->kb, kb_path, error))
@@ -36,6 +66,7 @@ el_context_free (ElContext *ctx)
   if (!ctx)
     return;
   el_kb_free (ctx->kb);
+  el_pool_free (ctx->pool);
   g_free (ctx);
 }
 
@@ -49,6 +80,7 @@ typedef struct {
   const char    *key;            /* matching key, in Doc.strings */
   const char    *acronym_key;    /* (nullable) in Doc.strings */
   gboolean       possessive;
+  gboolean       has_lower;      /* display has a lower-case letter (not all caps) */
   guint          ntokens;
   const GArray  *hits;           /* (nullable) KB hits of the key */
   const ElHit   *link;           /* (nullable) the chosen hit */
@@ -89,6 +121,8 @@ typedef struct {
   EntryState      *entries;      /* by ElEntry.index */
   GPtrArray       *linked;       /* ElEntry* that unambiguous mentions link to, each once */
   GHashTable      *resolved;     /* "label\x1fkey" -> Mention index + 1: decided once per name */
+  GHashTable      *ids;          /* entity id -> cluster index + 1 */
+  guint            n_seen;       /* size of seen */
   GArray          *mismatches;   /* Mismatch: label disagreements, one diagnostic per entity and label */
   GStringChunk    *strings;
   GString         *scratch;
@@ -147,13 +181,13 @@ excerpt (const Doc *d, const Mention *m, char *buf, gsize size)
 static gboolean
 is_per (const char *label)
 {
-  return label && !strcmp (label, "PER");
+  return label == I_PER;
 }
 
 static gboolean
 is_name_relation (const char *relation)
 {
-  return strcmp (relation, "adjective") != 0 && strcmp (relation, "demonym") != 0;
+  return relation != I_ADJECTIVE && relation != I_DEMONYM;
 }
 
 /* ---- step 1: clean each mention and look it up ---- */
@@ -185,6 +219,15 @@ compound_parts (Doc *d, const char *key)
   return out;
 }
 
+static gboolean
+has_lower (const char *s)
+{
+  for (const char *p = s; *p; p = g_utf8_next_char (p))
+    if ((guchar) *p < 0x80 ? g_ascii_islower (*p) : g_unichar_islower (g_utf8_get_char (p)))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 mention_prepare (Doc *d, Mention *m)
 {
@@ -207,6 +250,7 @@ mention_prepare (Doc *d, Mention *m)
   if (is_per (m->label))
     el_strip_titles (d->clean);
   m->display = g_string_chunk_insert_len (d->strings, d->clean->str, d->clean->len);
+  m->has_lower = has_lower (m->display);
   el_normalize_key (d->clean->str, d->clean->len, d->scratch);
   m->key = g_string_chunk_insert_len (d->strings, d->scratch->str, d->scratch->len);
   m->possessive = info.possessive;
@@ -268,6 +312,7 @@ mention_prepare_cached (Doc *d, Mention *m, guint index)
       m->key = o->key;
       m->acronym_key = o->acronym_key;
       m->possessive = o->possessive;
+      m->has_lower = o->has_lower;
       m->ntokens = o->ntokens;
       m->hits = o->hits;
       m->parts = o->parts ? g_ptr_array_ref (o->parts) : NULL;
@@ -336,7 +381,7 @@ collect_tags (Doc *d)
       for (guint h = 0; hits && h < hits->len; h++)
         {
           const ElHit *hit = &g_array_index (hits, ElHit, h);
-          if (!strcmp (hit->relation, "tag-code"))
+          if (hit->relation == I_TAG_CODE)
             {
               only = hit->entry;
               n_codes++;
@@ -440,7 +485,7 @@ evidence (const Doc *d, const Mention *m, const ElEntry *e, GString *why)
     score += 2, REASON ("%s%s, in it, is mentioned", why->len ? ", " : "", child->name);
   if (sibling_linked (d, e))
     score += 2, REASON ("%sanother place in %s is mentioned", why->len ? ", " : "", e->parent->name);
-  if (m->label && strcmp (m->label, "MISC") && m->label == e->type)
+  if (m->label && m->label != I_MISC && m->label == e->type)
     score += 1, REASON ("%sthe mention is tagged %s", why->len ? ", " : "", m->label);
   return score;
 }
@@ -671,7 +716,7 @@ cluster_surnames (Doc *d, gboolean misc)
     {
       Mention *m = &g_array_index (d->mentions, Mention, i);
       if (m->cluster != -2 || m->ntokens != 1 ||
-          (misc ? strcmp (m->label ? m->label : "", "MISC") : !is_per (m->label)))
+          (misc ? m->label != I_MISC : !is_per (m->label)))
         continue;
       GArray *list = g_hash_table_lookup (d->surnames, m->key);
       if (!list)
@@ -710,7 +755,7 @@ cluster_rest (Doc *d, gboolean misc)
         Mention *m = &g_array_index (d->mentions, Mention, i);
         const char *label = m->label ? m->label : "";
         if (m->cluster != -2 || (pass == 0) != (m->acronym_key != NULL) ||
-            (misc != !strcmp (label, "MISC")))
+            (misc != (m->label == I_MISC)))
           continue;
         assign (d, m, cluster_get (d, label, m->key, m->label, NULL, m->start));
         if (m->acronym_key)
@@ -726,7 +771,7 @@ cluster_misc_exact (Doc *d)
   for (guint i = 0; i < d->mentions->len; i++)
     {
       Mention *m = &g_array_index (d->mentions, Mention, i);
-      if (m->cluster != -2 || !m->label || strcmp (m->label, "MISC"))
+      if (m->cluster != -2 || m->label != I_MISC)
         continue;
       gint found = -1;
       guint n = 0;
@@ -745,24 +790,14 @@ cluster_misc_exact (Doc *d)
 
 /* ---- step 4: names, ids, output ---- */
 
-static gboolean
-has_lower (const char *s)
-{
-  for (const char *p = s; *p; p = g_utf8_next_char (p))
-    if ((guchar) *p < 0x80 ? g_ascii_islower (*p) : g_unichar_islower (g_utf8_get_char (p)))
-      return TRUE;
-  return FALSE;
-}
-
 /* The longest full name for a person; a mixed-case form over an all-caps one; then the first. */
 static gboolean
 better_name (const Mention *a, const Mention *b, gboolean person)
 {
   if (person && a->ntokens != b->ntokens)
     return a->ntokens > b->ntokens;
-  gboolean la = has_lower (a->display), lb = has_lower (b->display);
-  if (la != lb)
-    return la;
+  if (a->has_lower != b->has_lower)
+    return a->has_lower;
   if (a->possessive != b->possessive)
     return !a->possessive;
   return FALSE;
@@ -783,7 +818,7 @@ name_clusters (Doc *d)
         c->best = i;
     }
 
-  GHashTable *ids = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTable *ids = d->ids;
   for (guint i = 0; i < d->clusters->len; i++)
     {
       Cluster *c = &g_array_index (d->clusters, Cluster, i);
@@ -813,7 +848,6 @@ name_clusters (Doc *d)
         }
       g_hash_table_insert (ids, (gpointer) c->id, GINT_TO_POINTER (i + 1));
     }
-  g_hash_table_destroy (ids);
 }
 
 static const Cluster *
@@ -876,26 +910,26 @@ write_span (Doc *d, const Mention *m)
 {
   if (m->cluster < 0)
     {
-      quarry_document_span_set_attr (d->doc, m->span, "entity", NULL);
+      quarry_document_span_set_attr (d->doc, m->span, d->ctx->key_entity, NULL);
       return;
     }
   const Cluster *c = final_cluster (d, m->cluster);
-  quarry_document_span_set_attr (d->doc, m->span, "entity", json_object_get (c->id_obj));
-  if (m->link && strcmp (m->link->relation, "name"))
-    quarry_document_span_set_attr (d->doc, m->span, "relation", relation_json (d, m->link->relation));
+  quarry_document_span_set_attr (d->doc, m->span, d->ctx->key_entity, json_object_get (c->id_obj));
+  if (m->link && m->link->relation != I_NAME)
+    quarry_document_span_set_attr (d->doc, m->span, d->ctx->key_relation, relation_json (d, m->link->relation));
   if (m->link && m->hits->len > 1)
     {
       json_object *cands = json_object_new_array_ext (m->hits->len);
       for (guint h = 0; h < m->hits->len; h++)
         json_object_array_add (cands, json_object_new_string (g_array_index (m->hits, ElHit, h).entry->id));
-      quarry_document_span_set_attr (d->doc, m->span, "candidates", cands);
+      quarry_document_span_set_attr (d->doc, m->span, d->ctx->key_candidates, cands);
     }
   if (m->parts)
     {
       json_object *parts = json_object_new_array_ext (m->parts->len);
       for (guint p = 0; p < m->parts->len; p++)
         json_object_array_add (parts, json_object_new_string (((const ElEntry *) m->parts->pdata[p])->id));
-      quarry_document_span_set_attr (d->doc, m->span, "parts", parts);
+      quarry_document_span_set_attr (d->doc, m->span, d->ctx->key_parts, parts);
     }
 }
 
@@ -953,77 +987,180 @@ collect_mentions (Doc *d)
   guint size = 16;
   while (size < 2 * k)
     size *= 2;
-  d->seen = g_new0 (guint, size);
+  if (size > d->n_seen)
+    {
+      g_free (d->seen);
+      d->seen = g_new (guint, size);
+      d->n_seen = size;
+    }
+  memset (d->seen, 0, size * sizeof (guint));
   d->seen_mask = size - 1;
+}
+
+/* ---- per-document workspaces ----
+ * The tables and arrays of a document are kept for the next one: made afresh, a
+ * cable's 171 mentions cost a 32 KB allocation (and its consolidation on free)
+ * plus five hash tables. A pool rather than thread-local storage, so that they
+ * go with the context when the stage is torn down. */
+
+struct _ElPool {
+  GMutex     lock;
+  GPtrArray *free;   /* Doc* */
+};
+
+static ElPool *
+el_pool_new (void)
+{
+  ElPool *pool = g_new0 (ElPool, 1);
+  g_mutex_init (&pool->lock);
+  pool->free = g_ptr_array_new ();
+  return pool;
+}
+
+static Doc *
+doc_new (const ElContext *ctx)
+{
+  Doc *d = g_new0 (Doc, 1);
+  d->ctx = ctx;
+  d->mentions = g_array_new (FALSE, TRUE, sizeof (Mention));
+  d->clusters = g_array_new (FALSE, TRUE, sizeof (Cluster));
+  g_array_set_clear_func (d->mentions, mention_clear);
+  g_array_set_clear_func (d->clusters, cluster_clear);
+  d->by_key = g_hash_table_new (g_str_hash, g_str_equal);          /* keys in .strings */
+  d->surnames = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_array_unref);
+  d->entries = g_new0 (EntryState, ctx->n_entries);
+  d->linked = g_ptr_array_new ();
+  d->resolved = g_hash_table_new (g_str_hash, g_str_equal);
+  d->ids = g_hash_table_new (g_str_hash, g_str_equal);
+  d->mismatches = g_array_new (FALSE, FALSE, sizeof (Mismatch));
+  d->strings = g_string_chunk_new (4096);
+  d->scratch = g_string_sized_new (128);
+  d->clean = g_string_sized_new (128);
+  d->keybuf = g_string_sized_new (128);
+  return d;
+}
+
+static void
+doc_free (Doc *d)
+{
+  g_array_unref (d->mentions);
+  g_array_unref (d->clusters);
+  g_hash_table_destroy (d->by_key);
+  g_free (d->seen);
+  g_hash_table_destroy (d->surnames);
+  g_free (d->entries);
+  g_ptr_array_unref (d->linked);
+  g_hash_table_destroy (d->resolved);
+  g_hash_table_destroy (d->ids);
+  g_array_unref (d->mismatches);
+  g_string_chunk_free (d->strings);
+  g_string_free (d->scratch, TRUE);
+  g_string_free (d->clean, TRUE);
+  g_string_free (d->keybuf, TRUE);
+  g_free (d);
+}
+
+/* Back to the state doc_new left it in, keeping the memory. */
+static void
+doc_reset (Doc *d)
+{
+  g_array_set_size (d->mentions, 0);
+  g_array_set_size (d->clusters, 0);
+  g_hash_table_remove_all (d->by_key);
+  g_hash_table_remove_all (d->surnames);
+  memset (d->entries, 0, d->ctx->n_entries * sizeof (EntryState));
+  g_ptr_array_set_size (d->linked, 0);
+  g_hash_table_remove_all (d->resolved);
+  g_hash_table_remove_all (d->ids);
+  g_array_set_size (d->mismatches, 0);
+  g_string_chunk_clear (d->strings);
+  for (guint i = 0; i < G_N_ELEMENTS (d->relations) && d->relation_names[i]; i++)
+    {
+      json_object_put (d->relations[i]);
+      d->relations[i] = NULL;
+      d->relation_names[i] = NULL;
+    }
+  d->doc = NULL;
+  d->text = NULL;
+}
+
+static Doc *
+doc_acquire (const ElContext *ctx)
+{
+  Doc *d = NULL;
+  g_mutex_lock (&ctx->pool->lock);
+  if (ctx->pool->free->len > 0)
+    d = g_ptr_array_steal_index_fast (ctx->pool->free, ctx->pool->free->len - 1);
+  g_mutex_unlock (&ctx->pool->lock);
+  return d ? d : doc_new (ctx);
+}
+
+static void
+doc_release (const ElContext *ctx, Doc *d)
+{
+  /* a workspace grown by a huge document is not kept: each worker would hold one */
+  gboolean keep = d->mentions->len <= 4096;
+  doc_reset (d);
+  if (!keep)
+    {
+      doc_free (d);
+      return;
+    }
+  g_mutex_lock (&ctx->pool->lock);
+  g_ptr_array_add (ctx->pool->free, d);
+  g_mutex_unlock (&ctx->pool->lock);
+}
+
+static void
+el_pool_free (ElPool *pool)
+{
+  if (!pool)
+    return;
+  for (guint i = 0; i < pool->free->len; i++)
+    doc_free (pool->free->pdata[i]);
+  g_ptr_array_unref (pool->free);
+  g_mutex_clear (&pool->lock);
+  g_free (pool);
 }
 
 gboolean
 el_context_process (const ElContext *ctx, QuarryDocument *doc, GError **error)
 {
-  Doc d = {
-    .ctx = ctx, .doc = doc, .text = quarry_document_get_text (doc, NULL),
-    .mentions = g_array_new (FALSE, TRUE, sizeof (Mention)),
-    .clusters = g_array_new (FALSE, TRUE, sizeof (Cluster)),
-    .by_key = g_hash_table_new (g_str_hash, g_str_equal),          /* keys in .strings */
-    .surnames = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_array_unref),
-    .entries = g_new0 (EntryState, ctx->n_entries),
-    .linked = g_ptr_array_new (),
-    .resolved = g_hash_table_new (g_str_hash, g_str_equal),
-    .mismatches = g_array_new (FALSE, FALSE, sizeof (Mismatch)),
-    .strings = g_string_chunk_new (4096),
-    .scratch = g_string_sized_new (128),
-    .clean = g_string_sized_new (128),
-    .keybuf = g_string_sized_new (128),
-  };
-  g_array_set_clear_func (d.mentions, mention_clear);
-  g_array_set_clear_func (d.clusters, cluster_clear);
+  Doc *d = doc_acquire (ctx);
+  d->doc = doc;
+  d->text = quarry_document_get_text (doc, NULL);
 
-  collect_mentions (&d);
-  for (guint i = 0; i < d.mentions->len; i++)
-    mention_prepare_cached (&d, &g_array_index (d.mentions, Mention, i), i);
-  people_first (&d);
-  collect_tags (&d);
-  collect_linked (&d);
-  for (guint i = 0; i < d.mentions->len; i++)
+  collect_mentions (d);
+  for (guint i = 0; i < d->mentions->len; i++)
+    mention_prepare_cached (d, &g_array_index (d->mentions, Mention, i), i);
+  people_first (d);
+  collect_tags (d);
+  collect_linked (d);
+  for (guint i = 0; i < d->mentions->len; i++)
     {
-      Mention *m = &g_array_index (d.mentions, Mention, i);
+      Mention *m = &g_array_index (d->mentions, Mention, i);
       if (m->cluster == -2 && m->hits && m->hits->len > 1)
-        resolve_ambiguous (&d, m, i);
+        resolve_ambiguous (d, m, i);
     }
 
-  cluster_kb_links (&d);
-  cluster_full_names (&d);
-  cluster_surnames (&d, FALSE);
-  cluster_rest (&d, FALSE);
-  cluster_surnames (&d, TRUE);
-  cluster_misc_exact (&d);
-  cluster_rest (&d, TRUE);
-  name_clusters (&d);
+  cluster_kb_links (d);
+  cluster_full_names (d);
+  cluster_surnames (d, FALSE);
+  cluster_rest (d, FALSE);
+  cluster_surnames (d, TRUE);
+  cluster_misc_exact (d);
+  cluster_rest (d, TRUE);
+  name_clusters (d);
 
-  for (guint i = 0; i < d.mentions->len; i++)
+  for (guint i = 0; i < d->mentions->len; i++)
     {
-      const Mention *m = &g_array_index (d.mentions, Mention, i);
+      const Mention *m = &g_array_index (d->mentions, Mention, i);
       if (m->cluster >= 0 && kb_label_mismatch (m))
-        mismatch_add (&d, i, TRUE);
-      write_span (&d, m);
+        mismatch_add (d, i, TRUE);
+      write_span (d, m);
     }
-  diagnose_mismatches (&d);
-  write_entities (&d);
-
-  g_array_unref (d.mentions);
-  g_array_unref (d.clusters);
-  g_hash_table_destroy (d.by_key);
-  g_free (d.seen);
-  g_hash_table_destroy (d.surnames);
-  g_free (d.entries);
-  g_ptr_array_unref (d.linked);
-  g_hash_table_destroy (d.resolved);
-  g_array_unref (d.mismatches);
-  g_string_chunk_free (d.strings);
-  g_string_free (d.scratch, TRUE);
-  g_string_free (d.clean, TRUE);
-  g_string_free (d.keybuf, TRUE);
-  for (guint i = 0; i < G_N_ELEMENTS (d.relations) && d.relation_names[i]; i++)
-    json_object_put (d.relations[i]);
+  diagnose_mismatches (d);
+  write_entities (d);
+  doc_release (ctx, d);
   return TRUE;
 }

@@ -6,9 +6,16 @@
 
 G_BEGIN_DECLS
 
+typedef struct _ElPool ElPool;
+
 typedef struct {
   ElKb       *kb;
   const char *entity_layer;      /* interned "entity" */
+  const char *key_entity;        /* interned attribute names */
+  const char *key_relation;
+  const char *key_candidates;
+  const char *key_parts;
+  ElPool     *pool;              /* per-document workspaces for reuse, behind a lock */
   gboolean    use_tags;          /* fields.header.tags as context */
   gsize       max_mention_bytes;
   guint       n_entries;         /* for the set-up report */
@@ -22,7 +29,8 @@ ElContext *el_context_new (const char *kb_path, const char *const *alias_files,
                            gboolean use_tags, gsize max_mention_bytes, GError **error);
 void       el_context_free (ElContext *ctx);
 
-/* Links the entity spans of doc; ctx is only read, so threads may share it. */
+/* Links the entity spans of doc. Threads may share ctx: it is only read, apart from
+ * its pool of per-document workspaces, which is locked. */
 gboolean   el_context_process (const ElContext *ctx, QuarryDocument *doc, GError **error);
 
 G_END_DECLS
