@@ -38,8 +38,7 @@ struct _QuarryDocument {
   const char  *stage;
   GArray      *cp_index;    /* CpMark every CP_STEP bytes, built lazily, dropped on edit */
   CpMark       cp_last;     /* the last char_offset answer (valid with cp_index) */
-  const char  *interned[16];/* recent layer/label/code/key strings: spares g_intern_string's global lock */
-  guint        interned_next;
+  const char  *interned[64];/* layer/label/code/key strings by hash: spares g_intern_string's global lock */
   /* attributes set one by one (quarry_document_span_set_attr), not yet a json-c object */
   AttrPair    *pairs;
   guint        n_pairs, cap_pairs;
@@ -771,23 +770,25 @@ quarry_document_apply_edits (QuarryDocument *doc, const QuarryEdits *edits, GErr
 
 /* ---- spans ---- */
 
-/* g_intern_string takes a global lock; stages add many spans with the same few
- * layers and labels, so a small per-document cache (compared by content, since a
- * caller may reuse its buffer) avoids most of those calls. */
+/* g_intern_string takes a global lock; stages add many spans and attributes with the
+ * same few layers, labels and keys, so a small per-document cache (direct-mapped by a
+ * hash of the text, checked by content since a caller may reuse its buffer) answers
+ * most calls. A pipeline uses a few dozen such strings, which a ring of recent ones
+ * kept missing. */
 static const char *
 doc_intern (QuarryDocument *doc, const char *s)
 {
   const char *r;
+  guint h = 5381;
 
-  /* plugins mostly pass the same interned pointers: try those before comparing text */
-  for (guint i = 0; i < G_N_ELEMENTS (doc->interned); i++)
-    if (doc->interned[i] == s)
-      return s;
-  for (guint i = 0; i < G_N_ELEMENTS (doc->interned); i++)
-    if (doc->interned[i] != NULL && strcmp (doc->interned[i], s) == 0)
-      return doc->interned[i];
+  for (const guchar *p = (const guchar *) s; *p != '\0'; p++)
+    h = h * 33 + *p;
+  h = (h ^ (h >> 6)) % G_N_ELEMENTS (doc->interned);
+  r = doc->interned[h];
+  if (r != NULL && (r == s || strcmp (r, s) == 0))
+    return r;
   r = g_intern_string (s);
-  doc->interned[doc->interned_next++ % G_N_ELEMENTS (doc->interned)] = r;
+  doc->interned[h] = r;
   return r;
 }
 

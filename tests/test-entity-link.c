@@ -8,6 +8,7 @@
 #include "document-private.h"
 #include "harness.h"
 #include "el-link.h"
+#include "el-map.h"
 #include "el-normalize.h"
 
 static ElContext *shared_ctx;
@@ -972,11 +973,67 @@ test_plugin_setup_errors (void)
     }
 }
 
+/* The string map against GHashTable: random keys (prefixes of each other, embedded
+ * NUL bytes), lookups of absent keys, clearing and reuse, and the shrink after a
+ * huge round. */
+static void
+test_map (void)
+{
+  g_autoptr (GRand) r = g_rand_new_with_seed (7);
+  g_autoptr (GStringChunk) chunk = g_string_chunk_new (4096);
+  ElMap map;
+
+  el_map_init (&map);
+  g_assert_null (el_map_lookup (&map, "x", 1));
+  for (int round = 0; round < 6; round++)
+    {
+      guint n = round == 3 ? 20000 : g_rand_int_range (r, 0, 300);
+      g_autoptr (GHashTable) ref = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                                          (GDestroyNotify) g_bytes_unref, NULL);
+      for (guint i = 0; i < n; i++)
+        {
+          char buf[12];
+          gsize len = g_rand_int_range (r, 0, sizeof buf);
+          for (gsize k = 0; k < len; k++)
+            buf[k] = "ab\0c"[g_rand_int_range (r, 0, 4)];
+          const char *key = g_string_chunk_insert_len (chunk, buf, len);
+          gpointer *slot = el_map_slot (&map, key, len);
+          GBytes *b = g_bytes_new (buf, len);
+          gpointer want = g_hash_table_lookup (ref, b);
+          g_assert_true (*slot == want);
+          if (!want)
+            {
+              *slot = GUINT_TO_POINTER (i + 1);
+              g_hash_table_insert (ref, g_bytes_ref (b), *slot);
+            }
+          g_bytes_unref (b);
+        }
+      g_assert_cmpuint (map.n, ==, g_hash_table_size (ref));
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, ref);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        {
+          gsize len;
+          const char *data = g_bytes_get_data (k, &len);
+          g_assert_true (el_map_lookup (&map, data, len) == v);
+        }
+      g_assert_null (el_map_lookup (&map, "abcabcabcabcz", 13));
+      el_map_clear (&map);
+      g_assert_cmpuint (map.n, ==, 0);
+      g_assert_null (el_map_lookup (&map, "", 0));
+      if (round == 3)
+        g_assert_null (map.slots);  /* the huge round's table was let go */
+    }
+  el_map_destroy (&map);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/entity-link/normalize/clean", test_clean);
+  g_test_add_func ("/entity-link/map", test_map);
   g_test_add_func ("/entity-link/normalize/key", test_key);
   g_test_add_func ("/entity-link/normalize/slug", test_slug);
   g_test_add_func ("/entity-link/kb/default", test_kb_default);

@@ -1,5 +1,6 @@
 /* el-kb.c: the knowledge base in memory, loaded from SQLite and alias TSV files, written by quarry-kb. */
 #include "el-kb.h"
+#include "el-map.h"
 #include "el-normalize.h"
 
 #include <errno.h>
@@ -22,6 +23,8 @@ struct _ElKb {
   GHashTable *aliases;   /* key -> GArray of ElHit (owned) */
   GHashTable *records;   /* "key\x1fentry\x1frelation" -> AliasRecord* (owned) */
   GString    *scratch;
+  ElMap       index;     /* the aliases again, for lookups; built by el_kb_finish() */
+  gboolean    indexed;   /* index matches aliases */
 };
 
 static void
@@ -52,6 +55,7 @@ el_kb_new (void)
   kb->aliases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
   kb->records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, record_free);
   kb->scratch = g_string_new (NULL);
+  el_map_init (&kb->index);
   return kb;
 }
 
@@ -60,6 +64,7 @@ el_kb_free (ElKb *kb)
 {
   if (!kb)
     return;
+  el_map_destroy (&kb->index);
   g_hash_table_destroy (kb->aliases);
   g_hash_table_destroy (kb->records);
   g_hash_table_destroy (kb->entries);
@@ -138,6 +143,7 @@ el_kb_add_alias (ElKb *kb, const char *alias, ElEntry *entry, const char *relati
   el_normalize_key (alias, strlen (alias), kb->scratch);
   if (kb->scratch->len == 0)
     return;
+  kb->indexed = FALSE;
 
   g_autofree char *rkey = g_strdup_printf ("%s\x1f%s\x1f%s", kb->scratch->str, entry->id, relation);
   AliasRecord *rec = g_hash_table_lookup (kb->records, rkey);
@@ -208,15 +214,24 @@ el_kb_finish (ElKb *kb, const char *what, GError **error)
   g_autoptr (GPtrArray) sorted = el_kb_sorted_entries (kb);
   for (guint i = 0; i < sorted->len; i++)
     ((ElEntry *) sorted->pdata[i])->index = i;
+  gpointer key;
+  el_map_destroy (&kb->index);
   g_hash_table_iter_init (&it, kb->aliases);
-  while (g_hash_table_iter_next (&it, NULL, &value))
-    g_array_sort (value, hit_cmp);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      g_array_sort (value, hit_cmp);
+      *el_map_slot (&kb->index, key, strlen (key)) = value;
+    }
+  kb->indexed = TRUE;
   return TRUE;
 }
 
 const GArray *
 el_kb_lookup (const ElKb *kb, const char *key)
 {
+  /* the index is the fast path: per distinct mention in every document */
+  if (kb->indexed)
+    return el_map_lookup (&kb->index, key, strlen (key));
   return g_hash_table_lookup (kb->aliases, key);
 }
 

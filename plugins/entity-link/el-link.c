@@ -1,5 +1,6 @@
 /* el-link.c: mentions to entities: cleaning, knowledge-base linking, in-document coreference. */
 #include "el-link.h"
+#include "el-map.h"
 #include "el-normalize.h"
 
 #include <string.h>
@@ -114,14 +115,14 @@ typedef struct {
   const char      *text;
   GArray          *mentions;     /* Mention */
   GArray          *clusters;     /* Cluster */
-  GHashTable      *by_key;       /* "label\x1fkey" -> cluster index + 1 */
+  ElMap            by_key;       /* "label\x1fkey" -> cluster index + 1 (keys in .strings) */
   guint           *seen;         /* open addressing over the raw mentions: index + 1, 0 = empty */
   guint            seen_mask;
-  GHashTable      *surnames;     /* surname key -> GArray of cluster indices (full-name PER) */
+  ElMap            surnames;     /* surname key -> GArray of cluster indices (full-name PER) */
   EntryState      *entries;      /* by ElEntry.index */
   GPtrArray       *linked;       /* ElEntry* that unambiguous mentions link to, each once */
-  GHashTable      *resolved;     /* "label\x1fkey" -> Mention index + 1: decided once per name */
-  GHashTable      *ids;          /* entity id -> cluster index + 1 */
+  ElMap            resolved;     /* "label\x1fkey" -> Mention index + 1: decided once per name */
+  ElMap            ids;          /* entity id -> cluster index + 1 */
   guint            n_seen;       /* size of seen */
   GArray          *mismatches;   /* Mismatch: label disagreements, one diagnostic per entity and label */
   GStringChunk    *strings;
@@ -523,7 +524,7 @@ resolve_ambiguous (Doc *d, Mention *m, guint index)
   g_string_assign (d->keybuf, m->label ? m->label : "");
   g_string_append_c (d->keybuf, '\x1f');
   g_string_append (d->keybuf, m->key);
-  gpointer done = g_hash_table_lookup (d->resolved, d->keybuf->str);
+  gpointer done = el_map_lookup (&d->resolved, d->keybuf->str, d->keybuf->len);
   if (done)
     {
       /* decided for an earlier mention of the same name: same answer, no second diagnostic */
@@ -532,8 +533,8 @@ resolve_ambiguous (Doc *d, Mention *m, guint index)
       m->by_default = first->by_default;
       return;
     }
-  g_hash_table_insert (d->resolved, g_string_chunk_insert_len (d->strings, d->keybuf->str, d->keybuf->len),
-                       GUINT_TO_POINTER (index + 1));
+  *el_map_slot (&d->resolved, g_string_chunk_insert_len (d->strings, d->keybuf->str, d->keybuf->len),
+                d->keybuf->len) = GUINT_TO_POINTER (index + 1);
 
   int best_score = -1;
   guint n_best = 0;
@@ -571,28 +572,31 @@ cluster_key (Doc *d, const char *ns, const char *key)
 static gint
 cluster_get (Doc *d, const char *ns, const char *key, const char *label, const ElEntry *kb, gsize first)
 {
-  gpointer v = g_hash_table_lookup (d->by_key, cluster_key (d, ns, key));
+  cluster_key (d, ns, key);
+  gpointer v = el_map_lookup (&d->by_key, d->keybuf->str, d->keybuf->len);
   if (v)
     return GPOINTER_TO_INT (v) - 1;
   Cluster c = { .kb = kb, .label = label, .best = -1, .first = first, .alias_of = -1 };
   g_array_append_val (d->clusters, c);
-  g_hash_table_insert (d->by_key, g_string_chunk_insert_len (d->strings, d->keybuf->str, d->keybuf->len),
-                       GINT_TO_POINTER (d->clusters->len));
+  *el_map_slot (&d->by_key, g_string_chunk_insert_len (d->strings, d->keybuf->str, d->keybuf->len),
+                d->keybuf->len) = GINT_TO_POINTER (d->clusters->len);
   return d->clusters->len - 1;
 }
 
 static gint
 cluster_find (Doc *d, const char *ns, const char *key)
 {
-  return GPOINTER_TO_INT (g_hash_table_lookup (d->by_key, cluster_key (d, ns, key))) - 1;
+  cluster_key (d, ns, key);
+  return GPOINTER_TO_INT (el_map_lookup (&d->by_key, d->keybuf->str, d->keybuf->len)) - 1;
 }
 
 static void
 cluster_alias (Doc *d, const char *ns, const char *key, gint cluster)
 {
-  if (!g_hash_table_contains (d->by_key, cluster_key (d, ns, key)))
-    g_hash_table_insert (d->by_key, g_string_chunk_insert_len (d->strings, d->keybuf->str, d->keybuf->len),
-                         GINT_TO_POINTER (cluster + 1));
+  cluster_key (d, ns, key);
+  if (!el_map_lookup (&d->by_key, d->keybuf->str, d->keybuf->len))
+    *el_map_slot (&d->by_key, g_string_chunk_insert_len (d->strings, d->keybuf->str, d->keybuf->len),
+                  d->keybuf->len) = GINT_TO_POINTER (cluster + 1);
 }
 
 /* Label disagreements are gathered and reported once per entity and label. */
@@ -641,11 +645,12 @@ cluster_kb_links (Doc *d)
 static void
 surname_add (Doc *d, const char *surname, gint cluster)
 {
-  GArray *list = g_hash_table_lookup (d->surnames, surname);
+  GArray **slot = (GArray **) el_map_slot (&d->surnames, surname, strlen (surname));  /* in .strings */
+  GArray *list = *slot;
   if (!list)
     {
       list = g_array_new (FALSE, FALSE, sizeof (gint));
-      g_hash_table_insert (d->surnames, (gpointer) surname, list);  /* in Doc.strings */
+      *slot = list;
     }
   for (guint i = 0; i < list->len; i++)
     if (g_array_index (list, gint, i) == cluster)
@@ -718,7 +723,7 @@ cluster_surnames (Doc *d, gboolean misc)
       if (m->cluster != -2 || m->ntokens != 1 ||
           (misc ? m->label != I_MISC : !is_per (m->label)))
         continue;
-      GArray *list = g_hash_table_lookup (d->surnames, m->key);
+      GArray *list = el_map_lookup (&d->surnames, m->key, strlen (m->key));
       if (!list)
         continue;
       if (list->len == 1)
@@ -818,7 +823,6 @@ name_clusters (Doc *d)
         c->best = i;
     }
 
-  GHashTable *ids = d->ids;
   for (guint i = 0; i < d->clusters->len; i++)
     {
       Cluster *c = &g_array_index (d->clusters, Cluster, i);
@@ -837,7 +841,8 @@ name_clusters (Doc *d)
         }
       c->id = json_object_get_string (c->id_obj);
       /* same label and name (or same KB entry) is the same entity */
-      gpointer prev = g_hash_table_lookup (ids, c->id);
+      gsize id_len = json_object_get_string_len (c->id_obj);
+      gpointer prev = el_map_lookup (&d->ids, c->id, id_len);
       if (prev)
         {
           Cluster *p = &g_array_index (d->clusters, Cluster, GPOINTER_TO_INT (prev) - 1);
@@ -846,7 +851,7 @@ name_clusters (Doc *d)
           p->first = MIN (p->first, c->first);
           continue;
         }
-      g_hash_table_insert (ids, (gpointer) c->id, GINT_TO_POINTER (i + 1));
+      *el_map_slot (&d->ids, c->id, id_len) = GINT_TO_POINTER (i + 1);
     }
 }
 
@@ -1026,12 +1031,12 @@ doc_new (const ElContext *ctx)
   d->clusters = g_array_new (FALSE, TRUE, sizeof (Cluster));
   g_array_set_clear_func (d->mentions, mention_clear);
   g_array_set_clear_func (d->clusters, cluster_clear);
-  d->by_key = g_hash_table_new (g_str_hash, g_str_equal);          /* keys in .strings */
-  d->surnames = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_array_unref);
+  el_map_init (&d->by_key);
+  el_map_init (&d->surnames);
   d->entries = g_new0 (EntryState, ctx->n_entries);
   d->linked = g_ptr_array_new ();
-  d->resolved = g_hash_table_new (g_str_hash, g_str_equal);
-  d->ids = g_hash_table_new (g_str_hash, g_str_equal);
+  el_map_init (&d->resolved);
+  el_map_init (&d->ids);
   d->mismatches = g_array_new (FALSE, FALSE, sizeof (Mismatch));
   d->strings = g_string_chunk_new (4096);
   d->scratch = g_string_sized_new (128);
@@ -1045,13 +1050,13 @@ doc_free (Doc *d)
 {
   g_array_unref (d->mentions);
   g_array_unref (d->clusters);
-  g_hash_table_destroy (d->by_key);
+  el_map_destroy (&d->by_key);
   g_free (d->seen);
-  g_hash_table_destroy (d->surnames);
+  el_map_destroy (&d->surnames);  /* empty: doc_reset ran */
   g_free (d->entries);
   g_ptr_array_unref (d->linked);
-  g_hash_table_destroy (d->resolved);
-  g_hash_table_destroy (d->ids);
+  el_map_destroy (&d->resolved);
+  el_map_destroy (&d->ids);
   g_array_unref (d->mismatches);
   g_string_chunk_free (d->strings);
   g_string_free (d->scratch, TRUE);
@@ -1066,12 +1071,15 @@ doc_reset (Doc *d)
 {
   g_array_set_size (d->mentions, 0);
   g_array_set_size (d->clusters, 0);
-  g_hash_table_remove_all (d->by_key);
-  g_hash_table_remove_all (d->surnames);
+  el_map_clear (&d->by_key);
+  for (guint i = 0; i < el_map_capacity (&d->surnames); i++)
+    if (d->surnames.slots[i].hash)
+      g_array_unref (d->surnames.slots[i].value);
+  el_map_clear (&d->surnames);
   memset (d->entries, 0, d->ctx->n_entries * sizeof (EntryState));
   g_ptr_array_set_size (d->linked, 0);
-  g_hash_table_remove_all (d->resolved);
-  g_hash_table_remove_all (d->ids);
+  el_map_clear (&d->resolved);
+  el_map_clear (&d->ids);
   g_array_set_size (d->mismatches, 0);
   g_string_chunk_clear (d->strings);
   for (guint i = 0; i < G_N_ELEMENTS (d->relations) && d->relation_names[i]; i++)
