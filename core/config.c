@@ -24,6 +24,7 @@ struct _QuarryStage {
   const QuarryPlugin *plugin;
   QuarryOnError       on_error;
   GHashTable         *values;  /* option name -> Value* */
+  json_object        *data;    /* (nullable) what set-up recorded for the provenance */
 };
 
 struct _QuarryConfig {
@@ -61,6 +62,8 @@ stage_free (gpointer data)
 
   g_free (s->name);
   g_hash_table_unref (s->values);
+  if (s->data != NULL)
+    json_object_put (s->data);
   g_free (s);
 }
 
@@ -708,6 +711,21 @@ const char *
 quarry_stage_get_name (const QuarryStage *stage)
 {
   return stage->name;
+}
+
+void
+quarry_stage_set_provenance (QuarryStage *stage, const char *key, const char *value)
+{
+  g_return_if_fail (stage != NULL && key != NULL && value != NULL);
+  if (stage->data == NULL)
+    stage->data = json_object_new_object ();
+  json_object_object_add (stage->data, key, json_object_new_string (value));
+}
+
+json_object *
+quarry_stage_get_provenance (const QuarryStage *stage)
+{
+  return stage->data;
 }
 
 const QuarryPlugin *

@@ -68,6 +68,8 @@ build_provenance (const QuarryPipeline *p)
       json_object_object_add (s, "name", json_object_new_string (quarry_stage_get_name (p->runs[i].stage)));
       json_object_object_add (s, "plugin", json_object_new_string (d->name));
       json_object_object_add (s, "version", json_object_new_string (d->version));
+      if (quarry_stage_get_provenance (p->runs[i].stage) != NULL)
+        json_object_object_add (s, "data", json_object_get (quarry_stage_get_provenance (p->runs[i].stage)));
       json_object_array_add (stages, s);
     }
   json_object_object_add (prov, "stages", stages);

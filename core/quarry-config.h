@@ -49,6 +49,8 @@ QUARRY_API const char *quarry_config_get_name (const QuarryConfig *cfg);
 /* Stage accessors the host needs beyond the plugin-facing ones. */
 QUARRY_API const QuarryPlugin *quarry_stage_get_plugin (const QuarryStage *stage);
 QUARRY_API QuarryOnError quarry_stage_get_on_error (const QuarryStage *stage);
+/* (transfer none) (nullable): what set-up recorded with quarry_stage_set_provenance(). */
+QUARRY_API json_object *quarry_stage_get_provenance (const QuarryStage *stage);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QuarryConfig, quarry_config_free)
 

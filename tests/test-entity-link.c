@@ -384,6 +384,46 @@ test_kb_user (void)
   remove_temp (extra);
 }
 
+/* The KB's checksum is of its content: the same data through another file gives the
+ * same sum, an alias file changes it; and it is in every record's provenance. */
+static void
+test_kb_checksum (void)
+{
+  g_autoptr (GError) error = NULL;
+  const ElContext *ctx = ctx_default ();
+  g_assert_cmpuint (strlen (ctx->kb_sha256), ==, 64);
+
+  /* written to a new SQLite file (another byte layout) and read back: the same sum */
+  g_autofree char *copy = write_temp ("copy.sqlite", "", 0);
+  g_assert_true (el_kb_write_sqlite (ctx->kb, copy, "test", &error));
+  g_assert_no_error (error);
+  ElContext *again = el_context_new (copy, NULL, TRUE, 256, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again->kb_sha256, ==, ctx->kb_sha256);
+  el_context_free (again);
+
+  /* one more alias: another sum */
+  g_autofree char *extra = write_temp ("one.tsv", "Moskva\tcity:ru-moscow\talias\n", -1);
+  const char *const aliases[] = { extra, NULL };
+  ElContext *more = el_context_new (copy, aliases, TRUE, 256, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (more->kb_sha256, !=, ctx->kb_sha256);
+
+  /* the pipeline writes it into the provenance of the stage */
+  g_autofree char *ini = g_strdup_printf ("[pipeline]\nstages = tag-decode;entity-link\n"
+                                          "[entity-link]\nkb = %s\naliases = %s\n", copy, extra);
+  g_autoptr (QuarryPipeline) p = harness_pipeline_new (ini);
+  json_object *prov = quarry_pipeline_get_provenance (p), *stages, *data, *sum;
+  g_assert_true (json_object_object_get_ex (prov, "stages", &stages));
+  g_assert_true (json_object_object_get_ex (json_object_array_get_idx (stages, 1), "data", &data));
+  g_assert_true (json_object_object_get_ex (data, "kb_sha256", &sum));
+  g_assert_cmpstr (json_object_get_string (sum), ==, more->kb_sha256);
+  g_assert_false (json_object_object_get_ex (json_object_array_get_idx (stages, 0), "data", NULL));
+  el_context_free (more);
+  remove_temp (copy);
+  remove_temp (extra);
+}
+
 /* ---- the rules, on small documents ---- */
 
 static void
@@ -1041,6 +1081,7 @@ main (int argc, char **argv)
   g_test_add_func ("/entity-link/kb/corrupt", test_kb_corrupt);
   g_test_add_func ("/entity-link/kb/tsv-errors", test_kb_tsv_errors);
   g_test_add_func ("/entity-link/kb/user", test_kb_user);
+  g_test_add_func ("/entity-link/kb/checksum", test_kb_checksum);
   g_test_add_func ("/entity-link/coref/surname", test_coref_surname);
   g_test_add_func ("/entity-link/coref/shared-surname", test_coref_shared_surname);
   g_test_add_func ("/entity-link/coref/titles", test_coref_titles);

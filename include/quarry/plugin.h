@@ -173,6 +173,21 @@ QUARRY_API gboolean quarry_stage_get_bool (const QuarryStage *stage, const char 
 QUARRY_API const char *const *quarry_stage_get_strv (const QuarryStage *stage, const char *key);
 
 /**
+ * quarry_stage_set_provenance:
+ * @key: a name for it ("kb_sha256")
+ * @value: its value; copied
+ *
+ * Records something other than the options that decides what this stage
+ * writes: the checksum of a data file or knowledge base it loaded, a model
+ * version. Call it from set-up; every output record then carries it in
+ * `provenance.stages[i].data.@key`, so a run can be audited and two runs with
+ * the same config but different data told apart. Setting a key again replaces it.
+ *
+ * Since: ABI 1.1
+ */
+QUARRY_API void quarry_stage_set_provenance (QuarryStage *stage, const char *key, const char *value);
+
+/**
  * quarry_stage_log:
  *
  * Logs a message that names the stage. Use for set-up and configuration

@@ -298,6 +298,47 @@ el_kb_foreach_alias (const ElKb *kb, ElKbAliasFunc func, gpointer user_data)
     }
 }
 
+static void
+checksum_field (GChecksum *sum, const char *s, char end)
+{
+  if (s)
+    g_checksum_update (sum, (const guchar *) s, strlen (s));
+  g_checksum_update (sum, (const guchar *) &end, 1);
+}
+
+static void
+checksum_alias (const char *alias, const ElHit *hit, gpointer user_data)
+{
+  char prio[16];
+  g_snprintf (prio, sizeof prio, "%d", hit->priority);
+  checksum_field (user_data, alias, '\t');
+  checksum_field (user_data, hit->entry->id, '\t');
+  checksum_field (user_data, hit->relation, '\t');
+  checksum_field (user_data, prio, '\n');
+}
+
+char *
+el_kb_checksum (const ElKb *kb)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr (GPtrArray) entries = el_kb_sorted_entries (kb);
+
+  checksum_field (sum, "quarry-kb entries", '\n');
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const ElEntry *e = entries->pdata[i];
+      checksum_field (sum, e->id, '\t');
+      checksum_field (sum, e->name, '\t');
+      checksum_field (sum, e->type, '\t');
+      checksum_field (sum, e->kind ? e->kind : "", '\t');
+      checksum_field (sum, e->parent_id ? e->parent_id : "", '\t');
+      checksum_field (sum, e->code ? e->code : "", '\n');
+    }
+  checksum_field (sum, "aliases", '\n');
+  el_kb_foreach_alias (kb, checksum_alias, sum);
+  return g_strdup (g_checksum_get_string (sum));
+}
+
 /* ---- SQLite ---- */
 
 static gboolean

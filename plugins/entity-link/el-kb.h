@@ -65,6 +65,10 @@ GPtrArray *el_kb_sorted_entries (const ElKb *kb);
 typedef void (*ElKbAliasFunc) (const char *alias, const ElHit *hit, gpointer user_data);
 void el_kb_foreach_alias (const ElKb *kb, ElKbAliasFunc func, gpointer user_data);
 
+/* SHA-256 (hex, g_free) of the KB's content: entries and aliases in a fixed order, so
+ * the same data gives the same sum however it was loaded (SQLite file, TSV files). */
+char *el_kb_checksum (const ElKb *kb);
+
 /* Loading. */
 gboolean el_kb_load_sqlite (ElKb *kb, const char *path, GError **error);
 gboolean el_kb_load_tsv (ElKb *kb, const char *path, GError **error);

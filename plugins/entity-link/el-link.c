@@ -51,6 +51,7 @@ el_context_new (const char *kb_path, const char *const *alias_files,
   for (guint i = 0; alias_files && alias_files[i]; i++)
     if (!el_kb_load_tsv (ctx->kb, alias_files[i], error))
       goto fail;
+  ctx->kb_sha256 = el_kb_checksum (ctx->kb);
   ctx->n_entries = el_kb_n_entries (ctx->kb);
   ctx->n_alias_keys = el_kb_n_aliases (ctx->kb);
   ctx->setup_seconds = (g_get_monotonic_time () - t0) / 1e6;
@@ -68,6 +69,7 @@ el_context_free (ElContext *ctx)
     return;
   el_kb_free (ctx->kb);
   el_pool_free (ctx->pool);
+  g_free (ctx->kb_sha256);
   g_free (ctx);
 }
 

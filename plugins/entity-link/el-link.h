@@ -21,6 +21,7 @@ typedef struct {
   guint       n_entries;         /* for the set-up report */
   guint       n_alias_keys;
   double      setup_seconds;
+  char       *kb_sha256;         /* el_kb_checksum() after every file was loaded */
 } ElContext;
 
 /* Loads the knowledge base at kb_path, then each alias TSV file (NULL-terminated,

@@ -50,6 +50,10 @@ link_setup (QuarryStage *stage, gpointer *state, GError **error)
   quarry_stage_log (stage, G_LOG_LEVEL_INFO,
                     "knowledge base %s: %u entries, %u alias keys, loaded in %.1f ms",
                     kb, ctx->n_entries, ctx->n_alias_keys, ctx->setup_seconds * 1e3);
+  /* the KB decides the output as much as the options do (and $QUARRY_ENTITY_LINK_KB or
+   * an alias file can change it without changing the config): its content goes into
+   * every record's provenance */
+  quarry_stage_set_provenance (stage, "kb_sha256", ctx->kb_sha256);
   *state = ctx;
   return TRUE;
 }
@@ -68,7 +72,7 @@ link_teardown (gpointer state)
 
 QUARRY_PLUGIN_DEFINE (
   .name = "entity-link",
-  .version = "1.0.0",
+  .version = "1.1.0",
   .description = "entity mentions to entities: in-document coreference and a knowledge base",
   .options = options,
   .requires = requires,
