@@ -311,13 +311,21 @@ parse_value (const Ctx *ctx, const char *group, const QuarryOption *opt, const c
       }
 
     case QUARRY_OPTION_STRING_LIST:
+    case QUARRY_OPTION_PATH_LIST:
       {
         g_auto(GStrv) parts = g_strsplit (raw, ";", -1);
         g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
         for (guint i = 0; parts[i] != NULL; i++)
           {
             char *s = g_strstrip (parts[i]);
-            if (s[0] != '\0')
+            if (s[0] == '\0')
+              continue;
+            if (opt->type == QUARRY_OPTION_PATH_LIST && !g_path_is_absolute (s) && base_dir != NULL)
+              {
+                g_autofree char *path = g_canonicalize_filename (s, base_dir);
+                g_strv_builder_add (b, path);
+              }
+            else
               g_strv_builder_add (b, s);
           }
         v->strv = g_strv_builder_end (b);
@@ -441,16 +449,22 @@ load_stage (const Ctx *ctx, GKeyFile *kf, QuarryStage *stage, const char *base_d
       if (raw != NULL)
         {
           g_strstrip (raw);
-          if (!parse_value (ctx, stage->name, opt, raw,
-                            /* defaults are relative to nothing: plugins give absolute defaults */
-                            g_key_file_has_key (kf, stage->name, opt->name, NULL) ? base_dir : NULL,
-                            v, error))
+          g_autofree char *okey = g_strdup_printf ("%s\n%s", stage->name, opt->name);
+          g_autofree char *cwd = NULL;
+          const char *dir = NULL;
+          /* defaults are relative to nothing (plugins give absolute defaults); a --set
+           * value was typed in a shell, so it is relative to the current folder */
+          if (g_hash_table_contains (ctx->overridden, okey))
+            dir = cwd = g_get_current_dir ();
+          else if (g_key_file_has_key (kf, stage->name, opt->name, NULL))
+            dir = base_dir;
+          if (!parse_value (ctx, stage->name, opt, raw, dir, v, error))
             {
               value_free (v);
               return FALSE;
             }
         }
-      else if (opt->type == QUARRY_OPTION_STRING_LIST)
+      else if (opt->type == QUARRY_OPTION_STRING_LIST || opt->type == QUARRY_OPTION_PATH_LIST)
         v->strv = g_new0 (char *, 1);
       if (i < 0)
         stage->on_error = (QuarryOnError) v->i;

@@ -57,6 +57,7 @@ quarry_option_type_to_string (QuarryOptionType type)
     case QUARRY_OPTION_ENUM: return "enum";
     case QUARRY_OPTION_STRING_LIST: return "list";
     case QUARRY_OPTION_PATH: return "path";
+    case QUARRY_OPTION_PATH_LIST: return "path list";
     default: return "unknown";
     }
 }
@@ -213,7 +214,7 @@ quarry_descriptor_check (const QuarryPluginDescriptor *desc, const char *file, G
     for (guint i = 0; desc->options[i].name != NULL; i++)
       {
         const QuarryOption *o = &desc->options[i];
-        if (i > 256 || (guint) o->type > QUARRY_OPTION_PATH ||
+        if (i > 256 || (guint) o->type > QUARRY_OPTION_PATH_LIST ||
             (o->type == QUARRY_OPTION_ENUM && o->choices == NULL))
           {
             g_set_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_INVALID,

@@ -160,7 +160,8 @@ static const char *const good_ini =
   "[test-replace]\n"
   "find = x\n"
   "count = 3\n"
-  "file = kb/aliases.tsv\n";
+  "file = kb/aliases.tsv\n"
+  "files = a.tsv; /abs/b.tsv ;; ../c.tsv\n";
 
 static void
 test_config_ok (void)
@@ -180,6 +181,14 @@ test_config_ok (void)
   g_assert_false (quarry_stage_get_bool (st, "flag"));
   g_assert_cmpstr (quarry_stage_get_strv (st, "words")[1], ==, "y");
   g_assert_cmpstr (quarry_stage_get_string (st, "file"), ==, "/base/kb/aliases.tsv");
+  {
+    /* each relative name against the config's folder, empty items dropped */
+    const char *const *files = quarry_stage_get_strv (st, "files");
+    g_assert_cmpuint (g_strv_length ((char **) files), ==, 3);
+    g_assert_cmpstr (files[0], ==, "/base/a.tsv");
+    g_assert_cmpstr (files[1], ==, "/abs/b.tsv");
+    g_assert_cmpstr (files[2], ==, "/c.tsv");
+  }
   g_assert_null (quarry_stage_get_string (st, "fail-id"));
   g_assert_cmpint (quarry_stage_get_on_error (st), ==, QUARRY_ON_ERROR_SKIP);
   g_assert_cmpuint (strlen (quarry_config_get_hash (cfg)), ==, 64);
@@ -268,6 +277,7 @@ test_config_hash (void)
   g_autoptr(QuarryConfig) a = load (good_ini, NULL, NULL);
   /* same meaning, other spelling: keys reordered, spaces, a default written out */
   g_autoptr(QuarryConfig) b = load ("[pipeline]\nstages = test-replace ; test-needs\n[test-replace]\n"
+                                    "files = ./a.tsv ;/abs/b.tsv;kb/../../c.tsv\n"
                                     "file=kb/aliases.tsv\ncount = 3\nreplace = A\nfind = x\n", NULL, NULL);
   const char *const sets[] = { "test-replace.count=4", NULL };
   g_autoptr(QuarryConfig) c = load (good_ini, sets, NULL);
@@ -278,6 +288,18 @@ test_config_hash (void)
   g_assert_cmpstr (quarry_config_get_canonical (a), ==, quarry_config_get_canonical (b));
   g_assert_cmpstr (quarry_config_get_hash (a), ==, quarry_config_get_hash (b));
   g_assert_cmpstr (quarry_config_get_hash (a), !=, quarry_config_get_hash (c));
+
+  {
+    /* a --set path was typed in a shell: relative to the current folder, not the config's */
+    const char *const paths[] = { "test-replace.file=x.tsv", "test-replace.files=y.tsv;/z.tsv", NULL };
+    g_autoptr(QuarryConfig) d = load (good_ini, paths, NULL);
+    g_autofree char *cwd = g_get_current_dir ();
+    g_autofree char *x = g_build_filename (cwd, "x.tsv", NULL), *y = g_build_filename (cwd, "y.tsv", NULL);
+    QuarryStage *st = quarry_config_get_stage (d, 0);
+    g_assert_cmpstr (quarry_stage_get_string (st, "file"), ==, x);
+    g_assert_cmpstr (quarry_stage_get_strv (st, "files")[0], ==, y);
+    g_assert_cmpstr (quarry_stage_get_strv (st, "files")[1], ==, "/z.tsv");
+  }
 }
 
 static void

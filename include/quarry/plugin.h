@@ -25,6 +25,8 @@ typedef struct _QuarryStage QuarryStage;
  * @QUARRY_OPTION_ENUM: one of @choices
  * @QUARRY_OPTION_STRING_LIST: a ';'-separated list of strings
  * @QUARRY_OPTION_PATH: a file name; relative names are resolved against the config file's folder
+ * @QUARRY_OPTION_PATH_LIST: a ';'-separated list of file names, each resolved as for
+ *   %QUARRY_OPTION_PATH; read with quarry_stage_get_strv() (since ABI 1.1)
  */
 typedef enum {
   QUARRY_OPTION_STRING,
@@ -34,6 +36,7 @@ typedef enum {
   QUARRY_OPTION_ENUM,
   QUARRY_OPTION_STRING_LIST,
   QUARRY_OPTION_PATH,
+  QUARRY_OPTION_PATH_LIST,
 } QuarryOptionType;
 
 /**
@@ -169,7 +172,7 @@ QUARRY_API const char *quarry_stage_get_string (const QuarryStage *stage, const 
 QUARRY_API gint64 quarry_stage_get_int (const QuarryStage *stage, const char *key);
 QUARRY_API double quarry_stage_get_double (const QuarryStage *stage, const char *key);
 QUARRY_API gboolean quarry_stage_get_bool (const QuarryStage *stage, const char *key);
-/** Returns: (transfer none) (array zero-terminated=1): a STRING_LIST option; never %NULL. */
+/** Returns: (transfer none) (array zero-terminated=1): a STRING_LIST or PATH_LIST option; never %NULL. */
 QUARRY_API const char *const *quarry_stage_get_strv (const QuarryStage *stage, const char *key);
 
 /**

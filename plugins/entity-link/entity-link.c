@@ -11,8 +11,8 @@
 static const QuarryOption options[] = {
   { "kb", QUARRY_OPTION_PATH, ENTITY_LINK_KB_DEFAULT,
     "knowledge base (SQLite, built with quarry-kb); $QUARRY_ENTITY_LINK_KB replaces the default" },
-  { "aliases", QUARRY_OPTION_STRING_LIST, NULL,
-    "extra alias TSV files (';'-separated) loaded over the knowledge base" },
+  { "aliases", QUARRY_OPTION_PATH_LIST, NULL,
+    "extra alias TSV files (';'-separated; relative to the config file) loaded over the knowledge base" },
   { "use-tags", QUARRY_OPTION_BOOL, "true",
     "use the cable TAGS (fields.header.tags) as context for ambiguous names" },
   { "max-mention-bytes", QUARRY_OPTION_INT, "256",

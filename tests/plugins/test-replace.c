@@ -22,6 +22,7 @@ static const QuarryOption options[] = {
   { "mode", QUARRY_OPTION_ENUM, "fast", "unused choice", (const char *const[]) { "fast", "slow", NULL } },
   { "words", QUARRY_OPTION_STRING_LIST, "x;y", "unused list" },
   { "file", QUARRY_OPTION_PATH, NULL, "unused path" },
+  { "files", QUARRY_OPTION_PATH_LIST, NULL, "unused paths" },
   { NULL }
 };
 
