@@ -16,6 +16,31 @@ static const guint8 needs_escape[256] = {
   0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
 };
 
+/* Room for n more bytes (and the NUL) without changing the length. */
+static inline void
+reserve (GString *out, gsize n)
+{
+  if (G_UNLIKELY (out->len + n >= out->allocated_len))
+    {
+      gsize len = out->len;
+      g_string_set_size (out, len + n);  /* grows the buffer */
+      out->len = len;
+    }
+}
+
+/* Appends n bytes: GString's own append is a call with checks per literal, which
+ * was a fifth of writing a record with hundreds of spans. */
+static inline void
+put (GString *out, const char *s, gsize n)
+{
+  reserve (out, n);
+  memcpy (out->str + out->len, s, n);
+  out->len += n;
+  out->str[out->len] = '\0';
+}
+
+#define PUT(out, literal) put ((out), "" literal, sizeof (literal) - 1)
+
 void
 quarry_writer_append_json_string (GString *out, const char *s, gsize len)
 {
@@ -25,15 +50,15 @@ quarry_writer_append_json_string (GString *out, const char *s, gsize len)
   /* Written straight into the string's buffer, a chunk at a time: a chunk of n
    * input bytes needs at most 6n output bytes (\u00XX). This loop is the
    * writer's hot path (every document's whole text goes through it). */
-  g_string_append_c (out, '"');
+  reserve (out, 1);
+  out->str[out->len++] = '"';
   while (p < end)
     {
       gsize n = MIN ((gsize) (end - p), 4096);
-      gsize at = out->len;
       char *w;
 
-      g_string_set_size (out, at + 6 * n);
-      w = out->str + at;
+      reserve (out, 6 * n + 1);
+      w = out->str + out->len;
       for (const guchar *stop = p + n; p < stop; p++)
         {
           guchar c = *p;
@@ -58,9 +83,11 @@ quarry_writer_append_json_string (GString *out, const char *s, gsize len)
               break;
             }
         }
-      g_string_truncate (out, w - out->str);
+      out->len = w - out->str;
     }
-  g_string_append_c (out, '"');
+  reserve (out, 1);
+  out->str[out->len++] = '"';
+  out->str[out->len] = '\0';
 }
 
 static void append_uint (GString *out, guint64 v);
@@ -150,7 +177,7 @@ append_uint (GString *out, guint64 v)
   do
     buf[--i] = '0' + v % 10;
   while ((v /= 10) != 0);
-  g_string_append_len (out, buf + i, sizeof buf - i);
+  put (out, buf + i, sizeof buf - i);
 }
 
 typedef struct {
@@ -192,13 +219,16 @@ append_attr_pairs (GString *out, const QuarryDocument *doc, guint index)
 
   for (gboolean first = TRUE; (key = quarry_document_span_next_attr (doc, index, &cursor, &value)); first = FALSE)
     {
-      g_string_append (out, first ? ",\"attrs\":{" : ",");
+      if (first)
+        PUT (out, ",\"attrs\":{");
+      else
+        put (out, ",", 1);
       quarry_writer_append_json_string (out, key, strlen (key));
-      g_string_append_c (out, ':');
+      put (out, ":", 1);
       append_json (out, value);
     }
   if (cursor != 0)
-    g_string_append_c (out, '}');
+    put (out, "}", 1);
 }
 
 static void
@@ -235,9 +265,58 @@ append_entity_records (GString *out, const QuarryDocument *doc)
   g_string_append_c (out, ']');
 }
 
+/* `{"layer":"entity","label":"PER","start":` escaped once per layer and label in a
+ * record, not per span: layers and labels are interned, so the pair of pointers is
+ * the key of a small direct-mapped table. */
+typedef struct {
+  const char *layer, *label;
+  char       *text;
+  gsize       len;
+} SpanHead;
+
+typedef struct {
+  SpanHead slot[32];
+  GString *scratch;
+} SpanHeads;
+
+static void
+append_span_head (GString *out, SpanHeads *heads, const QuarrySpan *sp)
+{
+  guintptr h = ((guintptr) sp->layer >> 4) * 31 + ((guintptr) sp->label >> 4);
+  SpanHead *e = &heads->slot[(h ^ (h >> 7)) % G_N_ELEMENTS (heads->slot)];
+
+  if (e->text == NULL || e->layer != sp->layer || e->label != sp->label)
+    {
+      GString *t = heads->scratch;
+      g_string_assign (t, "{\"layer\":");
+      quarry_writer_append_json_string (t, sp->layer, strlen (sp->layer));
+      g_string_append (t, ",\"label\":");
+      if (sp->label != NULL)
+        quarry_writer_append_json_string (t, sp->label, strlen (sp->label));
+      else
+        g_string_append (t, "null");
+      g_string_append (t, ",\"start\":");
+      g_free (e->text);
+      e->text = g_strndup (t->str, t->len);
+      e->len = t->len;
+      e->layer = sp->layer;
+      e->label = sp->label;
+    }
+  put (out, e->text, e->len);
+}
+
+static void
+span_heads_clear (SpanHeads *heads)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (heads->slot); i++)
+    g_free (heads->slot[i].text);
+  g_string_free (heads->scratch, TRUE);
+}
+
 static void
 append_spans (GString *out, QuarryDocument *doc)
 {
+  SpanHeads heads = { .scratch = g_string_new (NULL) };
   guint n = quarry_document_get_n_spans (doc);
   g_autofree SpanRef *refs = g_new (SpanRef, n);
 
@@ -249,39 +328,35 @@ append_spans (GString *out, QuarryDocument *doc)
   if (n > 1)
     qsort (refs, n, sizeof (SpanRef), span_ref_cmp);
 
-  g_string_append_c (out, '[');
+  put (out, "[", 1);
   for (guint i = 0; i < n; i++)
     {
       const QuarrySpan *sp = refs[i].span;
       gsize s0, s1;
 
       quarry_document_source_range (doc, sp->start, sp->end, &s0, &s1);
-      g_string_append (out, i ? ",{\"layer\":" : "{\"layer\":");
-      quarry_writer_append_json_string (out, sp->layer, strlen (sp->layer));
-      g_string_append (out, ",\"label\":");
-      if (sp->label != NULL)
-        quarry_writer_append_json_string (out, sp->label, strlen (sp->label));
-      else
-        g_string_append (out, "null");
-      g_string_append (out, ",\"start\":");
+      if (i > 0)
+        put (out, ",", 1);
+      append_span_head (out, &heads, sp);
       append_uint (out, quarry_document_char_offset (doc, sp->start));
-      g_string_append (out, ",\"end\":");
+      PUT (out, ",\"end\":");
       append_uint (out, quarry_document_char_offset (doc, sp->end));
-      g_string_append (out, ",\"source\":[");
+      PUT (out, ",\"source\":[");
       append_uint (out, s0);
-      g_string_append_c (out, ',');
+      put (out, ",", 1);
       append_uint (out, s1);
-      g_string_append_c (out, ']');
+      put (out, "]", 1);
       if (sp->attrs != NULL)
         {
-          g_string_append (out, ",\"attrs\":");
+          PUT (out, ",\"attrs\":");
           append_json (out, sp->attrs);
         }
       else
         append_attr_pairs (out, doc, refs[i].index);
-      g_string_append_c (out, '}');
+      put (out, "}", 1);
     }
-  g_string_append_c (out, ']');
+  put (out, "]", 1);
+  span_heads_clear (&heads);
 }
 
 static void
