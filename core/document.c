@@ -37,7 +37,8 @@ struct _QuarryDocument {
   GArray      *diagnostics; /* QuarryDiagnostic */
   const char  *stage;
   GArray      *cp_index;    /* CpMark every CP_STEP bytes, built lazily, dropped on edit */
-  CpMark       cp_last;     /* the last char_offset answer (valid with cp_index) */
+  CpMark       cp_last[2];  /* recent char_offset answers (valid with cp_index) */
+  guint        cp_next;     /* the slot of cp_last to replace next */
   const char  *interned[64];/* layer/label/code/key strings by hash: spares g_intern_string's global lock */
   /* attributes set one by one (quarry_document_span_set_attr), not yet a json-c object */
   AttrPair    *pairs;
@@ -353,17 +354,23 @@ quarry_document_char_offset (QuarryDocument *doc, gsize byte_offset)
           mark.byte = at;
           g_array_append_val (doc->cp_index, mark);
         }
-      doc->cp_last.byte = doc->cp_last.cp = 0;
+      memset (doc->cp_last, 0, sizeof doc->cp_last);
     }
   m = &g_array_index (doc->cp_index, CpMark, MIN (byte_offset / CP_STEP, doc->cp_index->len - 1));
   if (m->byte > byte_offset)
     m--;
-  /* callers mostly ask in increasing order: count on from the last answer when nearer */
-  if (doc->cp_last.byte <= byte_offset && doc->cp_last.byte > m->byte)
-    m = &doc->cp_last;
+  /* callers mostly ask in increasing order, often two interleaved sequences (the
+   * writer asks for each span's start, then its end): count on from the nearest
+   * earlier answer, and replace that one with this */
+  guint slot = doc->cp_next;
+  for (guint k = 0; k < G_N_ELEMENTS (doc->cp_last); k++)
+    if (doc->cp_last[k].byte <= byte_offset && doc->cp_last[k].byte > m->byte)
+      m = &doc->cp_last[k], slot = k;
   cp = m->cp + count_cps (doc->text + m->byte, byte_offset - m->byte);
-  doc->cp_last.byte = byte_offset;
-  doc->cp_last.cp = cp;
+  if (slot == doc->cp_next)
+    doc->cp_next = (doc->cp_next + 1) % G_N_ELEMENTS (doc->cp_last);
+  doc->cp_last[slot].byte = byte_offset;
+  doc->cp_last[slot].cp = cp;
   return cp;
 }
 

@@ -59,28 +59,50 @@ quarry_writer_append_json_string (GString *out, const char *s, gsize len)
 
       reserve (out, 6 * n + 1);
       w = out->str + out->len;
-      for (const guchar *stop = p + n; p < stop; p++)
+      for (const guchar *stop = p + n; p < stop;)
         {
-          guchar c = *p;
-          if (G_LIKELY (!needs_escape[c]))
+          /* eight bytes at a time while none needs escaping (no byte < 0x20, '"'
+           * or '\\'): most text; the byte loop alone ran at about a byte a cycle */
+          if (stop - p >= 8)
             {
-              *w++ = c;
-              continue;
+              const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+              const guint64 high = G_GUINT64_CONSTANT (0x8080808080808080);
+              guint64 x, q, b;
+              memcpy (&x, p, 8);
+              q = x ^ (ones * '"');
+              b = x ^ (ones * '\\');
+              if (!((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high))
+                {
+                  memcpy (w, p, 8);
+                  w += 8;
+                  p += 8;
+                  continue;
+                }
             }
-          *w++ = '\\';
-          switch (c)
+          /* a block with something to escape (or the tail): byte by byte */
+          for (const guchar *bstop = p + MIN ((gsize) (stop - p), 8); p < bstop; p++)
             {
-            case '"': *w++ = '"'; break;
-            case '\\': *w++ = '\\'; break;
-            case '\n': *w++ = 'n'; break;
-            case '\r': *w++ = 'r'; break;
-            case '\t': *w++ = 't'; break;
-            case '\b': *w++ = 'b'; break;
-            case '\f': *w++ = 'f'; break;
-            default:
-              *w++ = 'u'; *w++ = '0'; *w++ = '0';
-              *w++ = hex[c >> 4]; *w++ = hex[c & 15];
-              break;
+              guchar c = *p;
+              if (G_LIKELY (!needs_escape[c]))
+                {
+                  *w++ = c;
+                  continue;
+                }
+              *w++ = '\\';
+              switch (c)
+                {
+                case '"': *w++ = '"'; break;
+                case '\\': *w++ = '\\'; break;
+                case '\n': *w++ = 'n'; break;
+                case '\r': *w++ = 'r'; break;
+                case '\t': *w++ = 't'; break;
+                case '\b': *w++ = 'b'; break;
+                case '\f': *w++ = 'f'; break;
+                default:
+                  *w++ = 'u'; *w++ = '0'; *w++ = '0';
+                  *w++ = hex[c >> 4]; *w++ = hex[c & 15];
+                  break;
+                }
             }
         }
       out->len = w - out->str;

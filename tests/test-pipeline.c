@@ -91,6 +91,57 @@ test_setup_failure (void)
   g_clear_error (&error);
 }
 
+/* The reference: RFC 8259 escaping byte by byte, as the writer promises it. */
+static void
+escape_slowly (GString *out, const char *s, gsize len)
+{
+  g_string_append_c (out, '"');
+  for (gsize i = 0; i < len; i++)
+    {
+      guchar c = s[i];
+      switch (c)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        case '\b': g_string_append (out, "\\b"); break;
+        case '\f': g_string_append (out, "\\f"); break;
+        default:
+          if (c < 0x20)
+            g_string_append_printf (out, "\\u%04x", c);
+          else
+            g_string_append_c (out, c);
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+/* The writer escapes eight bytes at a time where it can: every byte value at every
+ * position of the block, long runs, and appends to a string that is not empty. */
+static void
+test_writer_json_string (void)
+{
+  g_autoptr(GRand) r = g_rand_new_with_seed (8);
+  static const char pool[] = "abc \"\\\n\t\x01\x1f\x7f\xc3\xa9\xe2\x80\x9c";
+
+  for (int round = 0; round < 3000; round++)
+    {
+      gsize len = g_rand_int_range (r, 0, round < 2900 ? 40 : 20000);
+      g_autofree char *s = g_malloc (len + 1);
+      g_autoptr(GString) got = g_string_new ("prefix"), want = g_string_new ("prefix");
+      for (gsize i = 0; i < len; i++)
+        s[i] = round % 3 == 0 ? (char) g_rand_int_range (r, 1, 256)
+                              : pool[g_rand_int_range (r, 0, sizeof pool - 1)];
+      s[len] = '\0';
+      quarry_writer_append_json_string (got, s, len);
+      escape_slowly (want, s, len);
+      g_assert_cmpstr (got->str, ==, want->str);
+      g_assert_cmpuint (got->len, ==, strlen (got->str));
+    }
+}
+
 static json_object *
 random_value (GRand *r)
 {
@@ -532,6 +583,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/setup-failure", test_setup_failure);
   g_test_add_func ("/writer/record", test_writer_record);
   g_test_add_func ("/writer/light-forms", test_writer_light_forms);
+  g_test_add_func ("/writer/json-string", test_writer_json_string);
   g_test_add_func ("/writer/dead-letter", test_writer_dead_letter);
   g_test_add ("/cli/run-accounting", Cli, NULL, cli_setup, test_cli_run_accounting, cli_teardown);
   g_test_add ("/cli/deterministic", Cli, NULL, cli_setup, test_cli_deterministic, cli_teardown);
