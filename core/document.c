@@ -144,6 +144,39 @@ invalid_utf8_run (const guchar *p, gsize avail)
   return 0;
 }
 
+/* Whether n bytes are valid UTF-8 without NUL: what g_utf8_validate_len and a
+ * memchr for NUL said, in one pass that skips ASCII eight bytes at a time (every
+ * document's bytes go through it; GLib's validator goes a byte at a time). */
+static gboolean
+is_clean_utf8 (const guchar *p, gsize n)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  const guint64 high = G_GUINT64_CONSTANT (0x8080808080808080);
+  gsize i = 0;
+
+  while (i < n)
+    {
+      for (; i + 8 <= n; i += 8)
+        {
+          guint64 x;
+          memcpy (&x, p + i, 8);
+          if ((x | ((x - ones) & ~x)) & high)  /* a byte >= 0x80, or a zero byte */
+            break;
+        }
+      if (i >= n)
+        break;
+      if (p[i] != 0 && p[i] < 0x80)
+        {
+          i++;
+          continue;
+        }
+      if (invalid_utf8_run (p + i, n - i) != 0)
+        return FALSE;
+      i += g_utf8_skip[p[i]];
+    }
+  return TRUE;
+}
+
 static gboolean apply_edits (QuarryDocument *doc, const QuarryEdits *edits, gboolean check_boundaries,
                              GError **error);
 
@@ -156,7 +189,7 @@ repair_text (QuarryDocument *doc)
   guint n_bad = 0, n_nul = 0;
   g_autoptr(QuarryEdits) edits = NULL;
 
-  if (g_utf8_validate_len (doc->text, n, NULL) && memchr (doc->text, 0, n) == NULL)
+  if (is_clean_utf8 (p, n))
     return;
 
   edits = quarry_edits_new ();

@@ -379,6 +379,49 @@ test_fields_and_results (void)
   g_assert_nonnull (quarry_document_get_entities (doc));
 }
 
+/* Random bytes around valid characters (ASCII runs, 2-4 byte characters, overlongs,
+ * surrogates, stray continuations, NULs, cut sequences): a document reports repairs
+ * exactly when GLib finds the bytes invalid or they hold a NUL, and its text is then
+ * valid UTF-8 without NUL. */
+static void
+test_utf8_random (void)
+{
+  static const char *const chunks[] = {
+    "plain ascii text ", "abcdefgh", "\xC3\xA9", "\xE2\x80\x9C", "\xF0\x9F\x98\x80", "\xC0\xAF",
+    "\xED\xA0\x80", "\x80", "\xBF", "\xF4\x90\x80\x80", "\xE2\x80", "\xF0\x9F", "\xC2", "\xFF",
+    "\xEF\xBB\xBF", "\xF4\x8F\xBF\xBF", "\xE0\xA0\x80", "\xE0\x9F\xBF",
+  };
+  g_autoptr(GRand) r = g_rand_new_with_seed (42);
+
+  for (int round = 0; round < 4000; round++)
+    {
+      g_autoptr(GString) s = g_string_new (NULL);
+      guint n = g_rand_int_range (r, 0, 12);
+      for (guint k = 0; k < n; k++)
+        {
+          if (g_rand_int_range (r, 0, 25) == 0)
+            g_string_append_c (s, '\0');
+          else
+            {
+              guint which = g_rand_int_range (r, 0, G_N_ELEMENTS (chunks));
+              /* mostly valid chunks, so whole valid documents are common */
+              if (round % 2 == 0 && which > 4 && which != 14 && which != 15 && which != 16)
+                which = g_rand_int_range (r, 0, 5);
+              g_string_append (s, chunks[which]);
+            }
+        }
+      gboolean clean = g_utf8_validate_len (s->str, s->len, NULL) && memchr (s->str, 0, s->len) == NULL;
+      g_autoptr(QuarryDocument) doc = quarry_document_new ("r", s->str, s->len, NULL);
+      gsize len;
+      const char *text = quarry_document_get_text (doc, &len);
+      g_assert_cmpuint (quarry_document_get_n_diagnostics (doc) == 0, ==, clean);
+      g_assert_true (g_utf8_validate_len (text, len, NULL));
+      g_assert_null (memchr (text, 0, len));
+      if (clean)
+        g_assert_cmpmem (text, len, s->str, s->len);
+    }
+}
+
 static const char *
 attr_string (const QuarryDocument *doc, guint index, const char *key)
 {
@@ -519,6 +562,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/document/new/plain", test_new_plain);
   g_test_add_func ("/document/new/utf8-repair", test_utf8_repair);
+  g_test_add_func ("/document/new/utf8-random", test_utf8_random);
   g_test_add_func ("/document/new/repairs-capped", test_many_repairs_capped);
   g_test_add_func ("/document/new/empty", test_empty);
   g_test_add_func ("/document/edits/basic", test_edit_basic);
