@@ -51,7 +51,7 @@ find (const ElMap *map, const char *key, gsize len, guint32 hash)
   for (guint i = hash & map->mask;; i = (i + 1) & map->mask)
     {
       ElMapSlot *s = &map->slots[i];
-      if (s->hash == 0 || (s->hash == hash && s->len == len && memcmp (s->key, key, len) == 0))
+      if (s->hash == 0 || (s->hash == hash && s->len == len && (len == 0 || memcmp (s->key, key, len) == 0)))
         return s;
     }
 }
