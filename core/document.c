@@ -1157,6 +1157,29 @@ add_diagnostic (QuarryDocument *doc, QuarryDiagnosticLevel level, const char *co
   g_array_append_val (doc->diagnostics, d);
 }
 
+/* A diagnostic's message: formatted on the stack first (vasprintf starts at 100
+ * bytes and grows, a realloc or two for a typical message), copied once. */
+static char *
+format_message (const char *format, va_list ap)
+{
+  char buf[512];
+  va_list again;
+  int n;
+
+  va_copy (again, ap);
+  n = g_vsnprintf (buf, sizeof buf, format, ap);
+  if (n >= 0 && (gsize) n < sizeof buf)
+    {
+      va_end (again);
+      return g_strndup (buf, n);
+    }
+  {
+    char *msg = g_strdup_vprintf (format, again);
+    va_end (again);
+    return msg;
+  }
+}
+
 void
 quarry_document_diagnose (QuarryDocument *doc, QuarryDiagnosticLevel level, const char *code,
                           gssize offset, const char *format, ...)
@@ -1166,7 +1189,7 @@ quarry_document_diagnose (QuarryDocument *doc, QuarryDiagnosticLevel level, cons
   gssize src = -1;
 
   va_start (ap, format);
-  msg = g_strdup_vprintf (format, ap);
+  msg = format_message (format, ap);
   va_end (ap);
   if (offset >= 0)
     src = (gssize) map_start (doc, MIN ((gsize) offset, doc->text_len));
@@ -1181,7 +1204,7 @@ quarry_document_diagnose_source (QuarryDocument *doc, QuarryDiagnosticLevel leve
   char *msg;
 
   va_start (ap, format);
-  msg = g_strdup_vprintf (format, ap);
+  msg = format_message (format, ap);
   va_end (ap);
   if (source_offset > (gssize) doc->source_len)
     source_offset = doc->source_len;

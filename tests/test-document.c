@@ -519,6 +519,40 @@ test_span_set_attr_out_of_range (void)
   g_test_trap_assert_stderr ("*no span 7 (the document has 0)*");
 }
 
+/* Messages are formatted on the stack when short and on the heap when not; offsets
+ * into the text map to the source. */
+static void
+test_diagnostics (void)
+{
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("d", "<b>x</b>", 8, "text/html");
+  g_autoptr(QuarryEdits) e = quarry_edits_new ();
+  g_autofree char *longer = g_strnfill (3000, 'y');
+  const QuarryDiagnostic *d;
+
+  quarry_edits_replace (e, 0, 3, "", 0);
+  g_assert_true (quarry_document_apply_edits (doc, e, NULL));
+  quarry_document_set_stage (doc, "test");
+  quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_INFO, "short", 0, "%s %d", "short", 7);
+  quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_WARNING, "long", QUARRY_NO_OFFSET, "<%s>", longer);
+  for (guint n = 505; n < 515; n++)  /* around the stack buffer's size */
+    quarry_document_diagnose_source (doc, QUARRY_DIAGNOSTIC_ERROR, "edge", 99, "%.*s", (int) n, longer);
+  g_assert_cmpuint (quarry_document_get_n_diagnostics (doc), ==, 12);
+  d = quarry_document_get_diagnostic (doc, 0);
+  g_assert_cmpstr (d->message, ==, "short 7");
+  g_assert_cmpstr (d->stage, ==, "test");
+  g_assert_cmpint (d->source_offset, ==, 3);  /* text byte 0 is source byte 3, after "<b>" */
+  d = quarry_document_get_diagnostic (doc, 1);
+  g_assert_cmpuint (strlen (d->message), ==, 3002);
+  g_assert_cmpint (d->source_offset, ==, -1);
+  for (guint n = 505; n < 515; n++)
+    {
+      d = quarry_document_get_diagnostic (doc, 2 + n - 505);
+      g_assert_cmpuint (strlen (d->message), ==, n);
+      g_assert_cmpint (d->source_offset, ==, 8);  /* clamped to the source */
+    }
+  g_assert_cmpuint (quarry_document_count_diagnostics (doc, QUARRY_DIAGNOSTIC_WARNING), ==, 11);
+}
+
 static void
 test_entity_records (void)
 {
@@ -574,5 +608,6 @@ main (int argc, char **argv)
   g_test_add_func ("/document/spans/set-attr", test_span_set_attr);
   g_test_add_func ("/document/spans/set-attr-out-of-range", test_span_set_attr_out_of_range);
   g_test_add_func ("/document/entities/records", test_entity_records);
+  g_test_add_func ("/document/diagnostics", test_diagnostics);
   return g_test_run ();
 }
