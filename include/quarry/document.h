@@ -46,7 +46,7 @@ typedef struct _QuarryEdits QuarryEdits;
  * An annotation over the current text. Read-only for plugins: set attributes
  * with quarry_document_span_set_attr() (cheapest) or quarry_document_span_attrs().
  * A span from quarry_document_get_span() always shows all its attributes in @attrs;
- * one from quarry_document_peek_span() may not (see there).
+ * one from quarry_document_peek_span() may show none (see there).
  */
 typedef struct {
   const char  *layer;
@@ -252,7 +252,8 @@ QUARRY_API const QuarrySpan *quarry_document_get_span (const QuarryDocument *doc
  * but cheaper when stages set attributes with quarry_document_span_set_attr():
  * those are kept outside any JSON object until someone asks for it, and
  * quarry_document_get_span() builds that object so that @attrs shows them all;
- * this function does not, so @attrs of its result may be %NULL or incomplete.
+ * this function does not, so @attrs of its result may be %NULL although the span
+ * has attributes.
  * Read single attributes with quarry_document_span_get_attr(). Use it to scan
  * layers; use quarry_document_get_span() to read @attrs.
  *
