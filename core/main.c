@@ -215,12 +215,12 @@ cmd_inspect (int argc, char **argv)
       print_strv ("requires", d->requires);
       print_strv ("provides", d->provides);
       g_print ("\nOptions ([%s] group of a config, or --set %s.KEY=VALUE):\n", d->name, d->name);
-      g_print ("  %-22s %-7s %-14s %s\n", "on-error", "enum", "skip",
+      g_print ("  %-22s %-9s %-14s %s\n", "on-error", "enum", "skip",
                "skip | drop | fail: when the stage fails on a document, record it and go on, dead-letter the document, or stop the run");
       for (guint i = 0; d->options != NULL && d->options[i].name != NULL; i++)
         {
           const QuarryOption *o = &d->options[i];
-          g_print ("  %-22s %-7s %-14s %s", o->name, quarry_option_type_to_string (o->type),
+          g_print ("  %-22s %-9s %-14s %s", o->name, quarry_option_type_to_string (o->type),
                    o->default_value ? (o->default_value[0] ? o->default_value : "\"\"") : "(unset)",
                    o->help ? o->help : "");
           if (o->type == QUARRY_OPTION_ENUM)
