@@ -93,12 +93,14 @@ main (int argc, char **argv)
   double seconds = 2.0;
   int setups = 5;
   gint64 max_docs = 0;
+  int thrash_mb = 0;
   g_auto (GStrv) files = NULL;
   GOptionEntry entries[] = {
     { "kb", 0, 0, G_OPTION_ARG_FILENAME, &kb, "knowledge base", "KB" },
     { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "how long to run (default 2)", "S" },
     { "setups", 0, 0, G_OPTION_ARG_INT, &setups, "set-ups to time (default 5)", "N" },
     { "documents", 0, 0, G_OPTION_ARG_INT64, &max_docs, "stop after N documents (for instruction counts)", "N" },
+    { "thrash", 0, 0, G_OPTION_ARG_INT, &thrash_mb, "write MB of memory between documents (untimed), as the other stages of a pipeline would, so the caches start cold", "MB" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "TAGGED-FILE..." },
     { NULL }
   };
@@ -147,22 +149,36 @@ main (int argc, char **argv)
   gint64 busy = 0, wall = 0;
   guint64 bytes = 0, mentions = 0, docs = 0;
   GPtrArray *batch = g_ptr_array_new_with_free_func ((GDestroyNotify) quarry_document_free);
+  char *thrash = thrash_mb > 0 ? g_malloc ((gsize) thrash_mb << 20) : NULL;
   while (max_docs > 0 ? docs < (guint64) max_docs : busy < seconds * 1e6)
     {
       for (int r = 0; r < 20; r++)
         for (guint i = 0; i < n_inputs; i++)
           g_ptr_array_add (batch, input_document (&inputs[i]));
-      gint64 t0 = thread_cpu_us (), w0 = g_get_monotonic_time ();
-      for (guint i = 0; i < batch->len; i++)
-        el_context_process (ctx, batch->pdata[i], NULL);
-      busy += thread_cpu_us () - t0;
-      wall += g_get_monotonic_time () - w0;
+      if (thrash_mb <= 0)
+        {
+          gint64 t0 = thread_cpu_us (), w0 = g_get_monotonic_time ();
+          for (guint i = 0; i < batch->len; i++)
+            el_context_process (ctx, batch->pdata[i], NULL);
+          busy += thread_cpu_us () - t0;
+          wall += g_get_monotonic_time () - w0;
+        }
+      else
+        for (guint i = 0; i < batch->len; i++)
+          {
+            memset (thrash, (int) i, (gsize) thrash_mb << 20);
+            gint64 t0 = thread_cpu_us (), w0 = g_get_monotonic_time ();
+            el_context_process (ctx, batch->pdata[i], NULL);
+            busy += thread_cpu_us () - t0;
+            wall += g_get_monotonic_time () - w0;
+          }
       bytes += 20 * bytes_per_round;
       mentions += 20 * mentions_per_round;
       docs += batch->len;
       g_ptr_array_set_size (batch, 0);
     }
   g_ptr_array_unref (batch);
+  g_free (thrash);
 
   double s = busy / 1e6;
   g_print ("process: %" G_GUINT64_FORMAT " documents, %.1f MB of text, %" G_GUINT64_FORMAT
