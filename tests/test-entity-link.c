@@ -384,6 +384,32 @@ test_kb_user (void)
   remove_temp (extra);
 }
 
+/* A knowledge base with no entries at all is valid: nothing links to it, coreference
+ * still works, over several documents (the reused workspace included). */
+static void
+test_kb_empty (void)
+{
+  g_autoptr (GError) error = NULL;
+  ElKb *kb = el_kb_new ();
+  g_autofree char *path = write_temp ("none.sqlite", "", 0);
+  g_assert_true (el_kb_write_sqlite (kb, path, "nothing", &error));
+  g_assert_no_error (error);
+  el_kb_free (kb);
+
+  ElContext *ctx = el_context_new (path, NULL, TRUE, 256, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ctx->n_entries, ==, 0);
+  for (int round = 0; round < 3; round++)
+    {
+      g_autoptr (QuarryDocument) doc = link_tagged (ctx, "[PER Sergey Lavrov ] met [PER Lavrov ] in [LOC Russia ] .", NULL);
+      g_assert_cmpstr (span_entity (doc, 0), ==, span_entity (doc, 1));
+      assert_entity (doc, "LOC:russia", "Russia", "LOC", NULL, 1);
+      g_assert_cmpuint (n_entities (doc), ==, 2);
+    }
+  el_context_free (ctx);
+  remove_temp (path);
+}
+
 /* The KB's checksum is of its content: the same data through another file gives the
  * same sum, an alias file changes it; and it is in every record's provenance. */
 static void
@@ -1082,6 +1108,7 @@ main (int argc, char **argv)
   g_test_add_func ("/entity-link/kb/tsv-errors", test_kb_tsv_errors);
   g_test_add_func ("/entity-link/kb/user", test_kb_user);
   g_test_add_func ("/entity-link/kb/checksum", test_kb_checksum);
+  g_test_add_func ("/entity-link/kb/empty", test_kb_empty);
   g_test_add_func ("/entity-link/coref/surname", test_coref_surname);
   g_test_add_func ("/entity-link/coref/shared-surname", test_coref_shared_surname);
   g_test_add_func ("/entity-link/coref/titles", test_coref_titles);

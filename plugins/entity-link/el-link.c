@@ -1078,7 +1078,8 @@ doc_reset (Doc *d)
     if (d->surnames.slots[i].hash)
       g_array_unref (d->surnames.slots[i].value);
   el_map_clear (&d->surnames);
-  memset (d->entries, 0, d->ctx->n_entries * sizeof (EntryState));
+  if (d->ctx->n_entries > 0)  /* an empty KB: no array (memset on NULL is undefined) */
+    memset (d->entries, 0, d->ctx->n_entries * sizeof (EntryState));
   g_ptr_array_set_size (d->linked, 0);
   el_map_clear (&d->resolved);
   el_map_clear (&d->ids);
