@@ -273,7 +273,8 @@ QUARRY_API json_object *quarry_document_span_attrs (QuarryDocument *doc, guint i
 /**
  * quarry_document_span_set_attr:
  * @index: a span index
- * @key: the attribute name; copied (interned) by the document
+ * @key: the attribute name; interned (kept for the life of the process), so keys
+ *   should come from a small fixed set, as an attribute schema does
  * @value: (transfer full) (nullable): the value; %NULL is JSON null
  *
  * Sets attribute @key of span @index to @value, replacing any value it had
