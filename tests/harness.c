@@ -7,21 +7,40 @@
 #include "document-private.h"
 #include "harness.h"
 
+/* The registry must outlive the pipelines' plugins: one per process. */
+static QuarryRegistry *
+shared_registry (void)
+{
+  static QuarryRegistry *shared;
+
+  if (shared == NULL)
+    shared = quarry_registry_new ();
+  return shared;
+}
+
 QuarryPipeline *
 harness_pipeline_try_new (const char *ini, GError **error)
 {
-  g_autoptr(QuarryRegistry) reg = quarry_registry_new ();
   g_autofree char *base = g_test_build_filename (G_TEST_DIST, "data", NULL);
   QuarryConfig *cfg;
 
-  /* the registry must outlive the pipeline's plugins: keep one per process */
-  static QuarryRegistry *shared;
-  if (shared == NULL)
-    shared = g_steal_pointer (&reg);
-  cfg = quarry_config_new_from_data (ini, -1, "<test config>", base, shared, NULL, error);
+  cfg = quarry_config_new_from_data (ini, -1, "<test config>", base, shared_registry (), NULL, error);
   if (cfg == NULL)
     return NULL;
   return quarry_pipeline_new (cfg, error);
+}
+
+QuarryPipeline *
+harness_pipeline_from_config (const char *name)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "configs", name, NULL);
+  GError *error = NULL;
+  QuarryConfig *cfg = quarry_config_new_from_file (path, shared_registry (), NULL, &error);
+  QuarryPipeline *p = cfg != NULL ? quarry_pipeline_new (cfg, &error) : NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (p);
+  return p;
 }
 
 QuarryPipeline *
@@ -95,6 +114,43 @@ harness_shared_path (const char *relative)
       return NULL;
     }
   return path;
+}
+
+static gint
+path_cmp (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static void
+add_files (const char *dir, const char *suffix, GPtrArray *files)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        add_files (path, suffix, files);
+      else if (g_str_has_suffix (name, suffix))
+        g_ptr_array_add (files, g_steal_pointer (&path));
+    }
+}
+
+GPtrArray *
+harness_shared_files (const char *relative_dir, const char *suffix)
+{
+  g_autofree char *dir = harness_shared_path (relative_dir);
+  GPtrArray *files;
+
+  if (dir == NULL || !g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return NULL;
+  files = g_ptr_array_new_with_free_func (g_free);
+  add_files (dir, suffix, files);
+  g_ptr_array_sort (files, path_cmp);
+  return files;
 }
 
 json_object *

@@ -15,6 +15,10 @@ QuarryPipeline *harness_pipeline_new (const char *ini);
 /* Like harness_pipeline_new() but returns NULL and sets error. */
 QuarryPipeline *harness_pipeline_try_new (const char *ini, GError **error);
 
+/* The pipeline of configs/NAME in the source tree (e.g. "cables.ini"), with the plugins
+ * of the build tree. Fails the test on any error. */
+QuarryPipeline *harness_pipeline_from_config (const char *name);
+
 /* Runs one document through the pipeline and asserts it came out OK (not dropped).
  * length -1: data is NUL-terminated. media_type NULL: text/plain. */
 QuarryDocument *harness_run (QuarryPipeline *pipeline, const char *id,
@@ -28,6 +32,12 @@ char *harness_read_file (const char *path, gsize *length);
 /* Path of a file under ../shared (the corpus, seed, html5lib tests), from
  * $QUARRY_SHARED_DIR; NULL (and the test is skipped by the caller) if absent. */
 char *harness_shared_path (const char *relative);
+
+/* The files under a folder of ../shared (subfolders too) whose names end in suffix, as
+ * full paths in sorted order; NULL (and the test is skipped by the caller) if the folder
+ * is absent.
+ * (transfer full) */
+GPtrArray *harness_shared_files (const char *relative_dir, const char *suffix);
 
 /* The output record of doc (as `quarry run` writes it, without provenance), parsed.
  * (transfer full) */
