@@ -9,10 +9,13 @@
 G_BEGIN_DECLS
 
 /* A pipeline from INI text (plugins found via $QUARRY_PLUGIN_PATH, which `make check`
- * points at the build tree). Fails the test on any error. */
+ * points at the build tree). Fails the test on any error, and when a stage's plugin
+ * comes from elsewhere (an installed copy standing in for a missing build-tree one). */
 QuarryPipeline *harness_pipeline_new (const char *ini);
 
-/* Like harness_pipeline_new() but returns NULL and sets error. */
+/* Like harness_pipeline_new() but returns NULL and sets error (for tests of config and
+ * set-up errors; a pipeline a test needs is made with harness_pipeline_new(), so that its
+ * failure fails the test and never skips it). */
 QuarryPipeline *harness_pipeline_try_new (const char *ini, GError **error);
 
 /* The pipeline of configs/NAME in the source tree (e.g. "cables.ini"), with the plugins
