@@ -522,7 +522,23 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
 
   if (name == NULL)
     name = "<config>";
-  text = length < 0 ? g_strdup (data) : g_strndup (data, length);
+  if (length < 0)
+    length = strlen (data);
+  {
+    /* GKeyFile would stop at a NUL and quote invalid bytes into its messages */
+    const char *bad = NULL;
+    if (!g_utf8_validate_len (data, length, &bad))
+      {
+        guint line = 1;
+        for (const char *p = data; p < bad; p++)
+          line += *p == '\n';
+        g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_PARSE,
+                     "%s:%u: %s (byte %" G_GSIZE_FORMAT "); save the config as UTF-8 text", name, line,
+                     *bad == '\0' ? "a NUL byte" : "not valid UTF-8", (gsize) (bad - data));
+        return NULL;
+      }
+  }
+  text = g_strndup (data, length);
   ctx.name = name;
   ctx.data = text;
   ctx.overridden = overridden;

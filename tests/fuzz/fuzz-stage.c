@@ -19,10 +19,11 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
-  QuarryRegistry *reg = quarry_registry_new ();  /* kept: the plugins live as long as it does */
+  static QuarryRegistry *reg;  /* kept: the plugins live as long as it does */
   GError *error = NULL;
   QuarryConfig *cfg;
 
+  reg = quarry_registry_new ();
   g_setenv ("QUARRY_ENTITY_LINK_KB", FUZZ_BUILDDIR "/plugins/entity-link/kb.sqlite", FALSE);
   quarry_registry_add_path (reg, FUZZ_BUILDDIR "/plugins");
   quarry_registry_scan (reg);
