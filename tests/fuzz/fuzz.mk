@@ -99,8 +99,9 @@ tests_fuzz_fuzz_cables_LDADD = $(FUZZ_LDADD)
 
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 2
+FUZZ_SEED ?= 0
 fuzz: all $(FUZZ_TARGETS)
-	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) QUARRY_SHARED_DIR="$${QUARRY_SHARED_DIR:-$(abs_top_srcdir)/../shared}" \
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_SEED=$(FUZZ_SEED) QUARRY_SHARED_DIR="$${QUARRY_SHARED_DIR:-$(abs_top_srcdir)/../shared}" \
 	  $(SHELL) $(srcdir)/tests/fuzz/run-fuzz.sh $(abs_top_srcdir) $(abs_top_builddir) $(FUZZ_TARGETS)
 else
 fuzz:

@@ -3,12 +3,13 @@
 # ($FUZZ_JOBS at a time). Each keeps its corpus in BUILDDIR/tests/fuzz/corpus/NAME, started
 # from the committed seeds and regression inputs plus the project's test data and sample
 # cables; a crash, leak or failed check is saved as BUILDDIR/tests/fuzz/findings/NAME-*
-# and fails the run. Add a fixed finding to tests/fuzz/regressions/NAME/ so make check
+# and fails the run. FUZZ_SEED=N fixes libFuzzer's seed. Add a fixed finding to tests/fuzz/regressions/NAME/ so make check
 # replays it.
 set -u
 srcdir=$1; builddir=$2; shift 2
 seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-2}
+seed=${FUZZ_SEED:-0}   # 0: a new random seed each run; CI fixes it so that its minute is repeatable
 shared=${QUARRY_SHARED_DIR:-$srcdir/../shared}
 work=$builddir/tests/fuzz
 mkdir -p "$work/findings" "$work/logs"
@@ -35,7 +36,7 @@ fuzz_one () {
   dirs="$srcdir/tests/fuzz/seeds/$kind $extra"
   [ -d "$srcdir/tests/fuzz/regressions/$name" ] && dirs="$dirs $srcdir/tests/fuzz/regressions/$name"
   # shellcheck disable=SC2086
-  "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=3072 -max_len=65536 \
+  "$target" -seed="$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=3072 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="$work/findings/$name-" "$corpus" $dirs \
     >"$work/logs/$name.log" 2>&1
   status=$?
