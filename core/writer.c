@@ -41,8 +41,9 @@ put (GString *out, const char *s, gsize n)
 
 #define PUT(out, literal) put ((out), "" literal, sizeof (literal) - 1)
 
-void
-quarry_writer_append_json_string (GString *out, const char *s, gsize len)
+/* Appends s, which must be valid UTF-8, as a JSON string literal. */
+static void
+append_escaped (GString *out, const char *s, gsize len)
 {
   static const char hex[] = "0123456789abcdef";
   const guchar *p = (const guchar *) s, *end = p + len;
@@ -110,6 +111,22 @@ quarry_writer_append_json_string (GString *out, const char *s, gsize len)
   reserve (out, 1);
   out->str[out->len++] = '"';
   out->str[out->len] = '\0';
+}
+
+/* Every string a record holds is valid UTF-8 whatever a plugin put in a field, an
+ * attribute, an entity or a message (or cut for length in the middle of a character):
+ * an invalid sequence is written as U+FFFD. The document's text is valid by
+ * construction and skips the check (append_escaped). */
+void
+quarry_writer_append_json_string (GString *out, const char *s, gsize len)
+{
+  if (G_LIKELY (g_utf8_validate_len (s, len, NULL)))
+    append_escaped (out, s, len);
+  else
+    {
+      g_autofree char *valid = g_utf8_make_valid (s, len);
+      append_escaped (out, valid, strlen (valid));
+    }
 }
 
 static void append_uint (GString *out, guint64 v);
@@ -425,7 +442,7 @@ quarry_writer_append_record (GString *out, QuarryDocument *doc, const char *prov
   g_string_append (out, "{\"id\":");
   quarry_writer_append_json_string (out, id, strlen (id));
   g_string_append (out, ",\"text\":");
-  quarry_writer_append_json_string (out, text, len);
+  append_escaped (out, text, len);
   g_string_append (out, ",\"fields\":");
   append_json (out, quarry_document_get_fields (doc, NULL));
   g_string_append (out, ",\"spans\":");
@@ -466,7 +483,7 @@ quarry_writer_append_dead_letter (GString *out, const QuarryDocument *doc, const
   if (g_utf8_validate_len (src, len, NULL) && memchr (src, 0, len) == NULL)
     {
       g_string_append (out, ",\"content\":");
-      quarry_writer_append_json_string (out, src, len);
+      append_escaped (out, src, len);
     }
   else
     {
