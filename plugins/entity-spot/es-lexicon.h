@@ -1,0 +1,116 @@
+/* es-lexicon.h: entity-spot's read-only data: the tokenizer, the word table and the token trie of aliases and cues. */
+#pragma once
+
+#include <glib.h>
+#include "el-kb.h"
+#include "el-map.h"
+
+G_BEGIN_DECLS
+
+#define ES_LEXICON_ERROR (es_lexicon_error_quark ())
+typedef enum {
+  ES_LEXICON_ERROR_FILE,    /* a data file is missing, unreadable or not UTF-8 */
+  ES_LEXICON_ERROR_LINE,    /* a bad line in a data file */
+} EsLexiconError;
+
+GQuark es_lexicon_error_quark (void);
+
+/* ---- tokens ---- */
+
+/* How a word is joined to the word before it (the bytes between them). */
+typedef enum {
+  ES_GAP_SPACE = 0,      /* spaces, at most one line break, or "." after a short word ("St. Petersburg") */
+  ES_GAP_POSSESSIVE = 1, /* "’s " / "'s ": "People's Republic" */
+  ES_GAP_BREAK = 2,      /* anything else: a mention never spans it */
+} EsGap;
+
+/* Flags of a word in the text. */
+enum {
+  ES_T_CAP = 1 << 0,        /* first character upper case */
+  ES_T_UPPER = 1 << 1,      /* no lower-case letter, at least one upper-case one */
+  ES_T_CAPS_LINE = 1 << 2,  /* on an all-capitals line: case says nothing there */
+  ES_T_TAGS_LINE = 1 << 3,  /* on the TAGS line: country codes count */
+  ES_T_BLOCKED = 1 << 4,    /* inside a page-break line or an existing entity span */
+  ES_T_POSSESSIVE = 1 << 5, /* followed by a possessive 's (not part of the word) */
+};
+
+/* A word: letters and digits, joined by inner '.', '-', '&' and apostrophes; a
+ * possessive is left out, a final '.' kept only for initials and dotted
+ * abbreviations ("M.", "U.S."). Offsets are bytes of the text. */
+typedef struct {
+  gsize   start, end;
+  gint32  word;          /* index into the lexicon's word table, -1 if not in it */
+  guint8  gap;           /* EsGap to the previous word */
+  guint8  flags;
+  guint16 reserved;
+} EsToken;
+
+/* The next word at or after p (before end); FALSE when there is none. */
+gboolean es_next_token (const char *p, const char *end, const char *base, EsToken *tok);
+
+/* How next joins prev (two words of the same text). */
+EsGap es_gap (const char *base, const EsToken *prev, const EsToken *next);
+
+/* The matching key of a word (entity-link's key: case folded, accents, periods and
+ * apostrophes dropped) into out. */
+void es_token_key (const char *s, gsize len, GString *out);
+
+/* ---- the lexicon ---- */
+
+/* Flags of a word in the word table. */
+enum {
+  ES_W_COMMON = 1 << 0,     /* a common lower-case English word (common-words list) */
+  ES_W_NON_NAME = 1 << 1,   /* never part of a name even when capitalized (months, "The") */
+  ES_W_ORG_SUFFIX = 1 << 2, /* "... Party", "... Bank" */
+  ES_W_ORG_PREFIX = 1 << 3, /* "Ministry of ...", "Bank of ..." */
+  ES_W_CONNECTOR = 1 << 4,  /* "of", "and", "for": inside an organization name */
+  ES_W_ADJECTIVE = 1 << 5,  /* a country adjective or demonym alone ("Russian") */
+};
+
+typedef struct {
+  char    *key;
+  guint32  flags;
+  guint32  root;            /* trie node reached from the root by this word, 0 if none */
+} EsWord;
+
+/* What a trie node ends: aliases and/or cues with that key, in their written forms. */
+typedef struct {
+  GPtrArray  *alias_forms;  /* (nullable) written forms of aliases with this key */
+  GPtrArray  *cue_forms;    /* (nullable) written forms of cues */
+  const char *label;        /* interned PER/LOC/ORG/MISC of the best hit outside TAGS lines, or NULL */
+  const char *tags_label;   /* the same on a TAGS line (country and organization tag codes count) */
+  guint       n_words;
+} EsTerm;
+
+typedef struct _EsLexicon EsLexicon;
+
+typedef struct {
+  const char        *kb_path;       /* the entity-link knowledge base */
+  const char *const *alias_files;   /* (nullable) extra alias TSV files (entity-link's format) */
+  const char        *cues_path;     /* titles and roles before a name */
+  const char        *org_heads_path;/* organization pattern words */
+  const char        *non_names_path;/* capitalized words that are never names */
+  const char        *common_words_path; /* lower-case common words (wamerican) */
+} EsLexiconFiles;
+
+EsLexicon *es_lexicon_new (const EsLexiconFiles *files, GError **error);
+void       es_lexicon_free (EsLexicon *lex);
+
+/* The word of a text token's bytes, or -1. scratch is a work buffer. */
+gint32 es_lexicon_find_word (const EsLexicon *lex, const char *s, gsize len, GString *scratch);
+const EsWord *es_lexicon_word (const EsLexicon *lex, gint32 word);
+
+/* The child of node by word across gap, 0 if none; node 0 is the root (gap ignored). */
+guint32 es_lexicon_step (const EsLexicon *lex, guint32 node, gint32 word, EsGap gap);
+/* (nullable) what node ends. */
+const EsTerm *es_lexicon_term (const EsLexicon *lex, guint32 node);
+
+/* Provenance: SHA-256 sums of what was loaded ("kb_sha256" over the KB and alias files
+ * as entity-link computes it, then one per data file). */
+const char *es_lexicon_checksum (const EsLexicon *lex, const char *what);
+
+/* Counts for the set-up log. */
+void es_lexicon_stats (const EsLexicon *lex, guint *n_aliases, guint *n_cues, guint *n_words,
+                       guint *n_nodes, guint *n_skipped);
+
+G_END_DECLS
