@@ -126,12 +126,14 @@ es_next_token (const char *p, const char *end, const char *base, EsToken *tok)
   if (p < end && *p == '.' && (inner_dot || (n_chars == 1 && g_ascii_isupper (*start))))
     p++;
 
-  tok->start = start - base;
-  tok->end = p - base;
+  tok->start = (guint32) (start - base);
+  tok->end = (guint32) (p - base);
+  tok->hash = 0;
   tok->word = -1;
+  tok->root = 0;
+  tok->wflags = 0;
   tok->gap = ES_GAP_BREAK;
   tok->flags = possessive ? ES_T_POSSESSIVE : 0;
-  tok->reserved = 0;
   return TRUE;
 }
 
@@ -200,6 +202,26 @@ typedef struct {
   guint32 child;
 } EsEdge;
 
+/* A word while the lexicon is built. */
+typedef struct {
+  char    *key;
+  guint32  flags;
+  guint32  root;            /* trie node reached from the root by this word, 0 if none */
+  gboolean small;           /* a lower-case word in mixed text may need it */
+} EsWord;
+
+/* A word of the finished lexicon: what a text word needs, in one cache line's third. */
+typedef struct {
+  guint64 hash;             /* 0: empty */
+  guint32 word_flags;       /* word << 8 | flags: 16-byte slots keep the table small */
+  guint32 root;
+} EsSlot;
+
+typedef struct {
+  EsSlot *slots;
+  guint   mask;
+} EsTable;
+
 struct _EsLexicon {
   ElMap       word_index;   /* key -> word index + 1 */
   GPtrArray  *words;        /* EsWord* */
@@ -207,6 +229,8 @@ struct _EsLexicon {
   EsEdge     *edges;
   guint       edge_mask, n_edges;
   GHashTable *checksums;    /* what -> hex */
+  EsTable     all, small, common; /* the words by hash: all but the plain common words;
+                                   * the few a lower-case word can need; the plain common words */
   guint       n_aliases, n_cues, n_skipped;
 };
 
@@ -240,6 +264,9 @@ es_lexicon_free (EsLexicon *lex)
   g_ptr_array_unref (lex->words);
   g_ptr_array_unref (lex->terms);
   g_free (lex->edges);
+  g_free (lex->all.slots);
+  g_free (lex->small.slots);
+  g_free (lex->common.slots);
   g_hash_table_unref (lex->checksums);
   g_free (lex);
 }
@@ -259,35 +286,67 @@ word_add (EsLexicon *lex, const char *key, gsize len)
   return index;
 }
 
-gint32
-es_lexicon_find_word (const EsLexicon *lex, const char *s, gsize len, GString *scratch)
+guint64
+es_key_hash (const char *key, gsize len)
 {
-  char buf[64];
-  gsize n = 0;
-  if (len <= sizeof buf)
-    {
-      for (gsize i = 0; i < len; i++)
-        {
-          guchar c = (guchar) s[i];
-          if (c >= 0x80)
-            goto slow;
-          if (c == '.' || c == '\'')
-            continue;
-          buf[n++] = g_ascii_tolower (c);
-        }
-      gpointer v = el_map_lookup (&lex->word_index, buf, n);
-      return v ? GPOINTER_TO_INT (v) - 1 : -1;
-    }
-slow:
-  es_token_key (s, len, scratch);
-  gpointer v = el_map_lookup (&lex->word_index, scratch->str, scratch->len);
-  return v ? GPOINTER_TO_INT (v) - 1 : -1;
+  guint64 h = G_GUINT64_CONSTANT (14695981039346656037);
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ (guchar) key[i]) * G_GUINT64_CONSTANT (1099511628211);
+  return h ? h : 1;
 }
 
-const EsWord *
-es_lexicon_word (const EsLexicon *lex, gint32 word)
+static const EsSlot *
+table_find (const EsTable *t, guint64 hash)
 {
-  return word >= 0 && (guint) word < lex->words->len ? lex->words->pdata[word] : NULL;
+  if (!t->slots)
+    return NULL;
+  for (guint i = (guint) (hash ^ (hash >> 29)) & t->mask;; i = (i + 1) & t->mask)
+    {
+      const EsSlot *s = &t->slots[i];
+      if (s->hash == hash)
+        return s;
+      if (s->hash == 0)
+        return NULL;
+    }
+}
+
+void
+es_lexicon_lookup (const EsLexicon *lex, const char *text, EsToken *tok, gboolean small, GString *scratch)
+{
+  const char *s = text + tok->start;
+  gsize len = tok->end - tok->start;
+  guint64 h = G_GUINT64_CONSTANT (14695981039346656037);
+  gsize i = 0;
+
+  if (g_ascii_isdigit (s[0]) && g_ascii_isdigit (s[len - 1]))
+    return;                     /* a number ("002734", "1.4"): no word of the lexicon */
+
+  /* the key's hash straight from the bytes: ASCII folded as es_token_key() does */
+  for (; i < len; i++)
+    {
+      guchar c = (guchar) s[i];
+      if (c >= 0x80)
+        break;
+      if (c == '.' || c == '\'')
+        continue;
+      if (c >= 'A' && c <= 'Z')
+        c += 'a' - 'A';
+      h = (h ^ c) * G_GUINT64_CONSTANT (1099511628211);
+    }
+  if (i < len)
+    {
+      es_token_key (s, len, scratch);
+      tok->hash = es_key_hash (scratch->str, scratch->len);
+    }
+  else
+    tok->hash = h ? h : 1;
+  const EsSlot *slot = table_find (small ? &lex->small : &lex->all, tok->hash);
+  if (slot)
+    {
+      tok->word = (gint32) (slot->word_flags >> 8);
+      tok->root = slot->root;
+      tok->wflags = (guint16) (slot->word_flags & 0xff);
+    }
 }
 
 static inline guint64
@@ -308,11 +367,7 @@ edge_hash (guint64 k)
 guint32
 es_lexicon_step (const EsLexicon *lex, guint32 node, gint32 word, EsGap gap)
 {
-  if (word < 0)
-    return 0;
-  if (node == 0)
-    return ((const EsWord *) lex->words->pdata[word])->root;
-  if (!lex->edges)
+  if (word < 0 || node == 0 || !lex->edges)
     return 0;
   guint64 k = edge_key (node, word, gap);
   for (guint i = edge_hash (k) & lex->edge_mask;; i = (i + 1) & lex->edge_mask)
@@ -353,7 +408,7 @@ new_node (EsLexicon *lex)
 static guint32
 step_or_add (EsLexicon *lex, guint32 node, gint32 word, EsGap gap)
 {
-  guint32 child = es_lexicon_step (lex, node, word, gap);
+  guint32 child = node ? es_lexicon_step (lex, node, word, gap) : ((EsWord *) lex->words->pdata[word])->root;
   if (child)
     return child;
   child = new_node (lex);
@@ -399,6 +454,10 @@ insert_form (EsLexicon *lex, const char *form, guint *n_words, GString *scratch)
       if (scratch->len == 0)
         return 0;
       gint32 w = word_add (lex, scratch->str, scratch->len);
+      /* a lower-case text word is looked up in the small table only: the words it can be */
+      if (n > 0 || !(g_unichar_isupper (g_utf8_get_char (form + tok.start)) ||
+                     g_unichar_istitle (g_utf8_get_char (form + tok.start))))
+        ((EsWord *) lex->words->pdata[w])->small = TRUE;
       node = step_or_add (lex, node, w, gap);
       n++;
       prev = tok;
@@ -647,6 +706,77 @@ org_line (EsLexicon *lex, char *line, guint lineno, const char *path, GString *s
   return flag_word (lex, g_strstrip (line), lineno, path, scratch, flags, error);
 }
 
+static EsSlot *
+table_slot (EsTable *t, guint64 hash)
+{
+  guint i = (guint) (hash ^ (hash >> 29)) & t->mask;
+  while (t->slots[i].hash && t->slots[i].hash != hash)
+    i = (i + 1) & t->mask;
+  return &t->slots[i];
+}
+
+static void
+table_init (EsTable *t, guint n)
+{
+  guint cap = 16;
+  while (cap < n + n / 2)       /* at most two thirds full: probes stay short, the table small */
+    cap *= 2;
+  t->slots = g_new0 (EsSlot, cap);
+  t->mask = cap - 1;
+}
+
+/* The finished word tables, by hash, with what a text word needs inline. The 60,000
+ * plain common words (only ES_W_COMMON) have a table of their own, asked only when a
+ * rule needs to know: the table of the others stays small enough for the cache. */
+static gboolean
+tables_build (EsLexicon *lex, GError **error)
+{
+  guint n_small = 0, n_common = 0;
+  for (guint i = 0; i < lex->words->len; i++)
+    {
+      const EsWord *w = lex->words->pdata[i];
+      n_small += w->small || (w->flags & ES_W_CONNECTOR);
+      n_common += w->flags == ES_W_COMMON && !w->root && !w->small;
+    }
+  table_init (&lex->all, lex->words->len - n_common);
+  table_init (&lex->small, n_small);
+  table_init (&lex->common, n_common);
+  for (guint i = 0; i < lex->words->len; i++)
+    {
+      const EsWord *w = lex->words->pdata[i];
+      guint64 h = es_key_hash (w->key, strlen (w->key));
+      gboolean plain = w->flags == ES_W_COMMON && !w->root && !w->small;
+      EsSlot *slot = table_slot (plain ? &lex->common : &lex->all, h);
+      const EsSlot *other = table_find (plain ? &lex->all : &lex->common, h);
+      if (slot->hash || other)
+        {
+          const EsWord *o = lex->words->pdata[(slot->hash ? slot : other)->word_flags >> 8];
+          g_set_error (error, ES_LEXICON_ERROR, ES_LEXICON_ERROR_LINE,
+                       "the words '%s' and '%s' have the same 64-bit hash: remove one of them from the data",
+                       o->key, w->key);
+          return FALSE;
+        }
+      if (i >= (1u << 24) || w->flags > 0xff)
+        {
+          g_set_error (error, ES_LEXICON_ERROR, ES_LEXICON_ERROR_LINE,
+                       "more than 16 million words: the lexicon cannot hold them");
+          return FALSE;
+        }
+      *slot = (EsSlot) { h, i << 8 | w->flags, w->root };
+      if (w->small || (w->flags & ES_W_CONNECTOR))
+        *table_slot (&lex->small, h) = *slot;
+    }
+  return TRUE;
+}
+
+gboolean
+es_lexicon_is_common (const EsLexicon *lex, const EsToken *tok)
+{
+  if (tok->word >= 0)
+    return (tok->wflags & ES_W_COMMON) != 0;
+  return tok->hash && table_find (&lex->common, tok->hash) != NULL;
+}
+
 EsLexicon *
 es_lexicon_new (const EsLexiconFiles *files, GError **error)
 {
@@ -680,7 +810,8 @@ es_lexicon_new (const EsLexiconFiles *files, GError **error)
   if (!read_list (lex, files->cues_path, "cue list", "cues_sha256", cue_line, error) ||
       !read_list (lex, files->org_heads_path, "organization pattern list", "org_heads_sha256", org_line, error) ||
       !read_list (lex, files->non_names_path, "non-name list", "non_names_sha256", non_name_line, error) ||
-      !read_list (lex, files->common_words_path, "common-word list", "common_words_sha256", common_line, error))
+      !read_list (lex, files->common_words_path, "common-word list", "common_words_sha256", common_line, error) ||
+      !tables_build (lex, error))
     {
       es_lexicon_free (lex);
       return NULL;

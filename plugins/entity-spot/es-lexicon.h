@@ -38,11 +38,13 @@ enum {
  * possessive is left out, a final '.' kept only for initials and dotted
  * abbreviations ("M.", "U.S."). Offsets are bytes of the text. */
 typedef struct {
-  gsize   start, end;
-  gint32  word;          /* index into the lexicon's word table, -1 if not in it */
+  guint32 start, end;    /* documents are below 4 GiB (es_spot_document checks) */
+  guint64 hash;          /* of the word's key, 0 when not looked up (see es_lexicon_lookup) */
+  gint32  word;          /* the lexicon's word, -1 if not in it */
+  guint32 root;          /* trie node the word leads to from the root, 0 if none */
+  guint16 wflags;        /* ES_W_* of the word */
   guint8  gap;           /* EsGap to the previous word */
-  guint8  flags;
-  guint16 reserved;
+  guint8  flags;         /* ES_T_* */
 } EsToken;
 
 /* The next word at or after p (before end); FALSE when there is none. */
@@ -67,12 +69,6 @@ enum {
   ES_W_ADJECTIVE = 1 << 5,  /* a country adjective or demonym alone ("Russian") */
 };
 
-typedef struct {
-  char    *key;
-  guint32  flags;
-  guint32  root;            /* trie node reached from the root by this word, 0 if none */
-} EsWord;
-
 /* What a trie node ends: aliases and/or cues with that key, in their written forms. */
 typedef struct {
   GPtrArray  *alias_forms;  /* (nullable) written forms of aliases with this key */
@@ -96,9 +92,19 @@ typedef struct {
 EsLexicon *es_lexicon_new (const EsLexiconFiles *files, GError **error);
 void       es_lexicon_free (EsLexicon *lex);
 
-/* The word of a text token's bytes, or -1. scratch is a work buffer. */
-gint32 es_lexicon_find_word (const EsLexicon *lex, const char *s, gsize len, GString *scratch);
-const EsWord *es_lexicon_word (const EsLexicon *lex, gint32 word);
+/* The hash of a word key (64-bit FNV-1a, never 0): the lexicon's tables compare
+ * words by it, so two keys with one hash would be one word; es_lexicon_new() checks
+ * that no two words of its data share one. */
+guint64 es_key_hash (const char *key, gsize len);
+
+/* Looks up the word of tok (bytes of text): fills tok->hash, word, root and wflags.
+ * small: only the few words a lower-case word in mixed-case text can need (inside
+ * aliases, lower-case cues, connectors), a table that stays in the cache. */
+void es_lexicon_lookup (const EsLexicon *lex, const char *text, EsToken *tok, gboolean small,
+                        GString *scratch);
+
+/* Whether the word of a looked-up token is a common word (ES_W_COMMON). */
+gboolean es_lexicon_is_common (const EsLexicon *lex, const EsToken *tok);
 
 /* The child of node by word across gap, 0 if none; node 0 is the root (gap ignored). */
 guint32 es_lexicon_step (const EsLexicon *lex, guint32 node, gint32 word, EsGap gap);

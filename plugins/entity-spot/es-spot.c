@@ -37,38 +37,54 @@ typedef struct {
 } Cand;
 
 typedef struct {
-  GPtrArray *keys;   /* char*: the keys of the name's words */
-  guint8     tier;   /* of its propagated mentions */
-  guint8     source; /* of its full-name mentions (header) or SRC_PROPAGATED */
+  guint64 *keys;     /* the hashes of the keys of the name's words */
+  guint    n_keys;
+  guint8   tier;     /* of its propagated mentions */
+  guint8   source;   /* of its full-name mentions (header) or SRC_PROPAGATED */
 } Person;
+
+/* An index entry: a person by the hash of their first word or surname. */
+typedef struct {
+  guint64 hash;
+  guint   person;
+  gboolean surname;
+} PersonKey;
 
 typedef struct {
   const EsSpotter *sp;
   const EsLexicon *lex;
   const char      *text;
   gsize            len;
-  GArray          *toks;     /* EsToken */
+  EsToken         *toks;
+  guint            n_toks, cap_toks;
   GArray          *cands;    /* Cand */
-  GPtrArray       *people;   /* Person* */
-  GHashTable      *by_first; /* key -> GPtrArray of Person* (full names) */
-  GHashTable      *by_last;  /* key -> GPtrArray of Person* (surnames) */
+  GArray          *people;   /* Person */
+  GArray          *person_keys; /* PersonKey, sorted by hash before propagation */
   GString         *scratch;
   const char      *PER, *LOC, *ORG, *MISC;
 } Doc;
 
-#define TOK(d, i) (&g_array_index ((d)->toks, EsToken, (i)))
+#define TOK(d, i) (&(d)->toks[(i)])
 
-static const EsWord *
-word_of (const Doc *d, const EsToken *t)
-{
-  return es_lexicon_word (d->lex, t->word);
-}
-
-static guint32
+static inline guint32
 wflags (const Doc *d, const EsToken *t)
 {
-  const EsWord *w = word_of (d, t);
-  return w ? w->flags : 0;
+  (void) d;
+  return t->wflags;
+}
+
+static inline gboolean
+common (const Doc *d, const EsToken *t)
+{
+  return es_lexicon_is_common (d->lex, t);
+}
+
+/* Whether the word alone is an alias (a place, an organization). */
+static gboolean
+is_alias_word (const Doc *d, const EsToken *t)
+{
+  const EsTerm *term = es_lexicon_term (d->lex, t->root);
+  return term && term->alias_forms;
 }
 
 static void
@@ -111,7 +127,13 @@ finish_line (Doc *d, guint first, guint end, guint upper, guint lower)
         flags |= ES_T_TAGS_LINE;
     }
   for (guint i = first; i < end; i++)
-    TOK (d, i)->flags |= flags;
+    {
+      EsToken *t = TOK (d, i);
+      t->flags |= flags;
+      /* a lower-case word in mixed text can only continue an alias or be a connector
+       * or a lower-case cue: the small table answers that */
+      es_lexicon_lookup (d->lex, d->text, t, !(t->flags & (ES_T_CAP | ES_T_CAPS_LINE)), d->scratch);
+    }
 }
 
 static void
@@ -122,14 +144,23 @@ tokenize (Doc *d, const Range *blocked, guint n_blocked)
   EsToken tok;
   guint line_first = 0, upper = 0, lower = 0, b = 0;
 
+  /* about one word in six bytes of cable text */
+  d->cap_toks = (guint) MIN (d->len / 6 + 64, 1u << 20);
+  d->toks = g_new (EsToken, d->cap_toks);
+  d->n_toks = 0;
+
   while (es_next_token (p, end, text, &tok))
     {
-      guint n = d->toks->len;
+      guint n = d->n_toks;
       if (n > 0)
         {
           EsToken *prev = TOK (d, n - 1);
-          tok.gap = es_gap (text, prev, &tok);
-          if (memchr (text + prev->end, '\n', tok.start - prev->end))
+          /* one space: the common gap, decided at once */
+          if (tok.start == prev->end + 1 && text[prev->end] == ' ' && !(prev->flags & ES_T_POSSESSIVE))
+            tok.gap = ES_GAP_SPACE;
+          else
+            tok.gap = es_gap (text, prev, &tok);
+          if (tok.start > prev->end + 1 && memchr (text + prev->end, '\n', tok.start - prev->end))
             {
               finish_line (d, line_first, n, upper, lower);
               line_first = n;
@@ -169,11 +200,16 @@ tokenize (Doc *d, const Range *blocked, guint n_blocked)
         b++;
       if (b < n_blocked && blocked[b].start < tok.end)
         tok.flags |= ES_T_BLOCKED;
-      tok.word = es_lexicon_find_word (d->lex, s, e - s, d->scratch);
-      g_array_append_val (d->toks, tok);
+      if (n == d->cap_toks)
+        {
+          d->cap_toks *= 2;
+          d->toks = g_renew (EsToken, d->toks, d->cap_toks);
+        }
+      d->toks[n] = tok;
+      d->n_toks = n + 1;
       p = e;
     }
-  finish_line (d, line_first, d->toks->len, upper, lower);
+  finish_line (d, line_first, d->n_toks, upper, lower);
 }
 
 /* ---- written forms: case rules ---- */
@@ -255,7 +291,7 @@ cue_at (const Doc *d, guint i)
   const EsToken *t = TOK (d, i);
   if (t->flags & ES_T_BLOCKED)
     return -1;
-  guint32 node = es_lexicon_step (d->lex, 0, t->word, ES_GAP_SPACE);
+  guint32 node = t->root;
   gint best = -1;
   for (guint j = i; node; )
     {
@@ -264,7 +300,7 @@ cue_at (const Doc *d, guint i)
           forms_match (term->cue_forms, d->text + t->start, d->text + TOK (d, j)->end,
                        (t->flags & ES_T_CAPS_LINE) != 0))
         best = j;
-      if (++j >= d->toks->len)
+      if (++j >= d->n_toks)
         break;
       const EsToken *n = TOK (d, j);
       if ((n->flags & ES_T_BLOCKED) || n->gap == ES_GAP_BREAK)
@@ -285,9 +321,7 @@ name_word (const Doc *d, const EsToken *t)
   if (t->flags & ES_T_CAPS_LINE)
     {
       /* all words are capitals there: only uncommon ones that name no place */
-      const EsWord *w = word_of (d, t);
-      const EsTerm *term = w ? es_lexicon_term (d->lex, w->root) : NULL;
-      return !(f & ES_W_COMMON) && !(term && term->alias_forms);
+      return !common (d, t) && !is_alias_word (d, t);
     }
   return (t->flags & ES_T_CAP) != 0;
 }
@@ -299,7 +333,7 @@ static void
 name_after_cue (Doc *d, guint c)
 {
   guint k = c + 1;
-  for (guint chain = 0; chain < MAX_CUE_CHAIN && k < d->toks->len; chain++)
+  for (guint chain = 0; chain < MAX_CUE_CHAIN && k < d->n_toks; chain++)
     {
       const EsToken *t = TOK (d, k);
       if (t->gap != ES_GAP_SPACE || TOK (d, k - 1)->flags & ES_T_POSSESSIVE)
@@ -310,7 +344,7 @@ name_after_cue (Doc *d, guint c)
       k = next + 1;            /* "Deputy Foreign Minister": cues chain */
     }
   guint first = k, last = k;
-  for (; last < d->toks->len && last < first + MAX_NAME_WORDS; last++)
+  for (; last < d->n_toks && last < first + MAX_NAME_WORDS; last++)
     {
       const EsToken *t = TOK (d, last);
       if (t->gap != ES_GAP_SPACE || !name_word (d, t) ||
@@ -326,13 +360,13 @@ name_after_cue (Doc *d, guint c)
 static void
 gazetteer_and_cues (Doc *d)
 {
-  guint n = d->toks->len;
+  guint n = d->n_toks;
   for (guint i = 0; i < n; i++)
     {
       const EsToken *t = TOK (d, i);
       if (t->flags & ES_T_BLOCKED)
         continue;
-      guint32 node = es_lexicon_step (d->lex, 0, t->word, ES_GAP_SPACE);
+      guint32 node = t->root;
       if (!node)
         continue;
       gboolean caps = (t->flags & ES_T_CAPS_LINE) != 0;
@@ -368,68 +402,39 @@ gazetteer_and_cues (Doc *d)
 /* ---- people: header names, propagation ---- */
 
 static void
-person_free (gpointer p)
+person_register (Doc *d, guint64 *keys, guint n_keys, guint tier, Source source)
 {
-  Person *x = p;
-  g_ptr_array_unref (x->keys);
-  g_free (x);
-}
-
-static void
-index_person (GHashTable *table, const char *key, Person *p)
-{
-  GPtrArray *list = g_hash_table_lookup (table, key);
-  if (!list)
+  if (n_keys == 0)
     {
-      list = g_ptr_array_new ();
-      g_hash_table_insert (table, g_strdup (key), list);
-    }
-  for (guint i = 0; i < list->len; i++)
-    {
-      Person *q = list->pdata[i];
-      if (q->keys->len == p->keys->len && q->tier >= p->tier)
-        {
-          gboolean same = TRUE;
-          for (guint k = 0; same && k < q->keys->len; k++)
-            same = !strcmp (q->keys->pdata[k], p->keys->pdata[k]);
-          if (same)
-            return;
-        }
-    }
-  g_ptr_array_add (list, p);
-}
-
-static void
-person_register (Doc *d, GPtrArray *keys, guint tier, Source source)
-{
-  if (keys->len == 0)
-    {
-      g_ptr_array_unref (keys);
+      g_free (keys);
       return;
     }
-  Person *p = g_new0 (Person, 1);
-  p->keys = keys;
-  p->tier = (guint8) tier;
-  p->source = (guint8) source;
-  g_ptr_array_add (d->people, p);
-  index_person (d->by_first, keys->pdata[0], p);
+  Person p = { keys, n_keys, (guint8) tier, (guint8) source };
+  g_array_append_val (d->people, p);
+  PersonKey k = { keys[0], d->people->len - 1, FALSE };
+  g_array_append_val (d->person_keys, k);
   /* the surname: the last word, if it can stand alone (not an initial) */
-  const char *last = keys->pdata[keys->len - 1];
-  if (strlen (last) >= 3)
-    index_person (d->by_last, last, p);
+  if (n_keys > 1 && keys[n_keys - 1] != 0)
+    {
+      PersonKey l = { keys[n_keys - 1], d->people->len - 1, TRUE };
+      g_array_append_val (d->person_keys, l);
+    }
 }
 
 static void
 person_add (Doc *d, guint first, guint last, guint tier, Source source)
 {
-  GPtrArray *keys = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = first; i <= last; i++)
+  guint n = last - first + 1;
+  guint64 *keys = g_new (guint64, n);
+  for (guint i = 0; i < n; i++)
     {
-      const EsToken *t = TOK (d, i);
-      es_token_key (d->text + t->start, t->end - t->start, d->scratch);
-      g_ptr_array_add (keys, g_strdup (d->scratch->str));
+      const EsToken *t = TOK (d, first + i);
+      keys[i] = t->hash;
     }
-  person_register (d, keys, tier, source);
+  /* an initial ("M.") is no surname */
+  if (TOK (d, last)->end - TOK (d, last)->start < 3)
+    keys[n - 1] = n > 1 ? 0 : keys[n - 1];
+  person_register (d, keys, n, tier, source);
 }
 
 static void
@@ -437,15 +442,24 @@ person_from_string (Doc *d, const char *name)
 {
   const char *end = name + strlen (name), *p = name;
   EsToken tok;
-  GPtrArray *keys = g_ptr_array_new_with_free_func (g_free);
+  GArray *keys = g_array_new (FALSE, FALSE, sizeof (guint64));
+  guint last_len = 0;
   while (es_next_token (p, end, name, &tok))
     {
       es_token_key (name + tok.start, tok.end - tok.start, d->scratch);
       if (d->scratch->len)
-        g_ptr_array_add (keys, g_strdup (d->scratch->str));
+        {
+          guint64 h = es_key_hash (d->scratch->str, d->scratch->len);
+          g_array_append_val (keys, h);
+          last_len = tok.end - tok.start;
+        }
       p = name + tok.end;
     }
-  person_register (d, keys, TIER_PERSON, SRC_HEADER);
+  guint n = keys->len;
+  guint64 *k = (guint64 *) g_array_free (keys, FALSE);
+  if (n > 1 && last_len < 3)
+    k[n - 1] = 0;
+  person_register (d, k, n, TIER_PERSON, SRC_HEADER);
 }
 
 /* Names the header gives: the signers and the classifying officer. */
@@ -471,66 +485,89 @@ header_people (Doc *d, QuarryDocument *doc)
       }
 }
 
+static int
+person_key_cmp (const void *a, const void *b)
+{
+  const PersonKey *x = a, *y = b;
+  if (x->hash != y->hash)
+    return x->hash < y->hash ? -1 : 1;
+  return x->person < y->person ? -1 : x->person > y->person ? 1 : 0;
+}
+
+/* The first index entry of hash, or -1. */
+static gint
+person_key_find (const Doc *d, guint64 hash)
+{
+  guint lo = 0, hi = d->person_keys->len;
+  while (lo < hi)
+    {
+      guint mid = (lo + hi) / 2;
+      if (g_array_index (d->person_keys, PersonKey, mid).hash < hash)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo < d->person_keys->len && g_array_index (d->person_keys, PersonKey, lo).hash == hash ? (gint) lo : -1;
+}
+
 /* Every known person's full name and surname, wherever they are. */
 static void
 propagate (Doc *d)
 {
   if (d->people->len == 0)
     return;
-  guint n = d->toks->len;
+  qsort (d->person_keys->data, d->person_keys->len, sizeof (PersonKey), person_key_cmp);
+  guint n = d->n_toks;
   for (guint i = 0; i < n; i++)
     {
       const EsToken *t = TOK (d, i);
-      if ((t->flags & (ES_T_BLOCKED | ES_T_CAP)) != ES_T_CAP || (wflags (d, t) & ES_W_NON_NAME))
+      if ((t->flags & (ES_T_BLOCKED | ES_T_CAP)) != ES_T_CAP || (t->wflags & ES_W_NON_NAME))
         continue;
-      es_token_key (d->text + t->start, t->end - t->start, d->scratch);
-      GPtrArray *full = g_hash_table_lookup (d->by_first, d->scratch->str);
-      GPtrArray *sur = g_hash_table_lookup (d->by_last, d->scratch->str);
-      if (!full && !sur)
+      gint k0 = person_key_find (d, t->hash);
+      if (k0 < 0)
         continue;
-      guint best_last = 0, best_tier = 0, best_source = 0;
-      gboolean found = FALSE;
-      for (guint p = 0; full && p < full->len; p++)
+      /* the longest full name starting here, else the strongest person with this surname */
+      guint best_last = i, best_tier = 0, best_source = SRC_PROPAGATED;
+      gboolean full = FALSE, sur = FALSE;
+      for (guint k = k0; k < d->person_keys->len; k++)
         {
-          const Person *x = full->pdata[p];
-          guint k = 1;
-          for (; k < x->keys->len && i + k < n; k++)
+          const PersonKey *pk = &g_array_index (d->person_keys, PersonKey, k);
+          if (pk->hash != t->hash)
+            break;
+          const Person *x = &g_array_index (d->people, Person, pk->person);
+          if (pk->surname)
             {
-              const EsToken *u = TOK (d, i + k);
-              if (u->gap != ES_GAP_SPACE || (u->flags & (ES_T_BLOCKED | ES_T_CAP)) != ES_T_CAP)
-                break;
-              es_token_key (d->text + u->start, u->end - u->start, d->scratch);
-              if (strcmp (d->scratch->str, x->keys->pdata[k]))
+              if (!full && (!sur || x->tier > best_tier))
+                {
+                  sur = TRUE;
+                  best_tier = x->tier;
+                  best_source = SRC_PROPAGATED;
+                }
+              continue;
+            }
+          guint m = 1;
+          for (; m < x->n_keys && i + m < n; m++)
+            {
+              const EsToken *u = TOK (d, i + m);
+              if (u->gap != ES_GAP_SPACE || (u->flags & (ES_T_BLOCKED | ES_T_CAP)) != ES_T_CAP ||
+                  u->hash != x->keys[m])
                 break;
             }
-          if (k == x->keys->len && (!found || i + k - 1 > best_last || x->tier > best_tier))
+          if (m < x->n_keys)
+            continue;
+          guint tier = x->source == SRC_HEADER ? TIER_STRONG : x->tier;
+          if (!full || i + m - 1 > best_last || (i + m - 1 == best_last && tier > best_tier))
             {
-              found = TRUE;
-              best_last = i + k - 1;
-              best_tier = x->tier == TIER_PERSON && x->source == SRC_HEADER ? TIER_STRONG : x->tier;
+              full = TRUE;
+              best_last = i + m - 1;
+              best_tier = tier;
               best_source = x->source;
             }
         }
-      if (found && best_last > i)
-        {
-          add_cand (d, i, best_last, d->PER, best_source, best_tier);
-          i = best_last;
-          continue;
-        }
-      /* a surname alone: the strongest person who has it */
-      guint tier = found ? best_tier : 0, source = found ? best_source : SRC_PROPAGATED;
-      for (guint p = 0; sur && p < sur->len; p++)
-        {
-          const Person *x = sur->pdata[p];
-          if (!found || x->tier > tier)
-            {
-              found = TRUE;
-              tier = x->tier;
-              source = x->keys->len == 1 ? x->source : SRC_PROPAGATED;
-            }
-        }
-      if (found)
-        add_cand (d, i, i, d->PER, source, source == SRC_HEADER ? TIER_STRONG : tier);
+      if (!full && !sur)
+        continue;
+      add_cand (d, i, best_last, d->PER, best_source, best_tier);
+      i = best_last;
     }
 }
 
@@ -547,7 +584,7 @@ org_word (const Doc *d, const EsToken *t)
 static guint
 org_right (const Doc *d, guint h)
 {
-  guint last = h, k = h + 1, n = d->toks->len;
+  guint last = h, k = h + 1, n = d->n_toks;
   while (k < n && k <= h + MAX_ORG_RIGHT)
     {
       const EsToken *t = TOK (d, k);
@@ -568,7 +605,7 @@ org_right (const Doc *d, guint h)
 static void
 patterns (Doc *d)
 {
-  guint n = d->toks->len;
+  guint n = d->n_toks;
   for (guint i = 0; i < n; i++)
     {
       const EsToken *t = TOK (d, i);
@@ -585,7 +622,7 @@ patterns (Doc *d)
                 if (r->gap != ES_GAP_SPACE || !org_word (d, l) || (l->flags & ES_T_POSSESSIVE))
                   break;
                 /* a common word that opens a sentence is not a name ("Yesterday Party ...") */
-                if (l->gap == ES_GAP_BREAK && (wflags (d, l) & ES_W_COMMON) && !(wflags (d, l) & ES_W_ADJECTIVE))
+                if (l->gap == ES_GAP_BREAK && common (d, l) && !(wflags (d, l) & ES_W_ADJECTIVE))
                   break;
                 first--;
               }
@@ -603,8 +640,8 @@ patterns (Doc *d)
           guint32 uf = wflags (d, u);
           if ((last > i && u->gap != ES_GAP_SPACE) ||
               (u->flags & (ES_T_CAP | ES_T_UPPER | ES_T_BLOCKED | ES_T_CAPS_LINE)) != ES_T_CAP ||
-              (uf & (ES_W_COMMON | ES_W_NON_NAME | ES_W_ORG_SUFFIX | ES_W_ORG_PREFIX | ES_W_ADJECTIVE)) ||
-              (word_of (d, u) && word_of (d, u)->root))
+              (uf & (ES_W_NON_NAME | ES_W_ORG_SUFFIX | ES_W_ORG_PREFIX | ES_W_ADJECTIVE)) ||
+              u->root || common (d, u))
             break;
           last++;
           if (u->flags & ES_T_POSSESSIVE)
@@ -667,14 +704,14 @@ es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error)
   d.ORG = g_intern_static_string ("ORG");
   d.MISC = g_intern_static_string ("MISC");
 
-  /* what no mention may touch: page-break lines, and (fill) the entity spans already there */
+  /* what no mention may touch: page-break lines; the entity spans already there */
   g_autoptr (GArray) blocked = g_array_new (FALSE, FALSE, sizeof (Range));
   g_autoptr (GArray) existing = g_array_new (FALSE, FALSE, sizeof (QuarrySpan));
   guint n_spans = quarry_document_get_n_spans (doc);
   for (guint i = 0; i < n_spans; i++)
     {
       const QuarrySpan *s = quarry_document_peek_span (doc, i);
-      if (s->layer == PAGE_BREAK || (s->layer == ENTITY && sp->mode == ES_MODE_FILL))
+      if (s->layer == PAGE_BREAK)
         {
           Range r = { s->start, s->end };
           g_array_append_val (blocked, r);
@@ -682,6 +719,12 @@ es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error)
       else if (s->layer == ENTITY)
         g_array_append_val (existing, *s);
     }
+  /* fill: a document that carries entity markup (the tagged seed) was annotated whole
+   * by its tagger: what it left untagged it judged no entity, under conventions of its
+   * own (it tags "Russia’s" as MISC, skips some TAGS codes). Mixing our guesses in would
+   * give one document two annotators, so it is left as it is. */
+  if (sp->mode == ES_MODE_FILL && existing->len > 0)
+    return TRUE;
   qsort (blocked->data, blocked->len, sizeof (Range), range_cmp);
   /* overlapping ranges: keep each end the furthest so far, the scan stays monotone */
   for (guint i = 1; i < blocked->len; i++)
@@ -691,11 +734,10 @@ es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error)
         b->end = a->end;
     }
 
-  d.toks = g_array_new (FALSE, FALSE, sizeof (EsToken));
+  /* about one word in seven bytes of cable text */
   d.cands = g_array_new (FALSE, FALSE, sizeof (Cand));
-  d.people = g_ptr_array_new_with_free_func (person_free);
-  d.by_first = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
-  d.by_last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  d.people = g_array_new (FALSE, FALSE, sizeof (Person));
+  d.person_keys = g_array_new (FALSE, FALSE, sizeof (PersonKey));
   d.scratch = g_string_new (NULL);
 
   tokenize (&d, (const Range *) blocked->data, blocked->len);
@@ -707,7 +749,7 @@ es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error)
 
   /* one mention per word: the best candidates first */
   qsort (d.cands->data, d.cands->len, sizeof (Cand), cand_cmp);
-  guint8 *taken = g_malloc0 (d.toks->len + 1);
+  guint8 *taken = g_malloc0 (d.n_toks + 1);
   g_autoptr (GArray) kept = g_array_new (FALSE, FALSE, sizeof (Cand));
   for (guint i = 0; i < d.cands->len; i++)
     {
@@ -750,10 +792,11 @@ es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error)
     }
 
   g_string_free (d.scratch, TRUE);
-  g_hash_table_unref (d.by_first);
-  g_hash_table_unref (d.by_last);
-  g_ptr_array_unref (d.people);
+  for (guint i = 0; i < d.people->len; i++)
+    g_free (g_array_index (d.people, Person, i).keys);
+  g_array_unref (d.people);
+  g_array_unref (d.person_keys);
   g_array_unref (d.cands);
-  g_array_unref (d.toks);
+  g_free (d.toks);
   return ok;
 }
