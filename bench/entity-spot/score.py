@@ -69,6 +69,10 @@ def run_pipeline(args, pages):
     kb = os.path.join(args.build, "plugins", "entity-link", "kb.sqlite")
     if os.path.exists(kb):
         env["QUARRY_ENTITY_LINK_KB"] = kb
+    # entity-spot's data files (cue lists, common words) live in the source tree
+    data = os.path.join(SRC, "plugins", "entity-spot", "data")
+    if not env.get("QUARRY_ENTITY_SPOT_DATA") and os.path.isdir(data):
+        env["QUARRY_ENTITY_SPOT_DATA"] = data
     cmd = [quarry, "run", "-q", "-j", "1", "-c", args.config] + \
         [x for s in args.set for x in ("--set", s)] + pages
     p = subprocess.run(cmd, env=env, capture_output=True)
