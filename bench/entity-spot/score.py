@@ -159,6 +159,7 @@ def main():
     ap.add_argument("--no-seed", action="store_true", help="skip the seed check")
     ap.add_argument("--json", action="store_true", help="print the numbers as JSON at the end")
     ap.add_argument("--errors", action="store_true", help="list misses and false alarms per document")
+    ap.add_argument("--per-doc", action="store_true", help="P/R/F1 of each document (text measure)")
     args = ap.parse_args()
     corpus = args.corpus or os.path.join(args.shared, "corpus", "cables")
 
@@ -180,6 +181,7 @@ def main():
     by_id = {r["id"]: r for r in recs}
 
     exact, text = Tally(), Tally()
+    per_doc = {}
     spotted_by = collections.Counter()
     for doc_id in ids:
         g = golds[doc_id]
@@ -199,6 +201,10 @@ def main():
         exact.add([(a, b, l) for a, b, _, l in gm], [(a, b, l) for a, b, _, l in pm], lambda x: x[2])
         text.add([(norm_ws(s), l) for _, _, s, l in gm], [(norm_ws(s), l) for _, _, s, l in pm],
                  lambda x: x[1])
+        one = Tally()
+        one.add([(norm_ws(s), l) for _, _, s, l in gm], [(norm_ws(s), l) for _, _, s, l in pm],
+                lambda x: x[1])
+        per_doc[doc_id] = one.row()
         if args.errors:
             gs, ps = collections.Counter((a, b, l) for a, b, _, l in gm), collections.Counter((a, b, l) for a, b, _, l in pm)
             miss = sorted((gs - ps).elements())
@@ -215,6 +221,12 @@ def main():
     results = {"documents": len(ids), "exact": exact.table(), "text": text.table()}
     print_table("exact offsets and label:", results["exact"])
     print_table("per-document (text, label) multiset:", results["text"])
+    if args.per_doc:
+        print("per document (text, label):")
+        for doc_id, r in per_doc.items():
+            print(f"  {doc_id:<18} {r['gold']:>5} {r['predicted']:>5} {r['correct']:>5} "
+                  f"{r['precision']:>6.3f} {r['recall']:>6.3f} {r['f1']:>6.3f}")
+        results["documents_detail"] = per_doc
 
     if want_seed:
         rec = by_id.get(SEED_ID)
