@@ -95,7 +95,14 @@ def resolve(doc_id, text, spec_path):
     covered = [False] * (len(text) + 1)
     # longest strings first, so a shorter string inside a longer mention is not counted
     for n, s, label, occ in sorted(rows, key=lambda r: (-len(r[1]), r[0])):
-        found = [(i, j) for i, j in occurrences(text, s) if not any(covered[i:j])]
+        found = []
+        for i, j in occurrences(text, s):
+            if all(covered[i:j]):
+                continue            # inside a longer mention
+            if any(covered[i:j]):
+                errors.append(f"{spec_path}:{n}: {s!r} at {i} overlaps a longer mention")
+                continue
+            found.append((i, j))
         if not found:
             errors.append(f"{spec_path}:{n}: {s!r} does not occur in the text (outside longer mentions)")
             continue
@@ -113,9 +120,6 @@ def resolve(doc_id, text, spec_path):
                 picks[int(x.lstrip("!")) - 1] = not x.startswith("!")
         for (i, j), take in zip(found, picks):
             if take and label != "-":
-                if any(covered[i:j]):
-                    errors.append(f"{spec_path}:{n}: {s!r} at {i} overlaps another mention")
-                    continue
                 for k in range(i, j):
                     covered[k] = True
                 taken.append((i, j, text[i:j], label))
