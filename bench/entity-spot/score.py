@@ -198,15 +198,15 @@ def main():
         for s in rec.get("spans", []):
             if s.get("layer") == "entity":
                 spotted_by[(s.get("attrs") or {}).get("spotted_by", "(none)")] += 1
-        exact.add([(a, b, l) for a, b, _, l in gm], [(a, b, l) for a, b, _, l in pm], lambda x: x[2])
-        text.add([(norm_ws(s), l) for _, _, s, l in gm], [(norm_ws(s), l) for _, _, s, l in pm],
-                 lambda x: x[1])
+        g_exact, p_exact = [(a, b, l) for a, b, _, l in gm], [(a, b, l) for a, b, _, l in pm]
+        g_text, p_text = [(norm_ws(s), l) for _, _, s, l in gm], [(norm_ws(s), l) for _, _, s, l in pm]
+        exact.add(g_exact, p_exact, lambda x: x[2])
+        text.add(g_text, p_text, lambda x: x[1])
         one = Tally()
-        one.add([(norm_ws(s), l) for _, _, s, l in gm], [(norm_ws(s), l) for _, _, s, l in pm],
-                lambda x: x[1])
+        one.add(g_text, p_text, lambda x: x[1])
         per_doc[doc_id] = one.row()
         if args.errors:
-            gs, ps = collections.Counter((a, b, l) for a, b, _, l in gm), collections.Counter((a, b, l) for a, b, _, l in pm)
+            gs, ps = collections.Counter(g_exact), collections.Counter(p_exact)
             miss = sorted((gs - ps).elements())
             extra = sorted((ps - gs).elements())
             print(f"== {doc_id}: {len(miss)} missed, {len(extra)} false alarms (exact)")
