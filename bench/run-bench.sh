@@ -133,3 +133,13 @@ open(out, "w").write("\n".join(L) + "\n")
 print("\n".join(L))
 PY
 echo "bench: wrote $out"
+
+# 4. accuracy: the entity mentions of the gold cables against the hand-made gold, and the
+# raw seed page against the seed's tags (bench/entity-spot/README.md)
+if [ -f "$builddir/plugins/entity-spot/entity-spot.la" ]; then
+  python3 "$srcdir/bench/entity-spot/score.py" --build "$builddir" --shared "$shared" --config "$config" \
+    > "$work/entity-spot-score.txt" || { echo "bench: bench/entity-spot/score.py failed" >&2; exit 1; }
+  { printf '\n## Entity mentions against the hand-made gold (`bench/entity-spot/score.py`)\n\n```\n'
+    cat "$work/entity-spot-score.txt"; printf '```\n'; } >> "$out"
+  cat "$work/entity-spot-score.txt"
+fi
