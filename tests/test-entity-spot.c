@@ -184,7 +184,7 @@ test_header_names (void)
 {
   static const char text[] =
     "Classified By: Political MC Susan M. Elliott for reasons 1.4 (b) and (d).\n"
-    "Elliott met them. BEYRLE\n";
+    "Elliott met them.\nBEYRLE\n";      /* the signature: a line of its own */
   const char *const signers[] = { "Beyrle", NULL };
   g_autoptr (QuarryDocument) doc = doc_with_header (text, signers, "Susan M. Elliott");
   QuarryResult r = quarry_pipeline_process (pipeline_for (INI_SPOT), doc, NULL);
@@ -254,7 +254,7 @@ test_provenance (void)
   json_object *stages = NULL, *data = NULL;
   g_assert_true (json_object_object_get_ex (prov, "stages", &stages));
   g_assert_true (json_object_object_get_ex (json_object_array_get_idx (stages, 0), "data", &data));
-  static const char *const keys[] = { "kb_sha256", "cues_sha256", "org_heads_sha256", "non_names_sha256",
+  static const char *const keys[] = { "kb_sha256", "cues_sha256", "heads_sha256", "non_names_sha256",
                                       "common_words_sha256" };
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     {
@@ -410,7 +410,7 @@ test_alias_files (void)
   g_assert_nonnull (strstr (m4, "/nonexistent/common-words.txt"));
   g_autofree char *heads_name = g_strconcat (tag, "-heads.txt", NULL);
   g_autofree char *heads_path = write_temp (heads_name, "Party\tsufix\n", -1);
-  g_autofree char *g5 = g_strdup_printf ("org-heads = %s", heads_path);
+  g_autofree char *g5 = g_strdup_printf ("heads = %s", heads_path);
   g_autofree char *m5 = setup_error (g5);
   g_assert_nonnull (strstr (m5, ":1: unknown role 'sufix'"));
 

@@ -85,10 +85,10 @@ main (int argc, char **argv)
 
   /* set-up: the whole gazetteer, timed */
   g_autofree char *cues = g_build_filename (data_dir, "cues.txt", NULL);
-  g_autofree char *org = g_build_filename (data_dir, "org-heads.txt", NULL);
+  g_autofree char *heads = g_build_filename (data_dir, "heads.txt", NULL);
   g_autofree char *non = g_build_filename (data_dir, "non-names.txt", NULL);
   g_autofree char *common = g_build_filename (data_dir, "common-words.txt", NULL);
-  EsLexiconFiles lf = { kb, NULL, cues, org, non, common };
+  EsLexiconFiles lf = { kb, NULL, cues, heads, non, common };
   gint64 t0 = thread_cpu_us ();
   EsLexicon *lex = es_lexicon_new (&lf, &error);
   if (!lex)

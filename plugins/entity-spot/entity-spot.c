@@ -17,7 +17,7 @@ static const char *const mode_choices[] = { "fill", "replace", "off", NULL };
 
 static const QuarryOption options[] = {
   { "mode", QUARRY_OPTION_ENUM, "fill",
-    "fill: add mentions only where the text has no entity span yet; replace: spot the whole text; off: nothing",
+    "fill: spot documents that have no entity spans yet (inline tags win); replace: spot every document; off: nothing",
     mode_choices },
   { "kb", QUARRY_OPTION_PATH, ENTITY_LINK_KB_DEFAULT,
     "entity-link's knowledge base, whose aliases are the gazetteer; $QUARRY_ENTITY_LINK_KB replaces the default" },
@@ -25,8 +25,8 @@ static const QuarryOption options[] = {
     "extra alias TSV files in entity-link's format (';'-separated; relative to the config file)" },
   { "cues", QUARRY_OPTION_PATH, ENTITY_SPOT_DATA_DIR "/cues.txt",
     "titles and roles that come before a person's name, one a line" },
-  { "org-heads", QUARRY_OPTION_PATH, ENTITY_SPOT_DATA_DIR "/org-heads.txt",
-    "words that make an organization name (WORD<TAB>prefix|suffix|connector)" },
+  { "heads", QUARRY_OPTION_PATH, ENTITY_SPOT_DATA_DIR "/heads.txt",
+    "words that make organization and place names (WORD<TAB>prefix|suffix|connector|place|alone)" },
   { "non-names", QUARRY_OPTION_PATH, ENTITY_SPOT_DATA_DIR "/non-names.txt",
     "capitalized words that are never part of a name (months, weekdays, 'The'), one a line" },
   { "common-words", QUARRY_OPTION_PATH, ENTITY_SPOT_DATA_DIR "/common-words.txt",
@@ -61,7 +61,7 @@ spot_setup (QuarryStage *stage, gpointer *state, GError **error)
 {
   g_autofree char *kb = resolve (stage, "kb", ENTITY_LINK_KB_DEFAULT, "QUARRY_ENTITY_LINK_KB", FALSE);
   g_autofree char *cues = resolve (stage, "cues", ENTITY_SPOT_DATA_DIR "/cues.txt", "QUARRY_ENTITY_SPOT_DATA", TRUE);
-  g_autofree char *org = resolve (stage, "org-heads", ENTITY_SPOT_DATA_DIR "/org-heads.txt", "QUARRY_ENTITY_SPOT_DATA", TRUE);
+  g_autofree char *heads = resolve (stage, "heads", ENTITY_SPOT_DATA_DIR "/heads.txt", "QUARRY_ENTITY_SPOT_DATA", TRUE);
   g_autofree char *non = resolve (stage, "non-names", ENTITY_SPOT_DATA_DIR "/non-names.txt", "QUARRY_ENTITY_SPOT_DATA", TRUE);
   g_autofree char *common = resolve (stage, "common-words", ENTITY_SPOT_DATA_DIR "/common-words.txt",
                                      "QUARRY_ENTITY_SPOT_DATA", TRUE);
@@ -75,7 +75,7 @@ spot_setup (QuarryStage *stage, gpointer *state, GError **error)
   st->spotter.use_header = quarry_stage_get_bool (stage, "use-header");
   if (st->spotter.mode != ES_MODE_OFF)
     {
-      EsLexiconFiles files = { kb, quarry_stage_get_strv (stage, "aliases"), cues, org, non, common };
+      EsLexiconFiles files = { kb, quarry_stage_get_strv (stage, "aliases"), cues, heads, non, common };
       st->lex = es_lexicon_new (&files, &local);
       if (!st->lex)
         {
@@ -91,7 +91,7 @@ spot_setup (QuarryStage *stage, gpointer *state, GError **error)
                         kb, n_aliases, n_skipped, n_cues, n_words, n_nodes,
                         (g_get_monotonic_time () - t0) / 1e3);
       /* what was loaded decides the output as much as the options do */
-      static const char *const sums[] = { "kb_sha256", "cues_sha256", "org_heads_sha256",
+      static const char *const sums[] = { "kb_sha256", "cues_sha256", "heads_sha256",
                                           "non_names_sha256", "common_words_sha256" };
       for (guint i = 0; i < G_N_ELEMENTS (sums); i++)
         quarry_stage_set_provenance (stage, sums[i], es_lexicon_checksum (st->lex, sums[i]));

@@ -547,6 +547,13 @@ add_alias (const char *alias, const ElHit *hit, gpointer user_data)
       if (!t->label && !is_code_relation (h->relation))
         t->label = hit_label (h);
     }
+  t->acronym_only = t->label != NULL;
+  for (guint i = 0; hits && i < hits->len; i++)
+    {
+      const ElHit *h = &g_array_index (hits, ElHit, i);
+      if (!is_code_relation (h->relation) && strcmp (h->relation, "acronym"))
+        t->acronym_only = FALSE;
+    }
   if (n_words == 1 && t->label == g_intern_static_string ("MISC"))
     {
       const ElHit *h = &g_array_index (hits, ElHit, 0);
@@ -680,14 +687,15 @@ non_name_line (EsLexicon *lex, char *line, guint lineno, const char *path, GStri
   return flag_word (lex, line, lineno, path, scratch, ES_W_NON_NAME, error);
 }
 
-/* "Party<TAB>suffix", "Ministry<TAB>prefix,suffix", "of<TAB>connector" */
+/* "Party<TAB>suffix", "Ministry<TAB>prefix,suffix", "of<TAB>connector", "Province<TAB>place",
+ * "Senate<TAB>alone" */
 static gboolean
 org_line (EsLexicon *lex, char *line, guint lineno, const char *path, GString *scratch, GError **error)
 {
   char *tab = strchr (line, '\t');
   if (!tab)
     return line_fail (error, path, lineno,
-                      "'%s': expected WORD<TAB>ROLES (roles: prefix, suffix, connector, comma-separated)", line);
+                      "'%s': expected WORD<TAB>ROLES (prefix, suffix, connector, place, alone; comma-separated)", line);
   *tab = '\0';
   guint32 flags = 0;
   g_auto (GStrv) roles = g_strsplit (g_strstrip (tab + 1), ",", -1);
@@ -700,8 +708,13 @@ org_line (EsLexicon *lex, char *line, guint lineno, const char *path, GString *s
         flags |= ES_W_ORG_SUFFIX;
       else if (!strcmp (r, "connector"))
         flags |= ES_W_CONNECTOR;
+      else if (!strcmp (r, "place"))
+        flags |= ES_W_PLACE;
+      else if (!strcmp (r, "alone"))
+        flags |= ES_W_ALONE;
       else
-        return line_fail (error, path, lineno, "unknown role '%s': use prefix, suffix or connector", r);
+        return line_fail (error, path, lineno,
+                          "unknown role '%s': use prefix, suffix, connector, place or alone", r);
     }
   return flag_word (lex, g_strstrip (line), lineno, path, scratch, flags, error);
 }
@@ -808,7 +821,7 @@ es_lexicon_new (const EsLexiconFiles *files, GError **error)
   el_kb_free (kb);
 
   if (!read_list (lex, files->cues_path, "cue list", "cues_sha256", cue_line, error) ||
-      !read_list (lex, files->org_heads_path, "organization pattern list", "org_heads_sha256", org_line, error) ||
+      !read_list (lex, files->heads_path, "name-head list", "heads_sha256", org_line, error) ||
       !read_list (lex, files->non_names_path, "non-name list", "non_names_sha256", non_name_line, error) ||
       !read_list (lex, files->common_words_path, "common-word list", "common_words_sha256", common_line, error) ||
       !tables_build (lex, error))

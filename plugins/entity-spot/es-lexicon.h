@@ -67,6 +67,8 @@ enum {
   ES_W_ORG_PREFIX = 1 << 3, /* "Ministry of ...", "Bank of ..." */
   ES_W_CONNECTOR = 1 << 4,  /* "of", "and", "for": inside an organization name */
   ES_W_ADJECTIVE = 1 << 5,  /* a country adjective or demonym alone ("Russian") */
+  ES_W_PLACE = 1 << 6,      /* "... Province", "... Valley": capitalized words before it name a place */
+  ES_W_ALONE = 1 << 7,      /* "Senate", "Parliament": an organization by itself when capitalized */
 };
 
 /* What a trie node ends: aliases and/or cues with that key, in their written forms. */
@@ -76,6 +78,7 @@ typedef struct {
   const char *label;        /* interned PER/LOC/ORG/MISC of the best hit outside TAGS lines, or NULL */
   const char *tags_label;   /* the same on a TAGS line (country and organization tag codes count) */
   guint       n_words;
+  gboolean    acronym_only; /* every reading outside TAGS lines is an acronym ("WHO") */
 } EsTerm;
 
 typedef struct _EsLexicon EsLexicon;
@@ -84,7 +87,7 @@ typedef struct {
   const char        *kb_path;       /* the entity-link knowledge base */
   const char *const *alias_files;   /* (nullable) extra alias TSV files (entity-link's format) */
   const char        *cues_path;     /* titles and roles before a name */
-  const char        *org_heads_path;/* organization pattern words */
+  const char        *heads_path;    /* words that make organization and place names */
   const char        *non_names_path;/* capitalized words that are never names */
   const char        *common_words_path; /* lower-case common words (wamerican) */
 } EsLexiconFiles;

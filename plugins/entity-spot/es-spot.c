@@ -311,10 +311,47 @@ cue_at (const Doc *d, guint i)
   return best;
 }
 
+/* "XXXXXXXXXXXX": a name the publisher blacked out, no name */
+static gboolean
+is_redacted (const Doc *d, const EsToken *t)
+{
+  const char *s = d->text + t->start;
+  guint n = t->end - t->start;
+  if (n < 3)
+    return FALSE;
+  for (guint i = 1; i < n; i++)
+    if (s[i] != s[0])
+      return FALSE;
+  return TRUE;
+}
+
+/* Lower-case parts of names: "Abu Musab al-Zarqawi", "Osama bin Laden", "Hugo de Groot".
+ * The Arabic article is hyphenated to the name that follows; the others stand alone. */
+static gboolean
+name_particle (const Doc *d, const EsToken *t, gboolean *alone)
+{
+  static const char *const particles[] = { "bin", "ibn", "bint", "de", "da", "del", "della", "di",
+                                           "du", "van", "von", "der", "den", "dos", "das", NULL };
+  const char *s = d->text + t->start;
+  guint n = t->end - t->start;
+  if (n > 3 && (s[0] == 'a' || s[0] == 'e') && s[1] == 'l' && s[2] == '-' && g_ascii_isupper (s[3]))
+    {
+      *alone = FALSE;
+      return TRUE;
+    }
+  for (guint i = 0; particles[i]; i++)
+    if (strlen (particles[i]) == n && !memcmp (particles[i], s, n))
+      {
+        *alone = TRUE;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 static gboolean
 name_word (const Doc *d, const EsToken *t)
 {
-  if (t->flags & ES_T_BLOCKED)
+  if ((t->flags & ES_T_BLOCKED) || is_redacted (d, t))
     return FALSE;
   guint32 f = wflags (d, t);
   if (f & (ES_W_NON_NAME | ES_W_CONNECTOR | ES_W_ORG_SUFFIX | ES_W_ORG_PREFIX))
@@ -348,6 +385,16 @@ name_after_cue (Doc *d, guint c)
   for (; last < d->n_toks && last < first + MAX_NAME_WORDS; last++)
     {
       const EsToken *t = TOK (d, last);
+      gboolean alone;
+      if (last > first && t->gap == ES_GAP_SPACE && !(TOK (d, last - 1)->flags & ES_T_POSSESSIVE) &&
+          !(t->flags & ES_T_CAPS_LINE) && name_particle (d, t, &alone))
+        {
+          if (!alone)
+            continue;                /* "al-Zarqawi" is a name word itself */
+          if (last + 1 < d->n_toks && TOK (d, last + 1)->gap == ES_GAP_SPACE && name_word (d, TOK (d, last + 1)))
+            continue;                /* "bin" only before a name word */
+          break;
+        }
       if (t->gap != ES_GAP_SPACE || !name_word (d, t) ||
           (last > first && TOK (d, last - 1)->flags & ES_T_POSSESSIVE) ||
           (last > first && cue_at (d, last) >= 0))   /* "President Medvedev Prime Minister Putin" */
@@ -382,6 +429,9 @@ gazetteer_and_cues (Doc *d)
             {
               const char *l = tags ? term->tags_label : term->label;
               const char *s = d->text + t->start, *e = d->text + TOK (d, j)->end;
+              /* on a line of capitals "WHO" is the word, not the organization */
+              if (l && caps && !tags && j == i && term->acronym_only && common (d, t))
+                l = NULL;
               if (l && forms_match (term->alias_forms, s, e, caps))
                 best = j, label = l;
               if (term->cue_forms && forms_match (term->cue_forms, s, e, caps))
@@ -598,7 +648,7 @@ org_right (const Doc *d, guint h)
         break;
       if (!(t->flags & ES_T_CAP) && (wflags (d, t) & ES_W_CONNECTOR))
         {
-          if ((t->hash == the && !after_connector) || (t->hash == and_ && after_connector))
+          if ((t->hash == the && !after_connector) || (t->hash == and_ && (after_connector || k == h + 1)))
             break;
           if (t->hash == and_ && (k + 1 >= n || !org_word (d, TOK (d, k + 1))))
             break;
@@ -606,12 +656,35 @@ org_right (const Doc *d, guint h)
           k++;
           continue;
         }
-      if (!org_word (d, t))
+      if (!org_word (d, t) || k == h + 1)   /* a head is followed by a connector first */
         break;
       after_connector = FALSE;
       last = k++;
     }
   return last;
+}
+
+/* An acronym no list knows, in mixed-case text: three to six capitals ("MFA", "CBK",
+ * "SOUTHCOM"); cables write organizations so. Not a cue ("DCM"), a marking ("SBU"), a
+ * roman number, a redaction or a word of the lexicon. */
+static gboolean
+is_acronym (const Doc *d, const EsToken *t)
+{
+  guint n = t->end - t->start;
+  const char *s = d->text + t->start;
+  if (n < 3 || n > 8 || (t->flags & (ES_T_UPPER | ES_T_CAPS_LINE | ES_T_BLOCKED)) != ES_T_UPPER ||
+      t->root || (t->wflags & (ES_W_NON_NAME | ES_W_CONNECTOR)) || is_redacted (d, t) || common (d, t))
+    return FALSE;
+  guint letters = 0;
+  gboolean roman = TRUE;
+  for (guint i = 0; i < n; i++)
+    {
+      if (!g_ascii_isalpha (s[i]))
+        return FALSE;
+      letters++;
+      roman = roman && strchr ("IVXLCDM", s[i]);
+    }
+  return letters >= 3 && letters <= 6 && !roman;
 }
 
 static void
@@ -624,10 +697,10 @@ patterns (Doc *d)
       if (!org_word (d, t))
         continue;
       guint32 f = wflags (d, t);
-      if (f & (ES_W_ORG_SUFFIX | ES_W_ORG_PREFIX))
+      if (f & (ES_W_ORG_SUFFIX | ES_W_ORG_PREFIX | ES_W_PLACE | ES_W_ALONE))
         {
           guint first = i;
-          if (f & ES_W_ORG_SUFFIX)
+          if (f & (ES_W_ORG_SUFFIX | ES_W_PLACE))
             while (first > 0 && first + MAX_ORG_LEFT > i)
               {
                 const EsToken *l = TOK (d, first - 1), *r = TOK (d, first);
@@ -638,9 +711,17 @@ patterns (Doc *d)
                   break;
                 first--;
               }
-          guint last = org_right (d, i);
-          if ((first < i && (f & ES_W_ORG_SUFFIX)) || (last > i && (f & ES_W_ORG_PREFIX)))
+          guint last = (f & (ES_W_ORG_SUFFIX | ES_W_ORG_PREFIX)) ? org_right (d, i) : i;
+          if (first < i && (f & ES_W_PLACE) && last == i)
+            add_cand (d, first, last, d->LOC, SRC_PATTERN, TIER_GAZETTEER);
+          else if ((first < i && (f & ES_W_ORG_SUFFIX)) || (last > i && (f & ES_W_ORG_PREFIX)) ||
+                   (f & ES_W_ALONE))
             add_cand (d, first, last, d->ORG, SRC_PATTERN, TIER_GAZETTEER);
+          continue;
+        }
+      if (is_acronym (d, t))
+        {
+          add_cand (d, i, i, d->ORG, SRC_PATTERN, TIER_GAZETTEER);
           continue;
         }
       /* two or three capitalized words that are no common word, place, title or
