@@ -231,6 +231,7 @@ struct _EsLexicon {
   GHashTable *checksums;    /* what -> hex */
   EsTable     all, small, common; /* the words by hash: all but the plain common words;
                                    * the few a lower-case word can need; the plain common words */
+  guint8      small_pairs[8192];  /* bit (first byte << 8 | second byte): some small word starts so */
   guint       n_aliases, n_cues, n_skipped;
 };
 
@@ -320,6 +321,14 @@ es_lexicon_lookup (const EsLexicon *lex, const char *text, EsToken *tok, gboolea
 
   if (g_ascii_isdigit (s[0]) && g_ascii_isdigit (s[len - 1]))
     return;                     /* a number ("002734", "1.4"): no word of the lexicon */
+  if (small && (guchar) s[0] < 0x80 && (len == 1 || (guchar) s[1] < 0x80))
+    {
+      /* most lower-case words start as no small word does: no hash needed ("'" and "."
+       * are dropped from keys, so such a second byte says nothing) */
+      guint pair = (guchar) g_ascii_tolower (s[0]) << 8 | (len > 1 ? (guchar) g_ascii_tolower (s[1]) : 0);
+      if (len > 1 && s[1] != '\'' && s[1] != '.' && !(lex->small_pairs[pair >> 3] & (1 << (pair & 7))))
+        return;
+    }
 
   /* the key's hash straight from the bytes: ASCII folded as es_token_key() does */
   for (; i < len; i++)
@@ -777,7 +786,11 @@ tables_build (EsLexicon *lex, GError **error)
         }
       *slot = (EsSlot) { h, i << 8 | w->flags, w->root };
       if (w->small || (w->flags & ES_W_CONNECTOR))
-        *table_slot (&lex->small, h) = *slot;
+        {
+          *table_slot (&lex->small, h) = *slot;
+          guint pair = (guchar) w->key[0] << 8 | (guchar) w->key[1];
+          lex->small_pairs[pair >> 3] |= 1 << (pair & 7);
+        }
     }
   return TRUE;
 }

@@ -864,6 +864,8 @@ es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error)
   qsort (existing->data, existing->len, sizeof (QuarrySpan), span_start_cmp);
   gboolean ok = TRUE;
   guint ex = 0;
+  /* one value per source, shared by the document's spans: no allocation per mention */
+  json_object *by[G_N_ELEMENTS (source_names)] = { NULL };
   for (guint i = 0; ok && i < kept->len; i++)
     {
       const Cand *c = &g_array_index (kept, Cand, i);
@@ -883,9 +885,14 @@ es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error)
       if (idx < 0)
         ok = FALSE;
       else
-        quarry_document_span_set_attr (doc, idx, "spotted_by",
-                                       json_object_new_string (source_names[c->source]));
+        {
+          if (!by[c->source])
+            by[c->source] = json_object_new_string (source_names[c->source]);
+          quarry_document_span_set_attr (doc, idx, "spotted_by", json_object_get (by[c->source]));
+        }
     }
+  for (guint i = 0; i < G_N_ELEMENTS (by); i++)
+    json_object_put (by[i]);
 
   g_string_free (d.scratch, TRUE);
   for (guint i = 0; i < d.people->len; i++)
