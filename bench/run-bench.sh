@@ -16,6 +16,9 @@ command -v python3 >/dev/null || { echo "bench: needs python3 for the results ta
 
 export QUARRY_PLUGIN_PATH="$builddir/plugins"
 export QUARRY_CONFIG_DIR="$srcdir/configs"
+# the build tree's knowledge base and entity-spot data, unless the caller names others
+export QUARRY_ENTITY_LINK_KB="${QUARRY_ENTITY_LINK_KB:-$builddir/plugins/entity-link/kb.sqlite}"
+export QUARRY_ENTITY_SPOT_DATA="${QUARRY_ENTITY_SPOT_DATA:-$srcdir/plugins/entity-spot/data}"
 quarry="$builddir/quarry"
 
 # 1. the corpus: every page and the seed, copied with varied ids until it reaches the target size
@@ -142,4 +145,15 @@ if [ -f "$builddir/plugins/entity-spot/entity-spot.la" ]; then
   { printf '\n## Entity mentions against the hand-made gold (`bench/entity-spot/score.py`)\n\n```\n'
     cat "$work/entity-spot-score.txt"; printf '```\n'; } >> "$out"
   cat "$work/entity-spot-score.txt"
+fi
+
+# 5. entity-spot alone: CPU time of its process on the 415 corpus pages (bench/entity-spot/README.md)
+es_bench="$builddir/bench/entity-spot/bench-entity-spot"
+if [ -x "$es_bench" ]; then
+  find "$shared/corpus/cables" -name '*.html' | sort > "$work/entity-spot-pages.txt"
+  # shellcheck disable=SC2046
+  "$es_bench" --seconds 5 $(cat "$work/entity-spot-pages.txt") > "$work/entity-spot-alone.txt"
+  { printf '\n## entity-spot alone (`bench/entity-spot/bench-entity-spot`, CPU time of one thread, the stage only)\n\n```\n'
+    cat "$work/entity-spot-alone.txt"; printf '```\n'; } >> "$out"
+  cat "$work/entity-spot-alone.txt"
 fi
