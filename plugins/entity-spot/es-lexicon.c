@@ -208,6 +208,7 @@ typedef struct {
   guint32  flags;
   guint32  root;            /* trie node reached from the root by this word, 0 if none */
   gboolean small;           /* a lower-case word in mixed text may need it */
+  gboolean lower_root;      /* some form starts with it in lower case ("journalist") */
 } EsWord;
 
 /* A word of the finished lexicon: what a text word needs, in one cache line's third. */
@@ -331,7 +332,7 @@ es_lexicon_lookup (const EsLexicon *lex, const char *text, EsToken *tok, gboolea
     }
 
   /* the key's hash straight from the bytes: ASCII folded as es_token_key() does */
-  for (; i < len; i++)
+  for (; !tok->hash && i < len; i++)
     {
       guchar c = (guchar) s[i];
       if (c >= 0x80)
@@ -342,7 +343,9 @@ es_lexicon_lookup (const EsLexicon *lex, const char *text, EsToken *tok, gboolea
         c += 'a' - 'A';
       h = (h ^ c) * G_GUINT64_CONSTANT (1099511628211);
     }
-  if (i < len)
+  if (tok->hash)
+    ;                           /* the tokenizer hashed it on the way */
+  else if (i < len)
     {
       es_token_key (s, len, scratch);
       tok->hash = es_key_hash (scratch->str, scratch->len);
@@ -464,9 +467,12 @@ insert_form (EsLexicon *lex, const char *form, guint *n_words, GString *scratch)
         return 0;
       gint32 w = word_add (lex, scratch->str, scratch->len);
       /* a lower-case text word is looked up in the small table only: the words it can be */
-      if (n > 0 || !(g_unichar_isupper (g_utf8_get_char (form + tok.start)) ||
-                     g_unichar_istitle (g_utf8_get_char (form + tok.start))))
+      gunichar c0 = g_utf8_get_char (form + tok.start);
+      gboolean lower = !(g_unichar_isupper (c0) || g_unichar_istitle (c0));
+      if (n > 0 || lower)
         ((EsWord *) lex->words->pdata[w])->small = TRUE;
+      if (n == 0 && lower)
+        ((EsWord *) lex->words->pdata[w])->lower_root = TRUE;
       node = step_or_add (lex, node, w, gap);
       n++;
       prev = tok;
@@ -787,7 +793,12 @@ tables_build (EsLexicon *lex, GError **error)
       *slot = (EsSlot) { h, i << 8 | w->flags, w->root };
       if (w->small || (w->flags & ES_W_CONNECTOR))
         {
-          *table_slot (&lex->small, h) = *slot;
+          /* a lower-case word in mixed text starts only what is written in lower case:
+           * "the" and "new" start no walk ("The Hague", "New York" are capitalized) */
+          EsSlot *ss = table_slot (&lex->small, h);
+          *ss = *slot;
+          if (!w->lower_root)
+            ss->root = 0;
           guint pair = (guchar) w->key[0] << 8 | (guchar) w->key[1];
           lex->small_pairs[pair >> 3] |= 1 << (pair & 7);
         }

@@ -136,6 +136,128 @@ finish_line (Doc *d, guint first, guint end, guint upper, guint lower)
     }
 }
 
+#define FNV_BASIS G_GUINT64_CONSTANT (14695981039346656037)
+#define FNV_PRIME G_GUINT64_CONSTANT (1099511628211)
+
+static inline gboolean
+ascii_alnum (guchar c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* The next word at or after p, for ASCII text in one pass: the same word as
+ * es_next_token() gives, with its key's hash (as es_lexicon_lookup() computes it) and
+ * its letter counts. FALSE (and nothing read) when a byte outside ASCII is in the way:
+ * the caller takes the general path. *more is FALSE at the end of the text. */
+static inline gboolean
+fast_token (const char *text, const char *p, const char *end, EsToken *tok, guint *u_out, guint *l_out,
+            gboolean *more)
+{
+  const guchar *q = (const guchar *) p, *e = (const guchar *) end;
+  while (q < e && *q < 0x80 && !ascii_alnum (*q))
+    q++;
+  *more = q < e;
+  if (q >= e || *q >= 0x80)
+    return FALSE;
+  const guchar *start = q;
+  guint64 h = FNV_BASIS;
+  guint u = 0, l = 0, n_chars = 0;
+  gboolean inner_dot = FALSE, possessive = FALSE;
+  while (q < e)
+    {
+      guchar c = *q;
+      if (c >= 'a' && c <= 'z')
+        l++;
+      else if (c >= 'A' && c <= 'Z')
+        {
+          u++;
+          c += 'a' - 'A';
+        }
+      else if (!(c >= '0' && c <= '9'))
+        {
+          if (c >= 0x80)
+            return FALSE;
+          if ((c != '.' && c != '-' && c != '&' && c != '\'') || q + 1 >= e)
+            break;
+          guchar c1 = q[1];
+          if (c1 >= 0x80)
+            return FALSE;
+          if (!ascii_alnum (c1))
+            break;
+          if (c == '\'' && (c1 == 's' || c1 == 'S'))
+            {
+              if (q + 2 < e && q[2] >= 0x80)
+                return FALSE;
+              if (q + 2 >= e || !ascii_alnum (q[2]))
+                {
+                  possessive = TRUE;
+                  break;
+                }
+            }
+          if (c == '.')
+            inner_dot = TRUE;
+          else if (c != '\'')
+            h = (h ^ c) * FNV_PRIME;
+          q++;
+          continue;
+        }
+      h = (h ^ c) * FNV_PRIME;
+      n_chars++;
+      q++;
+    }
+  if (q < e && *q == '.' && (inner_dot || (n_chars == 1 && *start >= 'A' && *start <= 'Z')))
+    q++;
+  tok->start = (guint32) ((const char *) start - text);
+  tok->end = (guint32) ((const char *) q - text);
+  tok->hash = h ? h : 1;
+  tok->word = -1;
+  tok->root = 0;
+  tok->wflags = 0;
+  tok->gap = ES_GAP_BREAK;
+  tok->flags = (possessive ? ES_T_POSSESSIVE : 0) | (*start >= 'A' && *start <= 'Z' ? ES_T_CAP : 0) |
+               (u > 0 && l == 0 ? ES_T_UPPER : 0);
+  *u_out = u;
+  *l_out = l;
+  return TRUE;
+}
+
+/* The general path: any UTF-8. */
+static gboolean
+slow_token (const char *text, const char *p, const char *end, EsToken *tok, guint *u_out, guint *l_out)
+{
+  if (!es_next_token (p, end, text, tok))
+    return FALSE;
+  const char *s = text + tok->start, *e = text + tok->end;
+  guint u = 0, l = 0;
+  gboolean cap;
+  for (const char *q = s; q < e; q = g_utf8_next_char (q))
+    {
+      if ((guchar) *q < 0x80)
+        {
+          u += g_ascii_isupper (*q);
+          l += g_ascii_islower (*q);
+          continue;
+        }
+      gunichar x = g_utf8_get_char (q);
+      u += g_unichar_isupper (x) || g_unichar_istitle (x);
+      l += g_unichar_islower (x);
+    }
+  if ((guchar) *s < 0x80)
+    cap = g_ascii_isupper (*s);
+  else
+    {
+      gunichar c = g_utf8_get_char (s);
+      cap = g_unichar_isupper (c) || g_unichar_istitle (c);
+    }
+  if (cap)
+    tok->flags |= ES_T_CAP;
+  if (u > 0 && l == 0)
+    tok->flags |= ES_T_UPPER;
+  *u_out = u;
+  *l_out = l;
+  return TRUE;
+}
+
 static void
 tokenize (Doc *d, const Range *blocked, guint n_blocked)
 {
@@ -149,8 +271,13 @@ tokenize (Doc *d, const Range *blocked, guint n_blocked)
   d->toks = g_new (EsToken, d->cap_toks);
   d->n_toks = 0;
 
-  while (es_next_token (p, end, text, &tok))
+  for (;;)
     {
+      guint u, l;
+      gboolean more;
+      if (!fast_token (text, p, end, &tok, &u, &l, &more) &&
+          (!more || !slow_token (text, p, end, &tok, &u, &l)))
+        break;
       guint n = d->n_toks;
       if (n > 0)
         {
@@ -168,33 +295,6 @@ tokenize (Doc *d, const Range *blocked, guint n_blocked)
               upper = lower = 0;
             }
         }
-      const char *s = text + tok.start, *e = text + tok.end;
-      guint u = 0, l = 0;
-      for (const char *q = s; q < e; q++)
-        {
-          u += g_ascii_isupper (*q);
-          l += g_ascii_islower (*q);
-        }
-      gboolean cap;
-      if ((guchar) *s < 0x80)
-        cap = g_ascii_isupper (*s);
-      else
-        {
-          gunichar c = g_utf8_get_char (s);
-          cap = g_unichar_isupper (c) || g_unichar_istitle (c);
-          /* letters outside ASCII count too for the line's case */
-          for (const char *q = s; q < e; q = g_utf8_next_char (q))
-            if ((guchar) *q >= 0x80)
-              {
-                gunichar x = g_utf8_get_char (q);
-                u += g_unichar_isupper (x);
-                l += g_unichar_islower (x);
-              }
-        }
-      if (cap)
-        tok.flags |= ES_T_CAP;
-      if (u > 0 && l == 0)
-        tok.flags |= ES_T_UPPER;
       upper += u;
       lower += l;
       while (b < n_blocked && blocked[b].end <= tok.start)
@@ -208,7 +308,7 @@ tokenize (Doc *d, const Range *blocked, guint n_blocked)
         }
       d->toks[n] = tok;
       d->n_toks = n + 1;
-      p = e;
+      p = text + tok.end;
     }
   finish_line (d, line_first, d->n_toks, upper, lower);
 }
