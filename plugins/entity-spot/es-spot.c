@@ -669,11 +669,20 @@ propagate (Doc *d)
   if (d->people->len == 0)
     return;
   qsort (d->person_keys->data, d->person_keys->len, sizeof (PersonKey), person_key_cmp);
+  /* a bit per hash bucket: most capitalized words are nobody's name, known without a search */
+  guint64 filter[64] = { 0 };
+  for (guint k = 0; k < d->person_keys->len; k++)
+    {
+      guint64 h = g_array_index (d->person_keys, PersonKey, k).hash;
+      filter[(h >> 6) & 63] |= G_GUINT64_CONSTANT (1) << (h & 63);
+    }
   guint n = d->n_toks;
   for (guint i = 0; i < n; i++)
     {
       const EsToken *t = TOK (d, i);
       if ((t->flags & (ES_T_BLOCKED | ES_T_CAP)) != ES_T_CAP || (t->wflags & ES_W_NON_NAME))
+        continue;
+      if (!(filter[(t->hash >> 6) & 63] & (G_GUINT64_CONSTANT (1) << (t->hash & 63))))
         continue;
       gint k0 = person_key_find (d, t->hash);
       if (k0 < 0)
