@@ -908,6 +908,14 @@ es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error)
   d.LOC = g_intern_static_string ("LOC");
   d.ORG = g_intern_static_string ("ORG");
   d.MISC = g_intern_static_string ("MISC");
+  if (d.len >= G_MAXUINT32)
+    {
+      /* words keep 32-bit offsets: four gigabytes of text is no document to spot */
+      quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_WARNING, "document-too-large", QUARRY_NO_OFFSET,
+                                "the text has %" G_GSIZE_FORMAT " bytes, more than entity-spot reads "
+                                "(4 GiB): no mentions were spotted; split the document", d.len);
+      return TRUE;
+    }
 
   /* what no mention may touch: page-break lines; the entity spans already there */
   g_autoptr (GArray) blocked = g_array_new (FALSE, FALSE, sizeof (Range));
