@@ -100,7 +100,8 @@ main (int argc, char **argv)
   es_lexicon_stats (lex, &n_aliases, &n_cues, &n_words, &n_nodes, &n_skipped);
   g_print ("set-up: %u alias keys, %u cues, %u words, %u trie nodes in %.1f ms of CPU time\n",
            n_aliases, n_cues, n_words, n_nodes, (thread_cpu_us () - t0) / 1e3);
-  EsSpotter sp = { lex, ES_MODE_FILL, TRUE };
+  EsSpotter sp;
+  es_spotter_init (&sp, lex, ES_MODE_FILL, TRUE);
 
   /* the inputs, through html-strip and header-parse once */
   QuarryRegistry *reg = quarry_registry_new ();
@@ -183,6 +184,7 @@ main (int argc, char **argv)
       g_array_unref (inputs[i].breaks);
     }
   g_free (inputs);
+  es_spotter_clear (&sp);
   es_lexicon_free (lex);
   return 0;
 }

@@ -70,10 +70,9 @@ spot_setup (QuarryStage *stage, gpointer *state, GError **error)
   gint64 t0 = g_get_monotonic_time ();
 
   SpotState *st = g_new0 (SpotState, 1);
-  st->spotter.mode = !g_strcmp0 (mode, "replace") ? ES_MODE_REPLACE
-                   : !g_strcmp0 (mode, "off") ? ES_MODE_OFF : ES_MODE_FILL;
-  st->spotter.use_header = quarry_stage_get_bool (stage, "use-header");
-  if (st->spotter.mode != ES_MODE_OFF)
+  EsMode m = !g_strcmp0 (mode, "replace") ? ES_MODE_REPLACE
+           : !g_strcmp0 (mode, "off") ? ES_MODE_OFF : ES_MODE_FILL;
+  if (m != ES_MODE_OFF)
     {
       EsLexiconFiles files = { kb, quarry_stage_get_strv (stage, "aliases"), cues, heads, non, common };
       st->lex = es_lexicon_new (&files, &local);
@@ -96,7 +95,7 @@ spot_setup (QuarryStage *stage, gpointer *state, GError **error)
       for (guint i = 0; i < G_N_ELEMENTS (sums); i++)
         quarry_stage_set_provenance (stage, sums[i], es_lexicon_checksum (st->lex, sums[i]));
     }
-  st->spotter.lex = st->lex;
+  es_spotter_init (&st->spotter, st->lex, m, quarry_stage_get_bool (stage, "use-header"));
   *state = st;
   return TRUE;
 }
@@ -104,7 +103,7 @@ spot_setup (QuarryStage *stage, gpointer *state, GError **error)
 static gboolean
 spot_process (gpointer state, QuarryDocument *doc, GError **error)
 {
-  const SpotState *st = state;
+  SpotState *st = state;
   return es_spot_document (&st->spotter, doc, error);
 }
 
@@ -112,6 +111,7 @@ static void
 spot_teardown (gpointer state)
 {
   SpotState *st = state;
+  es_spotter_clear (&st->spotter);
   es_lexicon_free (st->lex);
   g_free (st);
 }

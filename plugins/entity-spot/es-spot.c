@@ -55,8 +55,9 @@ typedef struct {
   const EsLexicon *lex;
   const char      *text;
   gsize            len;
-  EsToken         *toks;
+  EsToken         *toks;     /* the buffer of the scratch below */
   guint            n_toks, cap_toks;
+  struct _Scratch *work;
   GArray          *cands;    /* Cand */
   GArray          *people;   /* Person */
   GArray          *person_keys; /* PersonKey, sorted by hash before propagation */
@@ -267,8 +268,12 @@ tokenize (Doc *d, const Range *blocked, guint n_blocked)
   guint line_first = 0, upper = 0, lower = 0, b = 0;
 
   /* about one word in six bytes of cable text */
-  d->cap_toks = (guint) MIN (d->len / 6 + 64, 1u << 20);
-  d->toks = g_new (EsToken, d->cap_toks);
+  guint want = (guint) MIN (d->len / 6 + 64, 1u << 20);
+  if (d->cap_toks < want)
+    {
+      d->cap_toks = want;
+      d->toks = g_renew (EsToken, d->toks, d->cap_toks);
+    }
   d->n_toks = 0;
 
   for (;;)
@@ -885,6 +890,100 @@ cand_pos_cmp (const void *a, const void *b)
   return x->first < y->first ? -1 : x->first > y->first ? 1 : 0;
 }
 
+/* ---- work buffers ---- */
+
+typedef struct _Scratch {
+  EsToken *toks;
+  guint    cap_toks;
+  GArray  *cands, *people, *person_keys, *kept, *blocked, *existing;
+  GString *scratch;
+  guint8  *taken;
+  gsize    cap_taken;
+} Scratch;
+
+/* A document this large gives its buffers back to the system, not to the pool. */
+#define KEEP_MAX_WORDS (1u << 18)
+
+static Scratch *
+scratch_new (void)
+{
+  Scratch *w = g_new0 (Scratch, 1);
+  w->cands = g_array_new (FALSE, FALSE, sizeof (Cand));
+  w->people = g_array_new (FALSE, FALSE, sizeof (Person));
+  w->person_keys = g_array_new (FALSE, FALSE, sizeof (PersonKey));
+  w->kept = g_array_new (FALSE, FALSE, sizeof (Cand));
+  w->blocked = g_array_new (FALSE, FALSE, sizeof (Range));
+  w->existing = g_array_new (FALSE, FALSE, sizeof (QuarrySpan));
+  w->scratch = g_string_new (NULL);
+  return w;
+}
+
+static void
+scratch_free (gpointer p)
+{
+  Scratch *w = p;
+  g_free (w->toks);
+  g_array_unref (w->cands);
+  g_array_unref (w->people);
+  g_array_unref (w->person_keys);
+  g_array_unref (w->kept);
+  g_array_unref (w->blocked);
+  g_array_unref (w->existing);
+  g_string_free (w->scratch, TRUE);
+  g_free (w->taken);
+  g_free (w);
+}
+
+void
+es_spotter_init (EsSpotter *sp, const EsLexicon *lex, EsMode mode, gboolean use_header)
+{
+  sp->lex = lex;
+  sp->mode = mode;
+  sp->use_header = use_header;
+  g_mutex_init (&sp->pool_lock);
+  sp->pool = g_ptr_array_new_with_free_func (scratch_free);
+}
+
+void
+es_spotter_clear (EsSpotter *sp)
+{
+  if (!sp->pool)
+    return;
+  g_ptr_array_unref (sp->pool);
+  sp->pool = NULL;
+  g_mutex_clear (&sp->pool_lock);
+}
+
+static Scratch *
+scratch_take (EsSpotter *sp)
+{
+  Scratch *w = NULL;
+  g_mutex_lock (&sp->pool_lock);
+  if (sp->pool->len)
+    w = g_ptr_array_steal_index_fast (sp->pool, sp->pool->len - 1);
+  g_mutex_unlock (&sp->pool_lock);
+  return w ? w : scratch_new ();
+}
+
+static void
+scratch_give (EsSpotter *sp, Scratch *w)
+{
+  if (w->cap_toks > KEEP_MAX_WORDS || w->cands->len > KEEP_MAX_WORDS || w->kept->len > KEEP_MAX_WORDS)
+    {
+      scratch_free (w);
+      return;
+    }
+  g_array_set_size (w->cands, 0);
+  g_array_set_size (w->people, 0);
+  g_array_set_size (w->person_keys, 0);
+  g_array_set_size (w->kept, 0);
+  g_array_set_size (w->blocked, 0);
+  g_array_set_size (w->existing, 0);
+  g_mutex_lock (&sp->pool_lock);
+  g_ptr_array_add (sp->pool, w);
+  g_mutex_unlock (&sp->pool_lock);
+}
+
 static int
 span_start_cmp (const void *a, const void *b)
 {
@@ -893,7 +992,7 @@ span_start_cmp (const void *a, const void *b)
 }
 
 gboolean
-es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error)
+es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
 {
   if (sp->mode == ES_MODE_OFF)
     return TRUE;
@@ -918,8 +1017,8 @@ es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error)
     }
 
   /* what no mention may touch: page-break lines; the entity spans already there */
-  g_autoptr (GArray) blocked = g_array_new (FALSE, FALSE, sizeof (Range));
-  g_autoptr (GArray) existing = g_array_new (FALSE, FALSE, sizeof (QuarrySpan));
+  Scratch *w = scratch_take (sp);
+  GArray *blocked = w->blocked, *existing = w->existing;
   guint n_spans = quarry_document_get_n_spans (doc);
   for (guint i = 0; i < n_spans; i++)
     {
@@ -937,7 +1036,10 @@ es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error)
    * own (it tags "Russia’s" as MISC, skips some TAGS codes). Mixing our guesses in would
    * give one document two annotators, so it is left as it is. */
   if (sp->mode == ES_MODE_FILL && existing->len > 0)
-    return TRUE;
+    {
+      scratch_give (sp, w);
+      return TRUE;
+    }
   qsort (blocked->data, blocked->len, sizeof (Range), range_cmp);
   /* overlapping ranges: keep each end the furthest so far, the scan stays monotone */
   for (guint i = 1; i < blocked->len; i++)
@@ -948,10 +1050,13 @@ es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error)
     }
 
   /* about one word in seven bytes of cable text */
-  d.cands = g_array_new (FALSE, FALSE, sizeof (Cand));
-  d.people = g_array_new (FALSE, FALSE, sizeof (Person));
-  d.person_keys = g_array_new (FALSE, FALSE, sizeof (PersonKey));
-  d.scratch = g_string_new (NULL);
+  d.work = w;
+  d.toks = w->toks;
+  d.cap_toks = w->cap_toks;
+  d.cands = w->cands;
+  d.people = w->people;
+  d.person_keys = w->person_keys;
+  d.scratch = w->scratch;
 
   tokenize (&d, (const Range *) blocked->data, blocked->len);
   gazetteer_and_cues (&d);
@@ -962,8 +1067,14 @@ es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error)
 
   /* one mention per word: the best candidates first */
   qsort (d.cands->data, d.cands->len, sizeof (Cand), cand_cmp);
-  guint8 *taken = g_malloc0 (d.n_toks + 1);
-  g_autoptr (GArray) kept = g_array_new (FALSE, FALSE, sizeof (Cand));
+  if (w->cap_taken < d.n_toks + 1)
+    {
+      w->cap_taken = d.n_toks + 1;
+      w->taken = g_renew (guint8, w->taken, w->cap_taken);
+    }
+  guint8 *taken = w->taken;
+  memset (taken, 0, d.n_toks + 1);
+  GArray *kept = w->kept;
   for (guint i = 0; i < d.cands->len; i++)
     {
       const Cand *c = &g_array_index (d.cands, Cand, i);
@@ -975,7 +1086,6 @@ es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error)
       memset (taken + c->first, 1, c->last - c->first + 1);
       g_array_append_val (kept, *c);
     }
-  g_free (taken);
   qsort (kept->data, kept->len, sizeof (Cand), cand_pos_cmp);
 
   qsort (existing->data, existing->len, sizeof (QuarrySpan), span_start_cmp);
@@ -1011,12 +1121,10 @@ es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error)
   for (guint i = 0; i < G_N_ELEMENTS (by); i++)
     json_object_put (by[i]);
 
-  g_string_free (d.scratch, TRUE);
   for (guint i = 0; i < d.people->len; i++)
     g_free (g_array_index (d.people, Person, i).keys);
-  g_array_unref (d.people);
-  g_array_unref (d.person_keys);
-  g_array_unref (d.cands);
-  g_free (d.toks);
+  w->toks = d.toks;
+  w->cap_toks = d.cap_toks;
+  scratch_give (sp, w);
   return ok;
 }

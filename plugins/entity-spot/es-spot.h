@@ -16,9 +16,16 @@ typedef struct {
   const EsLexicon *lex;   /* read-only after set-up: shared by every thread */
   EsMode           mode;
   gboolean         use_header;
+  /* per-document work buffers, kept warm between documents; taken and given back
+   * under the lock, so each is used by one thread at a time */
+  GMutex           pool_lock;
+  GPtrArray       *pool;
 } EsSpotter;
 
+void es_spotter_init (EsSpotter *sp, const EsLexicon *lex, EsMode mode, gboolean use_header);
+void es_spotter_clear (EsSpotter *sp);
+
 /* Adds `entity` spans (with attrs.spotted_by) to doc. Any thread. */
-gboolean es_spot_document (const EsSpotter *sp, QuarryDocument *doc, GError **error);
+gboolean es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error);
 
 G_END_DECLS
