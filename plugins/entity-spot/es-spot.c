@@ -896,9 +896,10 @@ typedef struct _Scratch {
   EsToken *toks;
   guint    cap_toks;
   GArray  *cands, *people, *person_keys, *kept, *blocked, *existing;
+  GArray  *sorted;
   GString *scratch;
-  guint8  *taken;
-  gsize    cap_taken;
+  guint32 *count;
+  gsize    cap_count;
 } Scratch;
 
 /* A document this large gives its buffers back to the system, not to the pool. */
@@ -912,6 +913,7 @@ scratch_new (void)
   w->people = g_array_new (FALSE, FALSE, sizeof (Person));
   w->person_keys = g_array_new (FALSE, FALSE, sizeof (PersonKey));
   w->kept = g_array_new (FALSE, FALSE, sizeof (Cand));
+  w->sorted = g_array_new (FALSE, FALSE, sizeof (Cand));
   w->blocked = g_array_new (FALSE, FALSE, sizeof (Range));
   w->existing = g_array_new (FALSE, FALSE, sizeof (QuarrySpan));
   w->scratch = g_string_new (NULL);
@@ -927,10 +929,11 @@ scratch_free (gpointer p)
   g_array_unref (w->people);
   g_array_unref (w->person_keys);
   g_array_unref (w->kept);
+  g_array_unref (w->sorted);
   g_array_unref (w->blocked);
   g_array_unref (w->existing);
   g_string_free (w->scratch, TRUE);
-  g_free (w->taken);
+  g_free (w->count);
   g_free (w);
 }
 
@@ -977,6 +980,7 @@ scratch_give (EsSpotter *sp, Scratch *w)
   g_array_set_size (w->people, 0);
   g_array_set_size (w->person_keys, 0);
   g_array_set_size (w->kept, 0);
+  g_array_set_size (w->sorted, 0);
   g_array_set_size (w->blocked, 0);
   g_array_set_size (w->existing, 0);
   g_mutex_lock (&sp->pool_lock);
@@ -1065,28 +1069,57 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
   patterns (&d);
   propagate (&d);
 
-  /* one mention per word: the best candidates first */
-  qsort (d.cands->data, d.cands->len, sizeof (Cand), cand_cmp);
-  if (w->cap_taken < d.n_toks + 1)
-    {
-      w->cap_taken = d.n_toks + 1;
-      w->taken = g_renew (guint8, w->taken, w->cap_taken);
-    }
-  guint8 *taken = w->taken;
-  memset (taken, 0, d.n_toks + 1);
+  /* one mention per word. Candidates that overlap nothing else (most) are kept; each
+   * group of overlapping ones is settled alone, best first (cand_cmp): the same result
+   * as settling all at once, as groups do not touch. Candidates in word order by a
+   * counting sort: no comparison sort of the whole list. */
   GArray *kept = w->kept;
-  for (guint i = 0; i < d.cands->len; i++)
+  guint n_c = d.cands->len;
+  if (w->cap_count < d.n_toks + 1)
+    {
+      w->cap_count = d.n_toks + 1;
+      w->count = g_renew (guint32, w->count, w->cap_count);
+    }
+  memset (w->count, 0, (d.n_toks + 1) * sizeof (guint32));
+  for (guint i = 0; i < n_c; i++)
+    w->count[g_array_index (d.cands, Cand, i).first + 1]++;
+  for (guint i = 1; i <= d.n_toks; i++)
+    w->count[i] += w->count[i - 1];
+  g_array_set_size (w->sorted, n_c);
+  for (guint i = 0; i < n_c; i++)
     {
       const Cand *c = &g_array_index (d.cands, Cand, i);
-      gboolean free_ = TRUE;
-      for (guint k = c->first; free_ && k <= c->last; k++)
-        free_ = !taken[k];
-      if (!free_)
-        continue;
-      memset (taken + c->first, 1, c->last - c->first + 1);
-      g_array_append_val (kept, *c);
+      g_array_index (w->sorted, Cand, w->count[c->first]++) = *c;
     }
-  qsort (kept->data, kept->len, sizeof (Cand), cand_pos_cmp);
+  Cand *sorted = (Cand *) (void *) w->sorted->data;
+  for (guint a = 0; a < n_c;)
+    {
+      guint b = a + 1, reach = sorted[a].last;
+      while (b < n_c && sorted[b].first <= reach)
+        reach = MAX (reach, sorted[b].last), b++;
+      if (b == a + 1)
+        {
+          g_array_append_val (kept, sorted[a]);
+          a = b;
+          continue;
+        }
+      /* a group: best first, each kept if its words are still free */
+      qsort (sorted + a, b - a, sizeof (Cand), cand_cmp);
+      guint kept0 = kept->len;
+      for (guint i = a; i < b; i++)
+        {
+          gboolean free_ = TRUE;
+          for (guint k = kept0; free_ && k < kept->len; k++)
+            {
+              const Cand *o = &g_array_index (kept, Cand, k);
+              free_ = sorted[i].last < o->first || sorted[i].first > o->last;
+            }
+          if (free_)
+            g_array_append_val (kept, sorted[i]);
+        }
+      qsort ((Cand *) (void *) kept->data + kept0, kept->len - kept0, sizeof (Cand), cand_pos_cmp);
+      a = b;
+    }
 
   qsort (existing->data, existing->len, sizeof (QuarrySpan), span_start_cmp);
   gboolean ok = TRUE;
