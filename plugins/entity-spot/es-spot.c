@@ -51,7 +51,6 @@ typedef struct {
 } PersonKey;
 
 typedef struct {
-  const EsSpotter *sp;
   const EsLexicon *lex;
   const char      *text;
   gsize            len;
@@ -1004,7 +1003,6 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
   const char *ENTITY = g_intern_static_string ("entity");
   const char *PAGE_BREAK = g_intern_static_string ("page-break");
   Doc d = { 0 };
-  d.sp = sp;
   d.lex = sp->lex;
   d.text = quarry_document_get_text (doc, &d.len);
   d.PER = g_intern_static_string ("PER");
