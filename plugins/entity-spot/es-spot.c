@@ -452,10 +452,22 @@ name_particle (const Doc *d, const EsToken *t, gboolean *alone)
   return FALSE;
 }
 
+/* "Turkish-speaking", "Minister-delegate": a word with a lower-case part after a hyphen
+ * describes; names capitalize their parts ("Jean-Pierre", "Al-Ali") */
+static gboolean
+has_lower_part (const Doc *d, const EsToken *t)
+{
+  const char *s = d->text + t->start, *e = d->text + t->end;
+  for (const char *q = s; q + 1 < e; q++)
+    if (*q == '-' && g_ascii_islower (q[1]))
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 name_word (const Doc *d, const EsToken *t)
 {
-  if ((t->flags & ES_T_BLOCKED) || is_redacted (d, t))
+  if ((t->flags & ES_T_BLOCKED) || is_redacted (d, t) || has_lower_part (d, t))
     return FALSE;
   guint32 f = wflags (d, t);
   if (f & (ES_W_NON_NAME | ES_W_CONNECTOR | ES_W_ORG_SUFFIX | ES_W_ORG_PREFIX))
@@ -847,7 +859,7 @@ patterns (Doc *d)
           if ((last > i && u->gap != ES_GAP_SPACE) ||
               (u->flags & (ES_T_CAP | ES_T_UPPER | ES_T_BLOCKED | ES_T_CAPS_LINE)) != ES_T_CAP ||
               (uf & (ES_W_NON_NAME | ES_W_ORG_SUFFIX | ES_W_ORG_PREFIX | ES_W_ADJECTIVE)) ||
-              u->root || common (d, u))
+              u->root || common (d, u) || has_lower_part (d, u))
             break;
           last++;
           if (u->flags & ES_T_POSSESSIVE)
