@@ -54,11 +54,13 @@ main (int argc, char **argv)
 {
   g_autofree char *data_dir = NULL, *kb = NULL;
   double seconds = 3.0;
+  int rounds = 0;
   g_auto (GStrv) files = NULL;
   GOptionEntry entries[] = {
     { "kb", 0, 0, G_OPTION_ARG_FILENAME, &kb, "knowledge base (default $QUARRY_ENTITY_LINK_KB)", "KB" },
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "entity-spot data folder (default $QUARRY_ENTITY_SPOT_DATA)", "DIR" },
     { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "CPU seconds to run (default 3)", "S" },
+    { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "run the pages N times instead (a fixed amount of work, for counting instructions with perf stat)", "N" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "PAGE.html..." },
     { NULL }
   };
@@ -151,7 +153,7 @@ main (int argc, char **argv)
   gint64 busy = 0;
   guint64 bytes = 0, docs = 0, mentions = 0;
   GPtrArray *batch = g_ptr_array_new_with_free_func ((GDestroyNotify) quarry_document_free);
-  while (busy < seconds * 1e6)
+  for (int r = 0; rounds > 0 ? r < rounds : busy < seconds * 1e6; r++)
     {
       for (guint i = 0; i < n_inputs; i++)
         g_ptr_array_add (batch, input_document (&inputs[i]));
@@ -172,7 +174,8 @@ main (int argc, char **argv)
     }
   g_ptr_array_unref (batch);
 
-  double s = busy / 1e6;
+  double s = MAX (busy, 1) / 1e6;
+  docs = MAX (docs, 1);
   g_print ("process: %" G_GUINT64_FORMAT " documents, %.1f MB of text, %" G_GUINT64_FORMAT
            " mentions spotted, in %.2f s of CPU time: %.1f MB/s, %.1f us/document (one thread)\n",
            docs, bytes / 1e6, mentions, s, bytes / 1e6 / s, s * 1e6 / docs);
