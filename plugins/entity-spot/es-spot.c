@@ -474,7 +474,17 @@ name_word (const Doc *d, const EsToken *t)
     return FALSE;
   if (t->flags & ES_T_CAPS_LINE)
     {
-      /* all words are capitals there: only uncommon ones that name no place */
+      /* all words are capitals there: only uncommon ones that name no place, and no
+       * derived noun or adjective the word list lacks ("INCOMPREHENSION") */
+      static const char *const suffixes[] = { "TION", "SION", "MENT", "NESS", "ISM", "ABLE", "IBLE",
+                                              "ICAL", "IOUS", NULL };
+      guint n = t->end - t->start;
+      for (guint i = 0; suffixes[i]; i++)
+        {
+          guint k = strlen (suffixes[i]);
+          if (n > k + 3 && !memcmp (d->text + t->end - k, suffixes[i], k))
+            return FALSE;
+        }
       return !common (d, t) && !is_alias_word (d, t);
     }
   return (t->flags & ES_T_CAP) != 0;
