@@ -419,6 +419,65 @@ test_alias_files (void)
     g_unlink (made[i]);
 }
 
+/* ---- threads: one pipeline, documents on several threads at once ---- */
+
+typedef struct {
+  QuarryPipeline *pipeline;
+  const char     *text;
+  char           *result;
+} ThreadJob;
+
+static gpointer
+spot_thread (gpointer data)
+{
+  ThreadJob *job = data;
+  GString *all = g_string_new (NULL);
+  for (guint i = 0; i < 50; i++)
+    {
+      QuarryDocument *doc = quarry_document_new ("t", job->text, strlen (job->text), NULL);
+      g_assert_cmpint (quarry_pipeline_process (job->pipeline, doc, NULL), ==, QUARRY_RESULT_OK);
+      g_autofree char *got = describe_spans (doc);
+      if (i == 0)
+        g_string_append (all, got);
+      else
+        g_assert_cmpstr (got, ==, all->str);
+      quarry_document_free (doc);
+    }
+  job->result = g_string_free (all, FALSE);
+  return NULL;
+}
+
+static void
+test_threads (void)
+{
+  /* texts of different lengths, so the threads' buffers from the pool change hands */
+  static const char *const texts[] = {
+    "Foreign Minister Sergey Lavrov met the Ministry of Foreign Affairs in Moscow; Lavrov left.",
+    "TAGS PREL, RS\nAmbassador Beyrle went to Tbilisi and Georgia with the U.S. delegation.",
+    "He also met Mikhail Gorbachev and later Gorbachev again in Helmand Province.",
+    "The GOR told the USG nothing new about NATO, the EU or the OSCE in Vienna.",
+  };
+  QuarryPipeline *p = pipeline_for (INI_SPOT);
+  ThreadJob jobs[8];
+  GThread *threads[8];
+  for (guint i = 0; i < 8; i++)
+    {
+      jobs[i] = (ThreadJob) { p, texts[i % 4], NULL };
+      threads[i] = g_thread_new ("spot", spot_thread, &jobs[i]);
+    }
+  for (guint i = 0; i < 8; i++)
+    g_thread_join (threads[i]);
+  /* each text gives the same spans on every thread as alone */
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autoptr (QuarryDocument) doc = harness_run (p, "alone", texts[i % 4], -1, NULL);
+      g_autofree char *alone = describe_spans (doc);
+      g_assert_cmpstr (jobs[i].result, ==, alone);
+      g_assert_cmpstr (jobs[i].result, !=, "");
+      g_free (jobs[i].result);
+    }
+}
+
 /* ---- the seed: the raw page scored against the tagged seed's own tags ---- */
 
 static GHashTable *
@@ -508,6 +567,7 @@ main (int argc, char **argv)
   g_test_add_func ("/entity-spot/page-break", test_page_break);
   g_test_add_func ("/entity-spot/modes", test_modes);
   g_test_add_func ("/entity-spot/provenance", test_provenance);
+  g_test_add_func ("/entity-spot/threads", test_threads);
   g_test_add_func ("/entity-spot/bad-input/repeated-name", test_repeated_name);
   g_test_add_func ("/entity-spot/bad-input/capitals", test_capitals);
   g_test_add_func ("/entity-spot/bad-input/alias-files", test_alias_files);
