@@ -233,7 +233,7 @@ struct _EsLexicon {
   EsTable     all, small, common; /* the words by hash: all but the plain common words;
                                    * the few a lower-case word can need; the plain common words */
   guint8      small_pairs[8192];  /* bit (first byte << 8 | second byte): some small word starts so */
-  guint       n_aliases, n_cues, n_skipped;
+  guint       n_aliases, n_cues, n_skipped, n_words;
 };
 
 static void
@@ -853,6 +853,10 @@ es_lexicon_new (const EsLexiconFiles *files, GError **error)
       es_lexicon_free (lex);
       return NULL;
     }
+  /* the tables hold what the text needs: the build's words can go (megabytes) */
+  lex->n_words = lex->words->len;
+  g_ptr_array_set_size (lex->words, 0);
+  el_map_destroy (&lex->word_index);
   return lex;
 }
 
@@ -868,7 +872,7 @@ es_lexicon_stats (const EsLexicon *lex, guint *n_aliases, guint *n_cues, guint *
 {
   *n_aliases = lex->n_aliases;
   *n_cues = lex->n_cues;
-  *n_words = lex->words->len;
+  *n_words = lex->n_words;
   *n_nodes = lex->terms->len;
   *n_skipped = lex->n_skipped;
 }
