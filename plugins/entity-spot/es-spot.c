@@ -156,11 +156,12 @@ tokenize (Doc *d, const Range *blocked, guint n_blocked)
         {
           EsToken *prev = TOK (d, n - 1);
           /* one space: the common gap, decided at once */
-          if (tok.start == prev->end + 1 && text[prev->end] == ' ' && !(prev->flags & ES_T_POSSESSIVE))
+          gboolean one_space = tok.start == prev->end + 1 && text[prev->end] == ' ';
+          if (one_space && !(prev->flags & ES_T_POSSESSIVE))
             tok.gap = ES_GAP_SPACE;
           else
             tok.gap = es_gap (text, prev, &tok);
-          if (tok.start > prev->end + 1 && memchr (text + prev->end, '\n', tok.start - prev->end))
+          if (!one_space && memchr (text + prev->end, '\n', tok.start - prev->end))
             {
               finish_line (d, line_first, n, upper, lower);
               line_first = n;
@@ -348,7 +349,8 @@ name_after_cue (Doc *d, guint c)
     {
       const EsToken *t = TOK (d, last);
       if (t->gap != ES_GAP_SPACE || !name_word (d, t) ||
-          (last > first && TOK (d, last - 1)->flags & ES_T_POSSESSIVE))
+          (last > first && TOK (d, last - 1)->flags & ES_T_POSSESSIVE) ||
+          (last > first && cue_at (d, last) >= 0))   /* "President Medvedev Prime Minister Putin" */
         break;
     }
   if (last == first)
@@ -580,11 +582,15 @@ org_word (const Doc *d, const EsToken *t)
          !(wflags (d, t) & ES_W_NON_NAME);
 }
 
-/* After token h: connectors and capitalized words ("of Foreign Affairs and Trade"). */
+/* After token h: connectors and capitalized words ("of Foreign Affairs and Trade").
+ * "the" only after another connector ("Party of the Regions"), "and" only straight
+ * before a capitalized word ("Affairs and Trade", not "Affairs and the Party"). */
 static guint
 org_right (const Doc *d, guint h)
 {
   guint last = h, k = h + 1, n = d->n_toks;
+  guint64 and_ = es_key_hash ("and", 3), the = es_key_hash ("the", 3);
+  gboolean after_connector = FALSE;
   while (k < n && k <= h + MAX_ORG_RIGHT)
     {
       const EsToken *t = TOK (d, k);
@@ -592,11 +598,17 @@ org_right (const Doc *d, guint h)
         break;
       if (!(t->flags & ES_T_CAP) && (wflags (d, t) & ES_W_CONNECTOR))
         {
+          if ((t->hash == the && !after_connector) || (t->hash == and_ && after_connector))
+            break;
+          if (t->hash == and_ && (k + 1 >= n || !org_word (d, TOK (d, k + 1))))
+            break;
+          after_connector = TRUE;
           k++;
           continue;
         }
       if (!org_word (d, t))
         break;
+      after_connector = FALSE;
       last = k++;
     }
   return last;
@@ -670,7 +682,10 @@ cand_cmp (const void *a, const void *b)
     return lx > ly ? -1 : 1;
   if (x->first != y->first)
     return x->first < y->first ? -1 : 1;
-  return x->source < y->source ? -1 : x->source > y->source ? 1 : 0;
+  /* the same words twice: the original finding before its propagated copy */
+  static const guint8 rank[] = { [SRC_HEADER] = 0, [SRC_CUE] = 1, [SRC_GAZETTEER] = 2,
+                                 [SRC_PATTERN] = 3, [SRC_PROPAGATED] = 4 };
+  return rank[x->source] < rank[y->source] ? -1 : rank[x->source] > rank[y->source] ? 1 : 0;
 }
 
 static int
