@@ -1,7 +1,8 @@
 #!/bin/sh
 # run-bench.sh: `make bench`: builds a >= 200 MB cable corpus, runs the default pipeline on it
 # with -j 1 and -j 2, and writes bench/RESULTS.md (per-stage MB/s, whole pipeline MB/s and
-# documents/s, peak RSS). Run from the build folder; needs ../shared/corpus and python3.
+# documents/s, peak RSS; with entity-spot built, the entity mentions scored against the hand-made
+# gold). Run from the build folder; needs ../shared/corpus and python3.
 set -eu
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 builddir=$(pwd)
@@ -16,6 +17,9 @@ command -v python3 >/dev/null || { echo "bench: needs python3 for the results ta
 
 export QUARRY_PLUGIN_PATH="$builddir/plugins"
 export QUARRY_CONFIG_DIR="$srcdir/configs"
+# the build tree's knowledge base and entity-spot data, unless the caller names others
+export QUARRY_ENTITY_LINK_KB="${QUARRY_ENTITY_LINK_KB:-$builddir/plugins/entity-link/kb.sqlite}"
+export QUARRY_ENTITY_SPOT_DATA="${QUARRY_ENTITY_SPOT_DATA:-$srcdir/plugins/entity-spot/data}"
 quarry="$builddir/quarry"
 
 # 1. the corpus: every page and the seed, copied with varied ids until it reaches the target size
@@ -133,3 +137,24 @@ open(out, "w").write("\n".join(L) + "\n")
 print("\n".join(L))
 PY
 echo "bench: wrote $out"
+
+# 4. accuracy: the entity mentions of the gold cables against the hand-made gold, and the
+# raw seed page against the seed's tags (bench/entity-spot/README.md)
+if [ -f "$builddir/plugins/entity-spot/entity-spot.la" ]; then
+  python3 "$srcdir/bench/entity-spot/score.py" --build "$builddir" --shared "$shared" --config "$config" \
+    > "$work/entity-spot-score.txt" || { echo "bench: bench/entity-spot/score.py failed" >&2; exit 1; }
+  { printf '\n## Entity mentions against the hand-made gold (`bench/entity-spot/score.py`)\n\n```\n'
+    cat "$work/entity-spot-score.txt"; printf '```\n'; } >> "$out"
+  cat "$work/entity-spot-score.txt"
+fi
+
+# 5. entity-spot alone: CPU time of its process on the 415 corpus pages (bench/entity-spot/README.md)
+es_bench="$builddir/bench/entity-spot/bench-entity-spot"
+if [ -x "$es_bench" ]; then
+  find "$shared/corpus/cables" -name '*.html' | sort > "$work/entity-spot-pages.txt"
+  # shellcheck disable=SC2046
+  "$es_bench" --seconds 5 $(cat "$work/entity-spot-pages.txt") > "$work/entity-spot-alone.txt"
+  { printf '\n## entity-spot alone (`bench/entity-spot/bench-entity-spot`, CPU time of one thread, the stage only)\n\n```\n'
+    cat "$work/entity-spot-alone.txt"; printf '```\n'; } >> "$out"
+  cat "$work/entity-spot-alone.txt"
+fi
