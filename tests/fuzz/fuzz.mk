@@ -16,7 +16,8 @@ EXTRA_DIST += tests/fuzz/run-fuzz.sh tests/fuzz/seeds tests/fuzz/regressions tes
 FUZZ_REPLAY = \
 	tests/fuzz/replay-document tests/fuzz/replay-config tests/fuzz/replay-jsonl \
 	tests/fuzz/replay-html-strip tests/fuzz/replay-header-parse tests/fuzz/replay-tag-decode \
-	tests/fuzz/replay-entity-link tests/fuzz/replay-summarize tests/fuzz/replay-cables
+	tests/fuzz/replay-entity-spot tests/fuzz/replay-entity-link tests/fuzz/replay-summarize \
+	tests/fuzz/replay-cables
 check_PROGRAMS += $(FUZZ_REPLAY)
 TESTS += $(FUZZ_REPLAY)
 
@@ -41,6 +42,9 @@ tests_fuzz_replay_header_parse_LDADD = $(FUZZ_LDADD)
 tests_fuzz_replay_tag_decode_SOURCES = $(FUZZ_STAGE_SRC) tests/fuzz/fuzz-replay.c
 tests_fuzz_replay_tag_decode_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_STAGES=\"tag-decode\" -DFUZZ_REPLAY_INPUTS=\"$(FUZZ_STAGE_INPUTS):$(FUZZ_IN)/regressions/tag-decode\"
 tests_fuzz_replay_tag_decode_LDADD = $(FUZZ_LDADD)
+tests_fuzz_replay_entity_spot_SOURCES = $(FUZZ_STAGE_SRC) tests/fuzz/fuzz-replay.c
+tests_fuzz_replay_entity_spot_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_STAGES=\"header-parse\;entity-spot\" -DFUZZ_REPLAY_INPUTS=\"$(FUZZ_STAGE_INPUTS):$(FUZZ_IN)/regressions/entity-spot\"
+tests_fuzz_replay_entity_spot_LDADD = $(FUZZ_LDADD)
 tests_fuzz_replay_entity_link_SOURCES = $(FUZZ_STAGE_SRC) tests/fuzz/fuzz-replay.c
 tests_fuzz_replay_entity_link_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_STAGES=\"tag-decode\;entity-link\" -DFUZZ_REPLAY_INPUTS=\"$(FUZZ_STAGE_INPUTS):$(FUZZ_IN)/regressions/entity-link\"
 tests_fuzz_replay_entity_link_LDADD = $(FUZZ_LDADD)
@@ -56,7 +60,8 @@ if ENABLE_FUZZING
 FUZZ_TARGETS = \
 	tests/fuzz/fuzz-document tests/fuzz/fuzz-config tests/fuzz/fuzz-jsonl \
 	tests/fuzz/fuzz-html-strip tests/fuzz/fuzz-header-parse tests/fuzz/fuzz-tag-decode \
-	tests/fuzz/fuzz-entity-link tests/fuzz/fuzz-summarize tests/fuzz/fuzz-cables
+	tests/fuzz/fuzz-entity-spot tests/fuzz/fuzz-entity-link tests/fuzz/fuzz-summarize \
+	tests/fuzz/fuzz-cables
 EXTRA_PROGRAMS += $(FUZZ_TARGETS)
 CLEANFILES += $(FUZZ_TARGETS)
 FUZZ_LINK = -fsanitize=fuzzer
@@ -84,6 +89,10 @@ tests_fuzz_fuzz_tag_decode_SOURCES = $(FUZZ_STAGE_SRC)
 tests_fuzz_fuzz_tag_decode_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_STAGES=\"tag-decode\"
 tests_fuzz_fuzz_tag_decode_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_tag_decode_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_entity_spot_SOURCES = $(FUZZ_STAGE_SRC)
+tests_fuzz_fuzz_entity_spot_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_STAGES=\"header-parse\;entity-spot\"
+tests_fuzz_fuzz_entity_spot_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_entity_spot_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_entity_link_SOURCES = $(FUZZ_STAGE_SRC)
 tests_fuzz_fuzz_entity_link_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_STAGES=\"tag-decode\;entity-link\"
 tests_fuzz_fuzz_entity_link_LDFLAGS = $(FUZZ_LINK)
