@@ -694,7 +694,8 @@ propagate (Doc *d)
 {
   if (d->people->len == 0)
     return;
-  qsort (d->person_keys->data, d->person_keys->len, sizeof (PersonKey), person_key_cmp);
+  if (d->person_keys->len > 1)  /* qsort must not get the NULL of an empty GArray */
+    qsort (d->person_keys->data, d->person_keys->len, sizeof (PersonKey), person_key_cmp);
   /* a bit per hash bucket: most capitalized words are nobody's name, known without a search */
   guint64 filter[64] = { 0 };
   for (guint k = 0; k < d->person_keys->len; k++)
@@ -1064,7 +1065,8 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
       scratch_give (sp, w);
       return TRUE;
     }
-  qsort (blocked->data, blocked->len, sizeof (Range), range_cmp);
+  if (blocked->len > 1)
+    qsort (blocked->data, blocked->len, sizeof (Range), range_cmp);
   /* overlapping ranges: keep each end the furthest so far, the scan stays monotone */
   for (guint i = 1; i < blocked->len; i++)
     {
@@ -1141,7 +1143,8 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
       a = b;
     }
 
-  qsort (existing->data, existing->len, sizeof (QuarrySpan), span_start_cmp);
+  if (existing->len > 1)
+    qsort (existing->data, existing->len, sizeof (QuarrySpan), span_start_cmp);
   gboolean ok = TRUE;
   guint ex = 0;
   /* one value per source, shared by the document's spans: no allocation per mention */
