@@ -1,0 +1,633 @@
+/* worker.c: runs documents in worker processes forked after set-up, so a stage that crashes or hangs loses one document, not the run.
+ *
+ * Why fork after set-up: stages are set up once in the parent (a knowledge base
+ * opened, tables built) and every worker inherits that state copy-on-write, with no
+ * protocol for options or plugin state and no second set-up cost per worker. A
+ * replacement worker is forked from the same parent, whose pipeline never runs a
+ * document, so it starts from the same clean state. The parent must be
+ * single-threaded when it forks (the process run loop starts no threads; a plugin
+ * whose set-up starts threads needs --isolation=threads).
+ *
+ * Who owns which fd, for worker i:
+ *   request pipe  parent -> worker   the parent holds the write end (to_fd), the worker the read end
+ *   result pipe   worker -> parent   the worker holds the write end, the parent the read end (from_fd, non-blocking)
+ * Both are close-on-exec, and a worker closes every other worker's ends right
+ * after fork: otherwise a dead worker's result pipe would stay open in its siblings
+ * and the parent would never see it end.
+ *
+ * The protocol: one document at a time per worker.
+ *   request  ReqHead {seq, content length, id length, media type length + 1 (0: none)}, id, media type, content
+ *   result   ResHead {seq, line length, flags (dead, failed)}, the line (record or dead letter, with its newline)
+ * The line is made by the same code as in thread mode (quarry_job_process), so the
+ * output is the same bytes in both modes. Stage counters live in shared memory
+ * (pipeline.c), and each worker has a QuarryStageMark slot in a shared mapping where
+ * it writes the stage it is entering: a relaxed store per stage, no message.
+ *
+ * What happens on each failure:
+ *   the worker dies (signal, abort, exit, OOM kill)  the parent sees its result pipe
+ *       end, reaps it, reads the stage from its mark and dead-letters the document
+ *       it held: "crashed: SIGSEGV in stage X". A new worker is forked for the next job.
+ *   the worker overruns --document-timeout or the stage's timeout-ms  the parent
+ *       kills it (SIGKILL) and dead-letters the document: "timed out after N ms in stage X".
+ *   the worker died before it read a request (write fails with EPIPE)  it is
+ *       reaped and the request sent again to a new worker; the document is not blamed.
+ *   fork fails  the document is dead-lettered with the reason; the run goes on.
+ *   the parent dies  the workers get EOF on their request pipe (and SIGKILL from
+ *       PR_SET_PDEATHSIG on Linux) and exit.
+ *   SIGINT/SIGTERM to a worker (a terminal sends SIGINT to the whole group)  the
+ *       worker passes it to the parent, which stops the run in order; the worker
+ *       finishes its document.
+ * Workers end with _exit(): the stdio buffers they inherited are the parent's. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "document-private.h"
+#include "output.h"
+#include "worker.h"
+#include "writer.h"
+
+typedef struct {
+  guint64 seq;
+  guint64 length;
+  guint32 id_len;
+  guint32 media_len;  /* + 1; 0: no media type */
+} ReqHead;
+
+enum { RES_DEAD = 1, RES_FAILED = 2 };
+
+typedef struct {
+  guint64 seq;
+  guint64 length;
+  guint32 flags;
+  guint32 pad;
+} ResHead;
+
+typedef struct {
+  pid_t      pid;       /* 0: no process */
+  int        to_fd;
+  int        from_fd;
+  QuarryJob *job;       /* the job it holds, or NULL */
+  gint64     sent_ns;
+  ResHead    head;      /* the result being read */
+  gsize      head_got;
+} Worker;
+
+struct _QuarryWorkers {
+  QuarryPipeline  *pipeline;
+  Worker          *w;
+  guint            n;
+  QuarryStageMark *marks;         /* shared, one per worker */
+  guint            doc_timeout_ms;
+  guint           *stage_timeout_ms;
+  guint            n_stages;
+  guint            busy;
+  guint64          replaced;
+  gboolean         quiet;
+};
+
+void
+quarry_job_process (QuarryPipeline *pipeline, QuarryJob *job, QuarryStageMark *mark)
+{
+  const char *prov = quarry_pipeline_get_provenance_text (pipeline);
+  QuarryInputItem *it = &job->item;
+  QuarryDocument *doc;
+  g_autofree char *reason = NULL;
+
+  job->line = g_string_sized_new (it->length + it->length / 4 + 512);
+  doc = quarry_document_new_take (it->id, g_steal_pointer (&it->bytes), it->length,
+                                  it->media_type != NULL ? it->media_type : "application/octet-stream");
+  it->length = 0;
+  if (it->error != NULL)
+    {
+      quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_ERROR, "input-error", QUARRY_NO_OFFSET, "%s", it->error);
+      quarry_writer_append_dead_letter (job->line, doc, it->error, prov);
+      job->dead = TRUE;
+    }
+  else
+    {
+      QuarryResult res = quarry_pipeline_process_marked (pipeline, doc, &reason, mark);
+      if (mark != NULL)
+        {
+          guint n;
+          quarry_pipeline_get_stats (pipeline, &n);
+          __atomic_store_n (&mark->stage, (gint) n, __ATOMIC_RELEASE);  /* the writer's turn */
+        }
+      switch (res)
+        {
+        case QUARRY_RESULT_OK:
+          quarry_writer_append_record (job->line, doc, prov);
+          break;
+        case QUARRY_RESULT_FAILED:
+          job->failed = TRUE;
+          G_GNUC_FALLTHROUGH;
+        case QUARRY_RESULT_DROPPED:
+          quarry_writer_append_dead_letter (job->line, doc, reason, prov);
+          job->dead = TRUE;
+          break;
+        }
+    }
+  g_string_append_c (job->line, '\n');
+  quarry_document_free (doc);
+}
+
+/* ---- the worker's side ---- */
+
+/* read() until len bytes or the end; retries on EINTR. Returns the bytes read. */
+static gsize
+read_all (int fd, void *data, gsize len)
+{
+  char *p = data;
+  gsize done = 0;
+
+  while (done < len)
+    {
+      ssize_t n = read (fd, p + done, MIN (len - done, (gsize) G_MAXSSIZE));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      done += n;
+    }
+  return done;
+}
+
+static void
+forward_signal (int sig)
+{
+  int saved = errno;
+  kill (getppid (), sig);
+  errno = saved;
+}
+
+static void G_GNUC_NORETURN
+worker_main (QuarryWorkers *ws, guint index, int req_fd, int res_fd)
+{
+  QuarryStageMark *mark = &ws->marks[index];
+  struct sigaction sa;
+
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = forward_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  signal (SIGPIPE, SIG_DFL);  /* the parent is gone: nothing to report to */
+
+  for (;;)
+    {
+      QuarryJob job = { 0 };
+      ReqHead h;
+      ResHead r = { 0 };
+      gsize got = read_all (req_fd, &h, sizeof h);
+
+      if (got == 0)
+        _exit (0);  /* the parent closed the pipe: the run is over */
+      if (got != sizeof h)
+        _exit (125);
+      job.seq = h.seq;
+      job.item.id = g_malloc (h.id_len + 1);
+      job.item.bytes = g_malloc (h.length + 1);
+      if (read_all (req_fd, job.item.id, h.id_len) != h.id_len)
+        _exit (125);
+      job.item.id[h.id_len] = '\0';
+      if (h.media_len > 0)
+        {
+          job.item.media_type = g_malloc (h.media_len);
+          if (read_all (req_fd, job.item.media_type, h.media_len - 1) != h.media_len - 1)
+            _exit (125);
+          job.item.media_type[h.media_len - 1] = '\0';
+        }
+      if (read_all (req_fd, job.item.bytes, h.length) != h.length)
+        _exit (125);
+      job.item.bytes[h.length] = '\0';
+      job.item.length = h.length;
+
+      quarry_job_process (ws->pipeline, &job, mark);
+
+      r.seq = job.seq;
+      r.length = job.line->len;
+      r.flags = (job.dead ? RES_DEAD : 0) | (job.failed ? RES_FAILED : 0);
+      if (quarry_write_all (res_fd, &r, sizeof r) != sizeof r
+          || quarry_write_all (res_fd, job.line->str, job.line->len) != job.line->len)
+        _exit (125);
+      g_string_free (job.line, TRUE);
+      quarry_input_item_clear (&job.item);
+    }
+}
+
+/* ---- the parent's side ---- */
+
+QuarryWorkers *
+quarry_workers_new (QuarryPipeline *pipeline, guint n, guint doc_timeout_ms, gboolean quiet)
+{
+  QuarryWorkers *ws = g_new0 (QuarryWorkers, 1);
+  const QuarryConfig *cfg = quarry_pipeline_get_config (pipeline);
+
+  ws->pipeline = pipeline;
+  ws->n = MAX (n, 1);
+  ws->w = g_new0 (Worker, ws->n);
+  ws->marks = mmap (NULL, ws->n * sizeof (QuarryStageMark), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (ws->marks == MAP_FAILED)
+    g_error ("cannot map %u worker slots: %s", ws->n, g_strerror (errno));
+  ws->doc_timeout_ms = doc_timeout_ms;
+  ws->n_stages = quarry_config_get_n_stages (cfg);
+  ws->stage_timeout_ms = g_new0 (guint, MAX (ws->n_stages, 1));
+  for (guint i = 0; i < ws->n_stages; i++)
+    ws->stage_timeout_ms[i] = quarry_stage_get_int (quarry_config_get_stage (cfg, i), "timeout-ms");
+  ws->quiet = quiet;
+  return ws;
+}
+
+static gboolean
+make_pipe (int fds[2])
+{
+  if (pipe (fds) != 0)
+    return FALSE;
+  fcntl (fds[0], F_SETFD, FD_CLOEXEC);
+  fcntl (fds[1], F_SETFD, FD_CLOEXEC);
+  return TRUE;
+}
+
+static gboolean
+spawn (QuarryWorkers *ws, guint i, char **why)
+{
+  Worker *w = &ws->w[i];
+  int req[2], res[2];
+  pid_t pid;
+
+  if (!make_pipe (req))
+    {
+      *why = g_strdup_printf ("cannot make a pipe: %s", g_strerror (errno));
+      return FALSE;
+    }
+  if (!make_pipe (res))
+    {
+      *why = g_strdup_printf ("cannot make a pipe: %s", g_strerror (errno));
+      close (req[0]);
+      close (req[1]);
+      return FALSE;
+    }
+  fflush (NULL);  /* a plugin that calls exit() in a worker must not write the parent's buffers again */
+  pid = fork ();
+  if (pid < 0)
+    {
+      *why = g_strdup_printf ("cannot start a worker process: %s", g_strerror (errno));
+      close (req[0]); close (req[1]); close (res[0]); close (res[1]);
+      return FALSE;
+    }
+  if (pid == 0)
+    {
+      pid_t parent = getppid ();
+      close (req[1]);
+      close (res[0]);
+      for (guint j = 0; j < ws->n; j++)
+        if (j != i && ws->w[j].pid > 0)
+          {
+            close (ws->w[j].to_fd);
+            close (ws->w[j].from_fd);
+          }
+#ifdef __linux__
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid () != parent)
+        _exit (0);  /* the parent died before the line above */
+#endif
+      (void) parent;
+      worker_main (ws, i, req[0], res[1]);
+    }
+  close (req[0]);
+  close (res[1]);
+  fcntl (res[0], F_SETFL, fcntl (res[0], F_GETFL) | O_NONBLOCK);
+  w->pid = pid;
+  w->to_fd = req[1];
+  w->from_fd = res[0];
+  w->head_got = 0;
+  return TRUE;
+}
+
+static const char *
+stage_name (QuarryWorkers *ws, gint stage)
+{
+  guint n;
+  const QuarryStageStats *st = quarry_pipeline_get_stats (ws->pipeline, &n);
+
+  if (stage < 0)
+    return "input";
+  if ((guint) stage >= n)
+    return "output";
+  return st[stage].name;  /* interned */
+}
+
+static char *
+describe_status (int status)
+{
+  if (WIFSIGNALED (status))
+    {
+      /* the names a plugin's failure shows as; sigabbrev_np is glibc-only */
+      static const struct { int sig; const char *name; } names[] = {
+        { SIGSEGV, "SIGSEGV" }, { SIGABRT, "SIGABRT" }, { SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" },
+        { SIGILL, "SIGILL" }, { SIGKILL, "SIGKILL" }, { SIGTERM, "SIGTERM" }, { SIGINT, "SIGINT" },
+        { SIGPIPE, "SIGPIPE" }, { SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" }, { SIGSYS, "SIGSYS" },
+        { SIGTRAP, "SIGTRAP" }, { SIGHUP, "SIGHUP" }, { SIGQUIT, "SIGQUIT" }, { SIGALRM, "SIGALRM" },
+      };
+      for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+        if (names[k].sig == WTERMSIG (status))
+          return g_strdup (names[k].name);
+      return g_strdup_printf ("signal %d", WTERMSIG (status));
+    }
+  if (WIFEXITED (status))
+    return g_strdup_printf ("exit status %d", WEXITSTATUS (status));
+  return g_strdup_printf ("wait status %d", status);
+}
+
+/* The job a worker held goes to the dead-letter output, built here from the bytes the parent kept. */
+static void
+dead_letter (QuarryWorkers *ws, QuarryJob *job, gint stage, const char *code, const char *reason)
+{
+  QuarryInputItem *it = &job->item;
+  QuarryDocument *doc = quarry_document_new_take (it->id, g_steal_pointer (&it->bytes), it->length,
+                                                  it->media_type != NULL ? it->media_type : "application/octet-stream");
+
+  it->length = 0;
+  if (job->line != NULL)
+    g_string_free (job->line, TRUE);  /* what came of a result cut short */
+  quarry_document_set_stage (doc, stage_name (ws, stage));
+  quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_ERROR, code, QUARRY_NO_OFFSET, "%s", reason);
+  job->line = g_string_new (NULL);
+  quarry_writer_append_dead_letter (job->line, doc, reason, quarry_pipeline_get_provenance_text (ws->pipeline));
+  g_string_append_c (job->line, '\n');
+  quarry_document_free (doc);
+  job->dead = TRUE;
+  /* a crash is the stage failing: on-error=fail stops the run as for any failure */
+  if (stage >= 0 && (guint) stage < ws->n_stages
+      && quarry_stage_get_on_error (quarry_config_get_stage (quarry_pipeline_get_config (ws->pipeline), stage)) == QUARRY_ON_ERROR_FAIL)
+    job->failed = TRUE;
+  job->done = TRUE;
+}
+
+/* Reaps worker i (killing it first if kill_it or if it is still running) and
+ * dead-letters the job it held: timeout_ms > 0 says it overran that limit. */
+static void
+worker_lost (QuarryWorkers *ws, guint i, guint timeout_ms)
+{
+  Worker *w = &ws->w[i];
+  pid_t pid = w->pid;
+  gint stage = __atomic_load_n (&ws->marks[i].stage, __ATOMIC_ACQUIRE);
+  int status = 0;
+  pid_t r;
+
+  if (timeout_ms > 0)
+    kill (pid, SIGKILL);
+  while ((r = waitpid (pid, &status, timeout_ms > 0 ? 0 : WNOHANG)) < 0 && errno == EINTR)
+    ;
+  if (r == 0)
+    {
+      /* its result pipe ended but it runs on: it closed the pipe itself */
+      kill (pid, SIGKILL);
+      while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    }
+  close (w->to_fd);
+  close (w->from_fd);
+  w->pid = 0;
+  if (w->job == NULL)
+    return;
+
+  {
+    g_autofree char *how = describe_status (status);
+    g_autofree char *reason = timeout_ms > 0
+      ? g_strdup_printf ("timed out after %u ms in stage %s", timeout_ms, stage_name (ws, stage))
+      : g_strdup_printf ("crashed: %s in stage %s", how, stage_name (ws, stage));
+    if (!ws->quiet)
+      g_printerr ("quarry: worker %d %s on document %s (%s); the document is dead-lettered, a new worker takes the next one\n",
+                  (int) pid, reason, w->job->item.id, w->job->item.origin != NULL ? w->job->item.origin : "no file");
+    dead_letter (ws, w->job, stage, timeout_ms > 0 ? "timed-out" : "worker-crashed", reason);
+  }
+  w->job = NULL;
+  ws->busy--;
+  ws->replaced++;
+}
+
+static gboolean
+send_request (Worker *w, QuarryJob *job)
+{
+  const QuarryInputItem *it = &job->item;
+  gsize id_len = strlen (it->id), media_len = it->media_type != NULL ? strlen (it->media_type) : 0;
+  ReqHead h = { job->seq, it->length, id_len, it->media_type != NULL ? media_len + 1 : 0 };
+  g_autoptr(GString) head = g_string_sized_new (sizeof h + id_len + media_len);
+
+  g_string_append_len (head, (const char *) &h, sizeof h);
+  g_string_append_len (head, it->id, id_len);
+  if (it->media_type != NULL)
+    g_string_append_len (head, it->media_type, media_len);
+  return quarry_write_all (w->to_fd, head->str, head->len) == head->len
+         && quarry_write_all (w->to_fd, it->bytes, it->length) == it->length;
+}
+
+gboolean
+quarry_workers_submit (QuarryWorkers *ws, QuarryJob *job)
+{
+  Worker *w = NULL;
+  guint i;
+  g_autofree char *why = NULL;
+
+  for (i = 0; i < ws->n && w == NULL; i++)
+    if (ws->w[i].job == NULL)
+      w = &ws->w[i];
+  if (w == NULL)
+    return FALSE;
+  i = w - ws->w;
+
+  /* twice at most: a worker that died while idle is replaced, the document is not to blame */
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      if (w->pid == 0 && !spawn (ws, i, &why))
+        break;
+      __atomic_store_n (&ws->marks[i].stage, -1, __ATOMIC_RELEASE);
+      w->head_got = 0;
+      if (send_request (w, job))
+        {
+          w->job = job;
+          w->sent_ns = quarry_pipeline_now_ns ();
+          ws->busy++;
+          return TRUE;
+        }
+      why = g_strdup_printf ("cannot send the document to worker %d: %s", (int) w->pid, g_strerror (errno));
+      worker_lost (ws, i, 0);
+    }
+  if (!ws->quiet)
+    g_printerr ("quarry: %s; document %s is dead-lettered\n", why, job->item.id);
+  dead_letter (ws, job, -1, "no-worker", why);
+  return TRUE;
+}
+
+guint
+quarry_workers_busy (const QuarryWorkers *ws)
+{
+  return ws->busy;
+}
+
+guint64
+quarry_workers_get_replaced (const QuarryWorkers *ws)
+{
+  return ws->replaced;
+}
+
+/* Reads what worker i has sent; FALSE if its pipe ended (it died). */
+static gboolean
+read_result (QuarryWorkers *ws, guint i)
+{
+  Worker *w = &ws->w[i];
+
+  for (;;)
+    {
+      QuarryJob *job = w->job;
+      ssize_t n;
+
+      if (w->head_got < sizeof w->head)
+        n = read (w->from_fd, (char *) &w->head + w->head_got, sizeof w->head - w->head_got);
+      else
+        {
+          gsize want = w->head.length - job->line->len;
+          if (want == 0)
+            {
+              job->dead = (w->head.flags & RES_DEAD) != 0;
+              job->failed = (w->head.flags & RES_FAILED) != 0;
+              job->done = TRUE;
+              w->job = NULL;
+              w->head_got = 0;
+              ws->busy--;
+              return TRUE;
+            }
+          n = read (w->from_fd, job->line->str + job->line->len, want);
+          if (n > 0)
+            {
+              job->line->len += n;
+              job->line->str[job->line->len] = '\0';
+              continue;
+            }
+        }
+      if (n > 0)
+        {
+          w->head_got += n;
+          if (w->head_got == sizeof w->head)
+            {
+              if (job == NULL || w->head.seq != job->seq)
+                return FALSE;  /* not what it was asked: treat it as broken */
+              job->line = g_string_sized_new (w->head.length + 1);
+            }
+          continue;
+        }
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return TRUE;
+      return FALSE;
+    }
+}
+
+/* The limit job's worker i has overrun at now, or 0; *deadline lowered to its next one. */
+static guint
+overrun (QuarryWorkers *ws, guint i, gint64 now, gint64 *deadline)
+{
+  Worker *w = &ws->w[i];
+  gint stage = __atomic_load_n (&ws->marks[i].stage, __ATOMIC_ACQUIRE);
+  guint hit = 0;
+
+  if (ws->doc_timeout_ms > 0)
+    {
+      gint64 d = w->sent_ns + (gint64) ws->doc_timeout_ms * 1000000;
+      if (now >= d)
+        hit = ws->doc_timeout_ms;
+      *deadline = MIN (*deadline, d);
+    }
+  if (stage >= 0 && (guint) stage < ws->n_stages && ws->stage_timeout_ms[stage] > 0)
+    {
+      gint64 d = __atomic_load_n (&ws->marks[i].started_ns, __ATOMIC_RELAXED) + (gint64) ws->stage_timeout_ms[stage] * 1000000;
+      if (now >= d && hit == 0)
+        hit = ws->stage_timeout_ms[stage];
+      *deadline = MIN (*deadline, d);
+    }
+  return hit;
+}
+
+void
+quarry_workers_wait (QuarryWorkers *ws, int timeout_ms)
+{
+  g_autofree struct pollfd *fds = g_new (struct pollfd, ws->n);
+  g_autofree guint *which = g_new (guint, ws->n);
+  gint64 now = quarry_pipeline_now_ns (), deadline = G_MAXINT64;
+  guint nfds = 0;
+  int r;
+
+  for (guint i = 0; i < ws->n; i++)
+    {
+      if (ws->w[i].pid == 0)
+        continue;
+      if (ws->w[i].job != NULL)
+        overrun (ws, i, now, &deadline);
+      /* idle workers too: one that dies between documents is reaped at once */
+      fds[nfds].fd = ws->w[i].from_fd;
+      fds[nfds].events = POLLIN;
+      fds[nfds].revents = 0;
+      which[nfds++] = i;
+    }
+  if (deadline != G_MAXINT64)
+    timeout_ms = (int) MIN ((gint64) timeout_ms, MAX ((gint64) 0, (deadline - now + 999999) / 1000000));
+  r = poll (fds, nfds, timeout_ms);
+  if (r < 0 && errno != EINTR)
+    g_error ("poll on %u workers failed: %s", nfds, g_strerror (errno));
+  for (guint k = 0; r > 0 && k < nfds; k++)
+    if (fds[k].revents != 0 && ws->w[which[k]].pid != 0 && !read_result (ws, which[k]))
+      worker_lost (ws, which[k], 0);
+
+  now = quarry_pipeline_now_ns ();
+  for (guint i = 0; i < ws->n; i++)
+    if (ws->w[i].job != NULL)
+      {
+        guint hit = overrun (ws, i, now, &deadline);
+        if (hit > 0)
+          worker_lost (ws, i, hit);
+      }
+}
+
+void
+quarry_workers_free (QuarryWorkers *ws)
+{
+  if (ws == NULL)
+    return;
+  for (guint i = 0; i < ws->n; i++)
+    if (ws->w[i].pid != 0)
+      {
+        close (ws->w[i].to_fd);  /* an idle worker reads the end and exits */
+        if (ws->w[i].job != NULL)
+          kill (ws->w[i].pid, SIGKILL);
+      }
+  for (guint i = 0; i < ws->n; i++)
+    if (ws->w[i].pid != 0)
+      {
+        while (waitpid (ws->w[i].pid, NULL, 0) < 0 && errno == EINTR)
+          ;
+        close (ws->w[i].from_fd);
+        if (ws->w[i].job != NULL && ws->w[i].job->line != NULL)
+          {
+            g_string_free (ws->w[i].job->line, TRUE);
+            ws->w[i].job->line = NULL;
+          }
+      }
+  munmap (ws->marks, ws->n * sizeof (QuarryStageMark));
+  g_free (ws->stage_timeout_ms);
+  g_free (ws->w);
+  g_free (ws);
+}
