@@ -525,6 +525,202 @@ test_interrupt (Run *r, gconstpointer jobs)
   json_object_put (docs);
 }
 
+/* Spawns quarry without waiting; stdout/stderr to pipes when asked. Returns its pid. */
+static GPid
+start_quarry (const Run *r, int *out_fd, int *err_fd, ...)
+{
+  va_list ap;
+  g_autoptr(GPtrArray) argv = NULL;
+  GError *error = NULL;
+  GPid pid;
+
+  va_start (ap, err_fd);
+  argv = quarry_argv (r, ap);
+  va_end (ap);
+  g_spawn_async_with_pipes (r->dir, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
+                            NULL, out_fd, err_fd, &error);
+  g_assert_no_error (error);
+  return pid;
+}
+
+static int
+wait_quarry (GPid pid)
+{
+  int status;
+
+  while (waitpid (pid, &status, 0) < 0)
+    g_assert_cmpint (errno, ==, EINTR);
+  g_spawn_close_pid (pid);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+static char *
+read_fd (int fd, guint chunk, guint pause_ms, GPid signal_pid, gsize signal_after)
+{
+  GString *s = g_string_new (NULL);
+  g_autofree char *buf = g_malloc (chunk);
+  gboolean signalled = FALSE;
+  ssize_t n;
+
+  while ((n = read (fd, buf, chunk)) != 0)
+    {
+      if (n < 0)
+        {
+          g_assert_cmpint (errno, ==, EINTR);
+          continue;
+        }
+      g_string_append_len (s, buf, n);
+      if (signal_pid > 0 && !signalled && s->len >= signal_after)
+        {
+          /* three SIGTERMs, while the output is a slow pipe */
+          for (guint k = 0; k < 3; k++)
+            {
+              kill (signal_pid, SIGTERM);
+              g_usleep (5000);
+            }
+          signalled = TRUE;
+        }
+      if (pause_ms > 0)
+        g_usleep (pause_ms * 1000);
+    }
+  close (fd);
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_sigterm_slow_pipe (Run *r, gconstpointer jobs)
+{
+  g_autofree char *body = g_strnfill (20000, 'x')  /* no 'a': test-replace adds no span */;
+  g_autofree char *out = NULL, *err = NULL, *says = NULL;
+  g_autoptr(GPtrArray) outs = NULL;
+  g_autoptr(GRegex) re = g_regex_new ("quarry: (\\d+) documents in, (\\d+) out, 0 dead-lettered;", 0, 0, NULL);
+  GMatchInfo *mi = NULL;
+  int out_fd, err_fd;
+  GPid pid;
+  json_object *docs;
+
+  put (r, "p.ini", "[pipeline]\nstages = test-replace\n");
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("in/d%03u.txt", i);
+      put (r, name, body);
+    }
+  pid = start_quarry (r, &out_fd, &err_fd, "run", "-c", "p.ini", "--report", "r.json", "-j", jobs, "in", NULL);
+  out = read_fd (out_fd, 16384, 2, pid, 100000);
+  err = read_fd (err_fd, 4096, 0, 0, 0);
+  g_assert_cmpint (wait_quarry (pid), ==, 4);
+  g_assert_nonnull (strstr (err, "interrupted"));
+  outs = records (out);  /* whole records only */
+  g_assert_cmpuint (outs->len, <, 200);
+  for (guint i = 0; i < outs->len; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("d%03u", i);
+      g_assert_cmpstr (str_field (outs->pdata[i], "id"), ==, id);
+    }
+  /* the summary is true: what it says came out is what came out, and in = out */
+  g_assert_true (g_regex_match (re, err, 0, &mi));
+  says = g_match_info_fetch (mi, 2);
+  g_assert_cmpuint (g_ascii_strtoull (says, NULL, 10), ==, outs->len);
+  g_free (says);
+  says = g_match_info_fetch (mi, 1);
+  g_assert_cmpuint (g_ascii_strtoull (says, NULL, 10), ==, outs->len);
+  g_match_info_free (mi);
+  docs = report_documents (r, "r.json");
+  g_assert_cmpint (doc_count (docs, "out"), ==, outs->len);
+  json_object_put (docs);
+}
+
+/* kill -9 mid-run, a torn last line, then --resume: the same bytes as a run never stopped. */
+static void
+test_resume (Run *r, gconstpointer jobs)
+{
+  g_autofree char *body = g_strnfill (100000, 'b');
+  g_autofree char *ref = NULL, *ref_dead = NULL, *out = NULL, *dead = NULL, *err = NULL, *path = NULL;
+  g_autofree char *before = NULL;
+  gint64 t0;
+  GPid pid;
+
+  put (r, "p.ini", "[pipeline]\nstages = test-replace;broken-sleep\n[test-replace]\nfail-id = d03\non-error = drop\n"
+                   "[broken-sleep]\nms = 15\n");
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("in/d%02u.txt", i);
+      put (r, name, body);
+    }
+  put (r, "in/z.jsonl", "{\"id\": \"z1\", \"content\": \"abc\"}\n{\"id\": \"z2\", \"content\": \n{\"id\": \"z3\", \"content\": \"a\"}\n");
+  g_assert_cmpint (run_quarry (r, NULL, NULL, "run", "-q", "-c", "p.ini", "-o", "ref.jsonl", "-j", jobs, "in", NULL), ==, 2);
+  ref = slurp (r, "ref.jsonl");
+  ref_dead = slurp (r, "ref.jsonl.dead.jsonl");
+  {
+    g_autoptr(GPtrArray) outs = records (ref), deads = records (ref_dead);
+    g_assert_cmpuint (outs->len, ==, 39 + 2);
+    g_assert_cmpuint (deads->len, ==, 2);  /* d03 and z2 */
+  }
+
+  /* the interrupted run: killed once some records are on disk */
+  path = g_build_filename (r->dir, "o.jsonl", NULL);
+  pid = start_quarry (r, NULL, NULL, "run", "-q", "-c", "p.ini", "-o", "o.jsonl", "-j", jobs, "in", NULL);
+  t0 = g_get_monotonic_time ();
+  for (;;)
+    {
+      GStatBuf st;
+      if (g_stat (path, &st) == 0 && st.st_size > 0)
+        break;
+      g_assert_cmpint (g_get_monotonic_time () - t0, <, 60 * G_USEC_PER_SEC);
+      g_usleep (2000);
+    }
+  kill (pid, SIGKILL);
+  g_assert_cmpint (wait_quarry (pid), ==, 128 + SIGKILL);
+  before = slurp (r, "o.jsonl");
+  g_assert_cmpuint (strlen (before), <, strlen (ref));  /* it was stopped part way */
+  g_assert_true (g_str_has_prefix (ref, before));
+  {
+    /* and a torn last record, as a crash in the middle of a write leaves */
+    g_autofree char *torn = g_strconcat (before, "{\"id\":\"d3", NULL);
+    g_file_set_contents (path, torn, -1, NULL);
+  }
+
+  g_assert_cmpint (run_quarry (r, NULL, &err, "run", "-c", "p.ini", "-o", "o.jsonl", "-j", jobs, "--resume", "in", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "(a record cut short) are dropped"));
+  g_assert_nonnull (strstr (err, "43 documents in, 41 out, 2 dead-lettered"));
+  g_assert_nonnull (strstr (err, "of them written by the earlier run"));
+  out = slurp (r, "o.jsonl");
+  dead = slurp (r, "o.jsonl.dead.jsonl");
+  g_assert_cmpstr (out, ==, ref);
+  g_assert_cmpstr (dead, ==, ref_dead);
+
+  /* resuming a finished run runs nothing and changes nothing */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_quarry (r, NULL, &err, "run", "-c", "p.ini", "-o", "o.jsonl", "-j", jobs, "--resume", "in", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "43 documents in, 41 out, 2 dead-lettered to o.jsonl.dead.jsonl (43 of them written by the earlier run)"));
+  g_clear_pointer (&out, g_free);
+  out = slurp (r, "o.jsonl");
+  g_assert_cmpstr (out, ==, ref);
+
+  /* another config: refused, nothing touched */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_quarry (r, NULL, &err, "run", "-c", "p.ini", "--set", "test-replace.replace=B", "-o", "o.jsonl",
+                               "-j", jobs, "--resume", "in", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "cannot resume: o.jsonl:1 was written with another config (config_hash "));
+  g_clear_pointer (&out, g_free);
+  out = slurp (r, "o.jsonl");
+  g_assert_cmpstr (out, ==, ref);
+
+  /* other inputs: refused, naming the record and the document */
+  g_clear_pointer (&err, g_free);
+  put (r, "in/d00a.txt", "new");
+  g_assert_cmpint (run_quarry (r, NULL, &err, "run", "-c", "p.ini", "-o", "o.jsonl", "-j", jobs, "--resume", "in", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "cannot resume: o.jsonl:2 is the record {\"id\":\"d01\", but the next input document is 'd00a'"));
+  g_clear_pointer (&out, g_free);
+  out = slurp (r, "o.jsonl");
+  g_assert_cmpstr (out, ==, ref);
+
+  /* and --resume needs a file */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_quarry (r, NULL, &err, "run", "-c", "p.ini", "--resume", "in", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "--resume continues the output file of an earlier run; name it with -o OUT"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -547,6 +743,8 @@ main (int argc, char **argv)
       ADD ("output/fills", test_output_fills);
       ADD ("rerun/dead-letters", test_rerun_dead_letters);
       ADD ("interrupt", test_interrupt);
+      ADD ("interrupt/slow-pipe", test_sigterm_slow_pipe);
+      ADD ("resume", test_resume);
 #undef ADD
     }
   g_test_add ("/run/timeout/threads-refused", Run, NULL, run_setup, test_timeout_threads, run_teardown);
