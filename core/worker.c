@@ -38,6 +38,7 @@
  *       worker passes it to the parent, which stops the run in order; the worker
  *       finishes its document.
  * Workers end with _exit(): the stdio buffers they inherited are the parent's. */
+#define _GNU_SOURCE  /* F_SETPIPE_SZ */
 #include "config.h"
 
 #include <errno.h>
@@ -47,6 +48,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -67,6 +69,8 @@ typedef struct {
 
 enum { RES_DEAD = 1, RES_FAILED = 2 };
 
+#define PIPE_BYTES (1 << 20)
+
 typedef struct {
   guint64 seq;
   guint64 length;
@@ -74,13 +78,19 @@ typedef struct {
   guint32 pad;
 } ResHead;
 
+/* Jobs a worker holds at most: the one it runs and the next, already in its pipe,
+ * so it never waits for the parent between documents. */
+#define DEPTH 2
+
 typedef struct {
-  pid_t      pid;       /* 0: no process */
+  pid_t      pid;        /* 0: no process */
   int        to_fd;
   int        from_fd;
-  QuarryJob *job;       /* the job it holds, or NULL */
-  gint64     sent_ns;
-  ResHead    head;      /* the result being read */
+  gsize      pipe_bytes; /* what the request pipe holds without blocking */
+  QuarryJob *jobs[DEPTH];/* held, in order: jobs[0] is the one it runs */
+  guint      n_jobs;
+  gint64     head_ns;    /* when jobs[0] became the one it runs */
+  ResHead    head;       /* the result being read */
   gsize      head_got;
 } Worker;
 
@@ -93,6 +103,7 @@ struct _QuarryWorkers {
   guint           *stage_timeout_ms;
   guint            n_stages;
   guint            busy;
+  GQueue           retry;         /* jobs queued behind one that crashed: not to blame, sent again */
   guint64          replaced;
   gboolean         quiet;
 };
@@ -163,6 +174,33 @@ read_all (int fd, void *data, gsize len)
   return done;
 }
 
+/* writev() until every byte is out (EINTR, short writes): one write, so the reader
+ * wakes once for a head and its body, not once for each. */
+static gboolean
+writev_all (int fd, struct iovec *iov, int n)
+{
+  while (n > 0)
+    {
+      ssize_t w = writev (fd, iov, n);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        return FALSE;
+      while (n > 0 && (gsize) w >= iov->iov_len)
+        {
+          w -= iov->iov_len;
+          iov++;
+          n--;
+        }
+      if (n > 0)
+        {
+          iov->iov_base = (char *) iov->iov_base + w;
+          iov->iov_len -= w;
+        }
+    }
+  return TRUE;
+}
+
 static void
 forward_signal (int sig)
 {
@@ -196,6 +234,7 @@ worker_main (QuarryWorkers *ws, guint index, int req_fd, int res_fd)
         _exit (0);  /* the parent closed the pipe: the run is over */
       if (got != sizeof h)
         _exit (125);
+      __atomic_store_n (&mark->stage, -1, __ATOMIC_RELEASE);
       job.seq = h.seq;
       job.item.id = g_malloc (h.id_len + 1);
       job.item.bytes = g_malloc (h.length + 1);
@@ -219,9 +258,11 @@ worker_main (QuarryWorkers *ws, guint index, int req_fd, int res_fd)
       r.seq = job.seq;
       r.length = job.line->len;
       r.flags = (job.dead ? RES_DEAD : 0) | (job.failed ? RES_FAILED : 0);
-      if (quarry_write_all (res_fd, &r, sizeof r) != sizeof r
-          || quarry_write_all (res_fd, job.line->str, job.line->len) != job.line->len)
-        _exit (125);
+      {
+        struct iovec iov[2] = { { &r, sizeof r }, { job.line->str, job.line->len } };
+        if (!writev_all (res_fd, iov, 2))
+          _exit (125);
+      }
       g_string_free (job.line, TRUE);
       quarry_input_item_clear (&job.item);
     }
@@ -279,6 +320,12 @@ spawn (QuarryWorkers *ws, guint i, char **why)
       close (req[1]);
       return FALSE;
     }
+#ifdef F_SETPIPE_SZ
+  /* a whole document per pipe fill, not 64 KB: a handful of wake-ups per document
+   * instead of one per 64 KB each way (fails harmlessly above the system's limit) */
+  fcntl (req[1], F_SETPIPE_SZ, PIPE_BYTES);
+  fcntl (res[1], F_SETPIPE_SZ, PIPE_BYTES);
+#endif
   fflush (NULL);  /* a plugin that calls exit() in a worker must not write the parent's buffers again */
   pid = fork ();
   if (pid < 0)
@@ -309,6 +356,15 @@ spawn (QuarryWorkers *ws, guint i, char **why)
   close (req[0]);
   close (res[1]);
   fcntl (res[0], F_SETFL, fcntl (res[0], F_GETFL) | O_NONBLOCK);
+  w->pipe_bytes = 65536;  /* Linux's default */
+#ifdef F_GETPIPE_SZ
+  {
+    int sz = fcntl (req[1], F_GETPIPE_SZ);
+    if (sz > 0)
+      w->pipe_bytes = sz;
+  }
+#endif
+  __atomic_store_n (&ws->marks[i].stage, -1, __ATOMIC_RELEASE);
   w->pid = pid;
   w->to_fd = req[1];
   w->from_fd = res[0];
@@ -376,8 +432,65 @@ dead_letter (QuarryWorkers *ws, QuarryJob *job, gint stage, const char *code, co
   job->done = TRUE;
 }
 
-/* Reaps worker i (killing it first if kill_it or if it is still running) and
- * dead-letters the job it held: timeout_ms > 0 says it overran that limit. */
+static gsize
+request_bytes (const QuarryJob *job)
+{
+  return sizeof (ReqHead) + strlen (job->item.id) + (job->item.media_type != NULL ? strlen (job->item.media_type) : 0)
+         + job->item.length;
+}
+
+static gboolean
+send_request (Worker *w, QuarryJob *job)
+{
+  const QuarryInputItem *it = &job->item;
+  gsize id_len = strlen (it->id), media_len = it->media_type != NULL ? strlen (it->media_type) : 0;
+  ReqHead h = { job->seq, it->length, id_len, it->media_type != NULL ? media_len + 1 : 0 };
+  struct iovec iov[4] = {
+    { &h, sizeof h }, { it->id, id_len }, { it->media_type, media_len }, { it->bytes, it->length }
+  };
+
+  return writev_all (w->to_fd, iov, 4);
+}
+
+static void worker_lost (QuarryWorkers *ws, guint i, guint timeout_ms);
+
+/* Gives job to worker i, starting a process if it has none. A worker that died
+ * before reading it is replaced once; the document is not to blame. FALSE with
+ * *why if no worker could take it. */
+static gboolean
+give (QuarryWorkers *ws, guint i, QuarryJob *job, char **why)
+{
+  Worker *w = &ws->w[i];
+
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      g_clear_pointer (why, g_free);
+      if (w->pid == 0 && !spawn (ws, i, why))
+        return FALSE;
+      if (send_request (w, job))
+        {
+          if (w->n_jobs == 0)
+            w->head_ns = quarry_pipeline_now_ns ();
+          w->jobs[w->n_jobs++] = job;
+          ws->busy++;
+          return TRUE;
+        }
+      *why = g_strdup_printf ("cannot send the document to worker %d: %s", (int) w->pid, g_strerror (errno));
+      worker_lost (ws, i, 0);  /* the next attempt gets a new worker with no job */
+    }
+  return FALSE;
+}
+
+static void
+no_worker (QuarryWorkers *ws, QuarryJob *job, const char *why)
+{
+  if (!ws->quiet)
+    g_printerr ("quarry: %s; document %s is dead-lettered\n", why, job->item.id);
+  dead_letter (ws, job, -1, "no-worker", why);
+}
+
+/* Reaps worker i (killing it first if it overran timeout_ms, or if it still runs)
+ * and dead-letters the job it was running; the job queued behind it goes to a new worker. */
 static void
 worker_lost (QuarryWorkers *ws, guint i, guint timeout_ms)
 {
@@ -401,75 +514,75 @@ worker_lost (QuarryWorkers *ws, guint i, guint timeout_ms)
   close (w->to_fd);
   close (w->from_fd);
   w->pid = 0;
-  if (w->job == NULL)
+  w->head_got = 0;
+  if (w->n_jobs == 0)
     return;
 
   {
+    QuarryJob *job = w->jobs[0];
     g_autofree char *how = describe_status (status);
     g_autofree char *reason = timeout_ms > 0
       ? g_strdup_printf ("timed out after %u ms in stage %s", timeout_ms, stage_name (ws, stage))
       : g_strdup_printf ("crashed: %s in stage %s", how, stage_name (ws, stage));
     if (!ws->quiet)
       g_printerr ("quarry: worker %d %s on document %s (%s); the document is dead-lettered, a new worker takes the next one\n",
-                  (int) pid, reason, w->job->item.id, w->job->item.origin != NULL ? w->job->item.origin : "no file");
-    dead_letter (ws, w->job, stage, timeout_ms > 0 ? "timed-out" : "worker-crashed", reason);
+                  (int) pid, reason, job->item.id, job->item.origin != NULL ? job->item.origin : "no file");
+    dead_letter (ws, job, stage, timeout_ms > 0 ? "timed-out" : "worker-crashed", reason);
   }
-  w->job = NULL;
-  ws->busy--;
+  for (guint k = 1; k < w->n_jobs; k++)
+    g_queue_push_tail (&ws->retry, w->jobs[k]);
+  ws->busy -= w->n_jobs;
+  w->n_jobs = 0;
   ws->replaced++;
 }
 
-static gboolean
-send_request (Worker *w, QuarryJob *job)
+/* The worker to give job to: an idle one first; else one running a document, if
+ * both requests fit in its pipe (a write that blocks while the worker blocks on its
+ * result would hang both); -1 if none. */
+static gint
+choose (QuarryWorkers *ws, QuarryJob *job)
 {
-  const QuarryInputItem *it = &job->item;
-  gsize id_len = strlen (it->id), media_len = it->media_type != NULL ? strlen (it->media_type) : 0;
-  ReqHead h = { job->seq, it->length, id_len, it->media_type != NULL ? media_len + 1 : 0 };
-  g_autoptr(GString) head = g_string_sized_new (sizeof h + id_len + media_len);
+  gint best = -1;
 
-  g_string_append_len (head, (const char *) &h, sizeof h);
-  g_string_append_len (head, it->id, id_len);
-  if (it->media_type != NULL)
-    g_string_append_len (head, it->media_type, media_len);
-  return quarry_write_all (w->to_fd, head->str, head->len) == head->len
-         && quarry_write_all (w->to_fd, it->bytes, it->length) == it->length;
+  for (guint i = 0; i < ws->n; i++)
+    {
+      Worker *w = &ws->w[i];
+      if (w->n_jobs == 0)
+        return i;
+      if (best < 0 && w->n_jobs == 1 && DEPTH > 1
+          && request_bytes (w->jobs[0]) + request_bytes (job) <= w->pipe_bytes)
+        best = i;
+    }
+  return best;
+}
+
+static gboolean
+place (QuarryWorkers *ws, QuarryJob *job)
+{
+  g_autofree char *why = NULL;
+  gint i = choose (ws, job);
+
+  if (i < 0)
+    return FALSE;
+  if (!give (ws, i, job, &why))
+    no_worker (ws, job, why != NULL ? why : "no worker process");
+  return TRUE;
+}
+
+static void
+place_retries (QuarryWorkers *ws)
+{
+  while (!g_queue_is_empty (&ws->retry) && place (ws, g_queue_peek_head (&ws->retry)))
+    g_queue_pop_head (&ws->retry);
 }
 
 gboolean
 quarry_workers_submit (QuarryWorkers *ws, QuarryJob *job)
 {
-  Worker *w = NULL;
-  guint i;
-  g_autofree char *why = NULL;
-
-  for (i = 0; i < ws->n && w == NULL; i++)
-    if (ws->w[i].job == NULL)
-      w = &ws->w[i];
-  if (w == NULL)
+  place_retries (ws);
+  if (!g_queue_is_empty (&ws->retry))
     return FALSE;
-  i = w - ws->w;
-
-  /* twice at most: a worker that died while idle is replaced, the document is not to blame */
-  for (guint attempt = 0; attempt < 2; attempt++)
-    {
-      if (w->pid == 0 && !spawn (ws, i, &why))
-        break;
-      __atomic_store_n (&ws->marks[i].stage, -1, __ATOMIC_RELEASE);
-      w->head_got = 0;
-      if (send_request (w, job))
-        {
-          w->job = job;
-          w->sent_ns = quarry_pipeline_now_ns ();
-          ws->busy++;
-          return TRUE;
-        }
-      why = g_strdup_printf ("cannot send the document to worker %d: %s", (int) w->pid, g_strerror (errno));
-      worker_lost (ws, i, 0);
-    }
-  if (!ws->quiet)
-    g_printerr ("quarry: %s; document %s is dead-lettered\n", why, job->item.id);
-  dead_letter (ws, job, -1, "no-worker", why);
-  return TRUE;
+  return place (ws, job);
 }
 
 guint
@@ -492,7 +605,7 @@ read_result (QuarryWorkers *ws, guint i)
 
   for (;;)
     {
-      QuarryJob *job = w->job;
+      QuarryJob *job = w->n_jobs > 0 ? w->jobs[0] : NULL;
       ssize_t n;
 
       if (w->head_got < sizeof w->head)
@@ -505,10 +618,12 @@ read_result (QuarryWorkers *ws, guint i)
               job->dead = (w->head.flags & RES_DEAD) != 0;
               job->failed = (w->head.flags & RES_FAILED) != 0;
               job->done = TRUE;
-              w->job = NULL;
+              memmove (w->jobs, w->jobs + 1, (DEPTH - 1) * sizeof w->jobs[0]);
+              w->n_jobs--;
+              w->head_ns = quarry_pipeline_now_ns ();  /* it goes straight on to the next */
               w->head_got = 0;
               ws->busy--;
-              return TRUE;
+              continue;
             }
           n = read (w->from_fd, job->line->str + job->line->len, want);
           if (n > 0)
@@ -547,7 +662,7 @@ overrun (QuarryWorkers *ws, guint i, gint64 now, gint64 *deadline)
 
   if (ws->doc_timeout_ms > 0)
     {
-      gint64 d = w->sent_ns + (gint64) ws->doc_timeout_ms * 1000000;
+      gint64 d = w->head_ns + (gint64) ws->doc_timeout_ms * 1000000;
       if (now >= d)
         hit = ws->doc_timeout_ms;
       *deadline = MIN (*deadline, d);
@@ -575,7 +690,7 @@ quarry_workers_wait (QuarryWorkers *ws, int timeout_ms)
     {
       if (ws->w[i].pid == 0)
         continue;
-      if (ws->w[i].job != NULL)
+      if (ws->w[i].n_jobs > 0)
         overrun (ws, i, now, &deadline);
       /* idle workers too: one that dies between documents is reaped at once */
       fds[nfds].fd = ws->w[i].from_fd;
@@ -594,12 +709,13 @@ quarry_workers_wait (QuarryWorkers *ws, int timeout_ms)
 
   now = quarry_pipeline_now_ns ();
   for (guint i = 0; i < ws->n; i++)
-    if (ws->w[i].job != NULL)
+    if (ws->w[i].n_jobs > 0)
       {
         guint hit = overrun (ws, i, now, &deadline);
         if (hit > 0)
           worker_lost (ws, i, hit);
       }
+  place_retries (ws);
 }
 
 void
@@ -611,7 +727,7 @@ quarry_workers_free (QuarryWorkers *ws)
     if (ws->w[i].pid != 0)
       {
         close (ws->w[i].to_fd);  /* an idle worker reads the end and exits */
-        if (ws->w[i].job != NULL)
+        if (ws->w[i].n_jobs > 0)
           kill (ws->w[i].pid, SIGKILL);
       }
   for (guint i = 0; i < ws->n; i++)
@@ -620,12 +736,14 @@ quarry_workers_free (QuarryWorkers *ws)
         while (waitpid (ws->w[i].pid, NULL, 0) < 0 && errno == EINTR)
           ;
         close (ws->w[i].from_fd);
-        if (ws->w[i].job != NULL && ws->w[i].job->line != NULL)
-          {
-            g_string_free (ws->w[i].job->line, TRUE);
-            ws->w[i].job->line = NULL;
-          }
+        for (guint k = 0; k < ws->w[i].n_jobs; k++)
+          if (ws->w[i].jobs[k]->line != NULL)
+            {
+              g_string_free (ws->w[i].jobs[k]->line, TRUE);
+              ws->w[i].jobs[k]->line = NULL;
+            }
       }
+  g_queue_clear (&ws->retry);  /* the run loop owns the jobs */
   munmap (ws->marks, ws->n * sizeof (QuarryStageMark));
   g_free (ws->stage_timeout_ms);
   g_free (ws->w);
