@@ -101,11 +101,11 @@ cmd_run (int argc, char **argv)
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write JSON Lines here (default: stdout)", "OUT" },
     { "dead-letter", 0, 0, G_OPTION_ARG_FILENAME, &dead, "Write documents that failed here (default: OUT.dead.jsonl, or quarry-dead-letter.jsonl)", "FILE" },
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override an option: STAGE.KEY=VALUE (repeatable)", "K=V" },
-    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Worker threads (default: number of cores); output order never changes", "N" },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Workers, processes or threads (default: number of cores); output order never changes", "N" },
     { "report", 0, 0, G_OPTION_ARG_FILENAME, &report, "Write a JSON run report (counts, times, per-stage throughput)", "FILE" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress or summary on stderr", NULL },
     { "no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress, "No progress line even on a terminal", NULL },
-    { "isolation", 0, 0, G_OPTION_ARG_STRING, &isolation, "Run stages in worker processes (default: a crash or hang costs one document) or threads", "processes|threads" },
+    { "isolation", 0, 0, G_OPTION_ARG_STRING, &isolation, "Run stages in worker processes (a crash or hang costs one document) or threads (default, unless a time limit is set)", "processes|threads" },
     { "document-timeout", 0, 0, G_OPTION_ARG_INT, &doc_timeout, "Dead-letter a document that takes longer than MS milliseconds (processes only)", "MS" },
     { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue an interrupted run: keep the records OUT holds, run the rest", NULL },
     { NULL }
@@ -141,8 +141,8 @@ cmd_run (int argc, char **argv)
       g_printerr ("quarry run: --isolation %s is not known; use processes or threads\n", isolation);
       return QUARRY_EXIT_USAGE;
     }
-  ro.isolation = isolation != NULL && g_str_equal (isolation, "threads") ? QUARRY_ISOLATION_THREADS : QUARRY_ISOLATION_PROCESSES;
-  if (doc_timeout < 0 || (doc_timeout > 0 && ro.isolation == QUARRY_ISOLATION_THREADS))
+  ro.isolation = isolation != NULL && g_str_equal (isolation, "processes") ? QUARRY_ISOLATION_PROCESSES : QUARRY_ISOLATION_THREADS;
+  if (doc_timeout < 0 || (doc_timeout > 0 && isolation != NULL && ro.isolation == QUARRY_ISOLATION_THREADS))
     {
       g_printerr (doc_timeout < 0 ? "quarry run: --document-timeout %d is negative; give milliseconds, or 0 for no limit\n"
                                   : "quarry run: --document-timeout %d needs --isolation=processes: a thread cannot be stopped\n",
@@ -192,11 +192,19 @@ cmd_run (int argc, char **argv)
   ro.quiet = quiet;
   ro.progress = !quiet && !no_progress && isatty (STDERR_FILENO);
   ro.total_bytes = ro.progress ? quarry_input_total_bytes ((const char *const *) argv + 1) : -1;
-  if (ro.isolation == QUARRY_ISOLATION_THREADS)
-    for (guint i = 0; i < quarry_config_get_n_stages (quarry_pipeline_get_config (pipeline)); i++)
-      if (quarry_stage_get_int (quarry_config_get_stage (quarry_pipeline_get_config (pipeline), i), "timeout-ms") > 0)
-        g_printerr ("quarry: warning: timeout-ms of stage '%s' is not enforced with --isolation=threads\n",
-                    quarry_stage_get_name (quarry_config_get_stage (quarry_pipeline_get_config (pipeline), i)));
+  /* threads by default (worker processes cost about a fifth more CPU: bench/RESULTS.md);
+   * a time limit needs processes, since a thread cannot be stopped */
+  if (isolation == NULL && doc_timeout > 0)
+    ro.isolation = QUARRY_ISOLATION_PROCESSES;
+  for (guint i = 0; i < quarry_config_get_n_stages (cfg); i++)
+    if (quarry_stage_get_int (quarry_config_get_stage (cfg, i), "timeout-ms") > 0)
+      {
+        if (isolation == NULL)
+          ro.isolation = QUARRY_ISOLATION_PROCESSES;
+        else if (ro.isolation == QUARRY_ISOLATION_THREADS)
+          g_printerr ("quarry: warning: timeout-ms of stage '%s' is not enforced with --isolation=threads\n",
+                      quarry_stage_get_name (quarry_config_get_stage (cfg, i)));
+      }
   code = quarry_run (pipeline, input, &ro);
   /* quarry_run closed nothing: its output checked every write and synced the file */
   if (out_fd != STDOUT_FILENO && close (out_fd) != 0 && code != QUARRY_EXIT_IO)

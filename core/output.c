@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -60,7 +61,8 @@ quarry_output_new (int fd, const char *name, gboolean own_fd)
   out->regular = fstat (fd, &st) == 0 && S_ISREG (st.st_mode);
   if (out->regular)
     {
-      out->offset = lseek (fd, 0, SEEK_CUR);
+      /* with O_APPEND (a shell's >>) every write lands at the end, wherever the offset is */
+      out->offset = (fcntl (fd, F_GETFL) & O_APPEND) ? st.st_size : lseek (fd, 0, SEEK_CUR);
       out->regular = out->offset >= 0;
     }
   out->batch = g_string_sized_new (BATCH_BYTES + BATCH_BYTES / 4);
