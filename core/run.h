@@ -1,7 +1,5 @@
-/* run.h: `quarry run`: streams inputs through a pipeline on N threads, writes records in input order. */
+/* run.h: `quarry run`: streams inputs through a pipeline on N threads or worker processes, writes whole records in input order. */
 #pragma once
-
-#include <stdio.h>
 
 #include "input.h"
 #include "pipeline.h"
@@ -9,8 +7,8 @@
 G_BEGIN_DECLS
 
 typedef enum {
+  QUARRY_ISOLATION_THREADS,    /* stages run in threads of this process (the default) */
   QUARRY_ISOLATION_PROCESSES,  /* stages run in worker processes: a crash or a hang costs one document */
-  QUARRY_ISOLATION_THREADS,    /* stages run in threads of this process */
 } QuarryIsolation;
 
 typedef struct {
