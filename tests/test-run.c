@@ -17,9 +17,11 @@ json_put (gpointer obj)
 }
 
 typedef struct {
-  char *dir;
-  char *quarry;
-  char *broken;  /* the test-only broken plugins, added with -P */
+  char       *dir;
+  char       *quarry;
+  char       *broken;     /* the test-only broken plugins, added with -P */
+  const char *jobs;       /* -j */
+  const char *isolation;  /* --isolation=... (a later one in a test's arguments wins) */
 } Run;
 
 static void
@@ -31,6 +33,9 @@ run_setup (Run *r, gconstpointer data)
   g_assert_no_error (error);
   r->quarry = g_test_build_filename (G_TEST_BUILT, "..", "quarry", NULL);
   r->broken = g_test_build_filename (G_TEST_BUILT, "broken", NULL);
+  /* data: "2" runs -j 2 with worker processes, "t2" with threads */
+  r->jobs = data == NULL ? "2" : ((const char *) data)[0] == 't' ? (const char *) data + 1 : data;
+  r->isolation = data != NULL && ((const char *) data)[0] == 't' ? "--isolation=threads" : "--isolation=processes";
 }
 
 static void
@@ -101,11 +106,10 @@ quarry_argv (const Run *r, va_list ap)
   g_ptr_array_add (argv, r->quarry);
   while ((a = va_arg (ap, const char *)) != NULL)
     g_ptr_array_add (argv, (gpointer) a);
-  /* after the command: its options parser takes -P; worker processes unless a test
-   * asks for threads (a later --isolation wins) */
+  /* after the command: its options parser takes -P */
   g_ptr_array_insert (argv, 2, (gpointer) "-P");
   g_ptr_array_insert (argv, 3, r->broken);
-  g_ptr_array_insert (argv, 4, (gpointer) "--isolation=processes");
+  g_ptr_array_insert (argv, 4, (gpointer) r->isolation);
   g_ptr_array_add (argv, NULL);
   return argv;
 }
@@ -256,21 +260,22 @@ check_crash (Run *r, const char *plugin, const char *signame, const char *jobs)
 }
 
 static void
-test_crash_segv (Run *r, gconstpointer jobs)
+test_crash_segv (Run *r, gconstpointer data)
 {
-  check_crash (r, "broken-crash", "SIGSEGV", jobs);
+  check_crash (r, "broken-crash", "SIGSEGV", r->jobs);
 }
 
 static void
-test_crash_abort (Run *r, gconstpointer jobs)
+test_crash_abort (Run *r, gconstpointer data)
 {
-  check_crash (r, "broken-abort", "SIGABRT", jobs);
+  check_crash (r, "broken-abort", "SIGABRT", r->jobs);
 }
 
 /* Every document crashes: all dead-lettered, none lost, each worker replaced. */
 static void
-test_crash_every (Run *r, gconstpointer jobs)
+test_crash_every (Run *r, gconstpointer data)
 {
+  const char *jobs = r->jobs;
   g_autofree char *err = NULL, *dead = NULL, *out = NULL;
   g_autoptr(GPtrArray) deads = NULL;
 
@@ -320,16 +325,16 @@ check_timeout (Run *r, const char *jobs, const char *ini, const char *limit_arg,
 }
 
 static void
-test_timeout_document (Run *r, gconstpointer jobs)
+test_timeout_document (Run *r, gconstpointer data)
 {
-  check_timeout (r, jobs, "[pipeline]\nstages = test-replace;broken-sleep\n[broken-sleep]\nid = d3\n",
+  check_timeout (r, r->jobs, "[pipeline]\nstages = test-replace;broken-sleep\n[broken-sleep]\nid = d3\n",
                  "--document-timeout=300", "timed out after 300 ms in stage broken-sleep");
 }
 
 static void
-test_timeout_stage (Run *r, gconstpointer jobs)
+test_timeout_stage (Run *r, gconstpointer data)
 {
-  check_timeout (r, jobs, "[pipeline]\nstages = test-replace;broken-sleep\n[broken-sleep]\nid = d3\ntimeout-ms = 200\n",
+  check_timeout (r, r->jobs, "[pipeline]\nstages = test-replace;broken-sleep\n[broken-sleep]\nid = d3\ntimeout-ms = 200\n",
                  NULL, "timed out after 200 ms in stage broken-sleep");
 }
 
@@ -423,8 +428,9 @@ test_output_full (Run *r, gconstpointer data)
 /* The file system fills part way (a file size limit stands in for it): only whole
  * records are left, as many as the message says. */
 static void
-test_output_fills (Run *r, gconstpointer jobs)
+test_output_fills (Run *r, gconstpointer data)
 {
+  const char *jobs = r->jobs;
   g_autofree char *err = NULL, *out = NULL, *says = NULL;
   g_autoptr(GPtrArray) outs = NULL;
   g_autofree char *body = g_strnfill (30000, 'x');
@@ -471,8 +477,9 @@ test_output_fills (Run *r, gconstpointer jobs)
 
 /* A rerun whose documents all succeed removes the earlier run's dead letters. */
 static void
-test_rerun_dead_letters (Run *r, gconstpointer jobs)
+test_rerun_dead_letters (Run *r, gconstpointer data)
 {
+  const char *jobs = r->jobs;
   g_autofree char *err = NULL;
 
   put (r, "bad.ini", "[pipeline]\nstages = test-replace\n[test-replace]\nfail-id = d2\non-error = drop\n");
@@ -496,8 +503,9 @@ test_rerun_dead_letters (Run *r, gconstpointer jobs)
 /* SIGTERM while d05 is in flight in a worker process: the worker passes it on,
  * the run stops taking documents, finishes those in flight, exit 4. */
 static void
-test_interrupt (Run *r, gconstpointer jobs)
+test_interrupt (Run *r, gconstpointer data)
 {
+  const char *jobs = r->jobs;
   g_autofree char *err = NULL, *out = NULL;
   g_autoptr(GPtrArray) outs = NULL;
   json_object *docs;
@@ -590,8 +598,9 @@ read_fd (int fd, guint chunk, guint pause_ms, GPid signal_pid, gsize signal_afte
 }
 
 static void
-test_sigterm_slow_pipe (Run *r, gconstpointer jobs)
+test_sigterm_slow_pipe (Run *r, gconstpointer data)
 {
+  const char *jobs = r->jobs;
   g_autofree char *body = g_strnfill (20000, 'x')  /* no 'a': test-replace adds no span */;
   g_autofree char *out = NULL, *err = NULL, *says = NULL;
   g_autoptr(GPtrArray) outs = NULL;
@@ -634,8 +643,9 @@ test_sigterm_slow_pipe (Run *r, gconstpointer jobs)
 
 /* kill -9 mid-run, a torn last line, then --resume: the same bytes as a run never stopped. */
 static void
-test_resume (Run *r, gconstpointer jobs)
+test_resume (Run *r, gconstpointer data)
 {
+  const char *jobs = r->jobs;
   g_autofree char *body = g_strnfill (100000, 'b');
   g_autofree char *ref = NULL, *ref_dead = NULL, *out = NULL, *dead = NULL, *err = NULL, *path = NULL;
   g_autofree char *before = NULL;
@@ -731,26 +741,31 @@ int
 main (int argc, char **argv)
 {
   const char *asan = g_getenv ("ASAN_OPTIONS");
-  static const char *const jobs[] = { "1", "2" };
+  static const char *const jobs[] = { "1", "2" }, *const threads[] = { "t1", "t2" };
 
   /* under AddressSanitizer a worker's SIGSEGV must stay a signal, as in a plain build */
   g_setenv ("ASAN_OPTIONS", asan != NULL && asan[0] ? g_strconcat (asan, ":handle_segv=0", NULL) : "handle_segv=0", TRUE);
   g_test_init (&argc, &argv, NULL);
   for (guint j = 0; j < G_N_ELEMENTS (jobs); j++)
     {
-#define ADD(path, fn) \
-      { g_autofree char *p = g_strdup_printf ("/run/%s/j%s", path, jobs[j]); \
-        g_test_add (p, Run, jobs[j], run_setup, fn, run_teardown); }
-      ADD ("crash/segv", test_crash_segv);
-      ADD ("crash/abort", test_crash_abort);
-      ADD ("crash/every-document", test_crash_every);
-      ADD ("timeout/document", test_timeout_document);
-      ADD ("timeout/stage", test_timeout_stage);
-      ADD ("output/fills", test_output_fills);
-      ADD ("rerun/dead-letters", test_rerun_dead_letters);
-      ADD ("interrupt", test_interrupt);
-      ADD ("interrupt/slow-pipe", test_sigterm_slow_pipe);
-      ADD ("resume", test_resume);
+#define ADD(path, fn, data) \
+      { g_autofree char *p = g_strdup_printf ("/run/%s/%s", path, data); \
+        g_test_add (p, Run, data, run_setup, fn, run_teardown); }
+      /* worker processes */
+      ADD ("crash/segv", test_crash_segv, jobs[j]);
+      ADD ("crash/abort", test_crash_abort, jobs[j]);
+      ADD ("crash/every-document", test_crash_every, jobs[j]);
+      ADD ("timeout/document", test_timeout_document, jobs[j]);
+      ADD ("timeout/stage", test_timeout_stage, jobs[j]);
+      ADD ("interrupt", test_interrupt, jobs[j]);
+      ADD ("resume", test_resume, jobs[j]);
+      /* the output and the signals in both modes: the two loops differ */
+      ADD ("output/fills", test_output_fills, jobs[j]);
+      ADD ("output/fills", test_output_fills, threads[j]);
+      ADD ("rerun/dead-letters", test_rerun_dead_letters, jobs[j]);
+      ADD ("rerun/dead-letters", test_rerun_dead_letters, threads[j]);
+      ADD ("interrupt/slow-pipe", test_sigterm_slow_pipe, jobs[j]);
+      ADD ("interrupt/slow-pipe", test_sigterm_slow_pipe, threads[j]);
 #undef ADD
     }
   g_test_add ("/run/timeout/threads-refused", Run, NULL, run_setup, test_timeout_threads, run_teardown);
