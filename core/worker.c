@@ -712,7 +712,12 @@ quarry_workers_wait (QuarryWorkers *ws, int timeout_ms)
     if (ws->w[i].n_jobs > 0)
       {
         guint hit = overrun (ws, i, now, &deadline);
-        if (hit > 0)
+        if (hit == 0)
+          continue;
+        /* a result that came in since the poll is not a timeout */
+        if (!read_result (ws, i))
+          worker_lost (ws, i, 0);
+        else if (ws->w[i].n_jobs > 0 && (hit = overrun (ws, i, now, &deadline)) > 0)
           worker_lost (ws, i, hit);
       }
   place_retries (ws);
