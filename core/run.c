@@ -438,6 +438,15 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
       sigaction (SIGPIPE, &old_pipe, NULL);
       return QUARRY_EXIT_USAGE;
     }
+  if (!opt->resume)
+    {
+      /* an earlier run's dead letters must not pass for this one's, even if this one
+       * stops before its first: the file there from now on is this run's */
+      struct stat st;
+      if (lstat (opt->dead_letter_path, &st) == 0 && S_ISREG (st.st_mode) && unlink (opt->dead_letter_path) != 0)
+        g_printerr ("quarry: cannot remove the earlier run's dead-letter file %s: %s\n", opt->dead_letter_path,
+                    g_strerror (errno));
+    }
   sh.pipeline = pipeline;
   /* bounded in flight: memory does not grow with the corpus */
   sh.cap = !processes && opt->jobs <= 1 ? 1 : opt->jobs * 4;
@@ -558,14 +567,6 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
     if (out_err != NULL)
       g_printerr ("quarry: %s; %" G_GUINT64_FORMAT " records were written whole, the output ends after the last of them;"
                   " make room and run the same command with --resume to finish\n", out_err, out_records);
-    if (dead_records == 0 && !t.io_error)
-      {
-        /* an earlier run's dead letters must not pass for this one's */
-        struct stat st;
-        if (lstat (opt->dead_letter_path, &st) == 0 && S_ISREG (st.st_mode) && unlink (opt->dead_letter_path) != 0)
-          g_printerr ("quarry: cannot remove the earlier run's dead-letter file %s: %s\n", opt->dead_letter_path,
-                      g_strerror (errno));
-      }
 
     sigaction (SIGINT, &old_int, NULL);
     sigaction (SIGTERM, &old_term, NULL);
