@@ -15,9 +15,12 @@
  * after fork: otherwise a dead worker's result pipe would stay open in its siblings
  * and the parent would never see it end.
  *
- * The protocol: one document at a time per worker.
+ * The protocol: a worker holds at most two documents, the one it runs and the next,
+ * already in its pipe (only when both fit in the pipe, so the parent's write never
+ * blocks while the worker blocks on its result); it answers in order.
  *   request  ReqHead {seq, content length, id length, media type length + 1 (0: none)}, id, media type, content
  *   result   ResHead {seq, line length, flags (dead, failed)}, the line (record or dead letter, with its newline)
+ * Each message is one writev(), so the reader wakes once for it.
  * The line is made by the same code as in thread mode (quarry_job_process), so the
  * output is the same bytes in both modes. Stage counters live in shared memory
  * (pipeline.c), and each worker has a QuarryStageMark slot in a shared mapping where
@@ -29,6 +32,8 @@
  *       it held: "crashed: SIGSEGV in stage X". A new worker is forked for the next job.
  *   the worker overruns --document-timeout or the stage's timeout-ms  the parent
  *       kills it (SIGKILL) and dead-letters the document: "timed out after N ms in stage X".
+ *   the document queued behind the one that crashed or timed out  not to blame:
+ *       sent again, to the next worker free.
  *   the worker died before it read a request (write fails with EPIPE)  it is
  *       reaped and the request sent again to a new worker; the document is not blamed.
  *   fork fails  the document is dead-lettered with the reason; the run goes on.
