@@ -38,6 +38,12 @@ quarry_run_request_stop (void)
   stop_requested = 1;
 }
 
+gboolean
+quarry_run_stop_requested (void)
+{
+  return stop_requested != 0;
+}
+
 static void
 on_signal (int sig)
 {
@@ -58,6 +64,7 @@ process_job (QuarryPipeline *pipeline, Job *job)
   doc = quarry_document_new_take (it->id, g_steal_pointer (&it->bytes), it->length,
                                   it->media_type != NULL ? it->media_type : "application/octet-stream");
   it->length = 0;
+  quarry_input_item_annotate (it, doc);
   if (it->error != NULL)
     {
       quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_ERROR, "input-error", QUARRY_NO_OFFSET, "%s", it->error);
@@ -275,7 +282,7 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
       written++;
       show_progress (opt, &t, FALSE);
     }
-  interrupted = stop_requested && !eof;
+  interrupted = stop_requested && (!eof || quarry_input_was_stopped (input));
 
   for (guint i = 0; i < threads->len; i++)
     g_async_queue_push (sh.todo, sh.todo);
