@@ -204,6 +204,58 @@ where (const Ctx *ctx, const char *group, const char *key)
   return g_strdup (ctx->name);
 }
 
+/* GKeyFile keeps the last of two equal keys and merges two equal groups without a
+ * word: in a config that hides a mistake, so both are errors. */
+static gboolean
+check_repeats (const Ctx *ctx, GError **error)
+{
+  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *group = NULL;
+  const char *p = ctx->data;
+  guint line = 0;
+
+  while (*p != '\0')
+    {
+      const char *eol = strchr (p, '\n');
+      gsize len = eol ? (gsize) (eol - p) : strlen (p);
+      g_autofree char *l = g_strstrip (g_strndup (p, len));
+      const char *eq;
+
+      line++;
+      if (l[0] == '[' && l[strlen (l) - 1] == ']')
+        {
+          g_free (group);
+          group = g_strndup (l + 1, strlen (l) - 2);
+          if (g_hash_table_contains (groups, group))
+            {
+              g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_PARSE,
+                           "%s:%u: group [%s] appears twice (first on line %u); merge the two into one",
+                           ctx->name, line, group, GPOINTER_TO_UINT (g_hash_table_lookup (groups, group)));
+              return FALSE;
+            }
+          g_hash_table_insert (groups, g_strdup (group), GUINT_TO_POINTER (line));
+        }
+      else if (group != NULL && l[0] != '#' && l[0] != ';' && (eq = strchr (l, '=')) != NULL)
+        {
+          g_autofree char *k = g_strstrip (g_strndup (l, eq - l));
+          g_autofree char *gk = g_strdup_printf ("%s\n%s", group, k);
+          if (g_hash_table_contains (keys, gk))
+            {
+              g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_PARSE,
+                           "%s:%u: key '%s' appears twice in [%s] (first on line %u); keep one of them",
+                           ctx->name, line, k, group, GPOINTER_TO_UINT (g_hash_table_lookup (keys, gk)));
+              return FALSE;
+            }
+          g_hash_table_insert (keys, g_steal_pointer (&gk), GUINT_TO_POINTER (line));
+        }
+      if (eol == NULL)
+        break;
+      p = eol + 1;
+    }
+  return TRUE;
+}
+
 /* ---- values ---- */
 
 static gboolean
@@ -534,6 +586,8 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
       g_error_free (local);
       return NULL;
     }
+  if (!check_repeats (&ctx, error))
+    return NULL;
   if (!apply_overrides (kf, overrides, overridden, error))
     return NULL;
 
@@ -576,8 +630,18 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
       QuarryStage *stage;
 
       split_stage_entry (entries[i], &label, &pname);
-      if (label[0] == '\0')
-        continue;
+      if (label[0] == '\0' || pname[0] == '\0')
+        {
+          /* a stage silently left out would change what the pipeline does */
+          g_autofree char *at = where (&ctx, "pipeline", "stages");
+          g_autofree char *entry = g_strstrip (g_strdup (entries[i]));
+          g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_NO_PIPELINE,
+                       entry[0] == '\0'
+                       ? "%s: [pipeline] stages has an empty entry (stage %u%s); remove the extra ';'"
+                       : "%s: [pipeline] stages entry %u '%s' has an empty %s; write PLUGIN, or LABEL:PLUGIN to name it",
+                       at, i + 1, entry[0] == '\0' ? "" : entry, label[0] == '\0' ? "label" : "plugin name");
+          return NULL;
+        }
       if (g_hash_table_contains (labels, label) || g_str_equal (label, "pipeline"))
         {
           g_autofree char *at = where (&ctx, "pipeline", "stages");
