@@ -44,3 +44,13 @@ tests_test_config_LDADD = $(TEST_LDADD)
 tests_test_pipeline_SOURCES = tests/test-pipeline.c
 tests_test_pipeline_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_pipeline_LDADD = $(TEST_LDADD)
+
+# modules cut short, as an interrupted copy or a full disk leaves them: the loader
+# must refuse them with a reason instead of dying with SIGBUS inside dlopen
+check_DATA += tests/broken/broken-truncated.so tests/broken/broken-empty.so
+tests/broken/broken-truncated.so: tests/plugins/test-replace.la
+	$(AM_V_GEN)$(MKDIR_P) tests/broken && so=tests/plugins/.libs/test-replace.so && \
+	  head -c $$(( $$(wc -c < $$so) / 2 )) $$so > $@.tmp && mv $@.tmp $@
+tests/broken/broken-empty.so:
+	$(AM_V_GEN)$(MKDIR_P) tests/broken && : > $@
+CLEANFILES += tests/broken/broken-truncated.so tests/broken/broken-empty.so
