@@ -221,7 +221,7 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
   Tally t = { 0 };
   GPtrArray *threads = g_ptr_array_new ();
   guint64 next_seq = 0, written = 0;
-  gboolean eof = FALSE, interrupted = FALSE;
+  gboolean eof = FALSE, interrupted = FALSE, inline_jobs;
   struct sigaction sa, old_int, old_term;
   struct rusage ru;
   double wall, cpu;
@@ -244,7 +244,20 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
   g_cond_init (&sh.cond);
   if (opt->jobs > 1)
     for (guint i = 0; i < opt->jobs; i++)
-      g_ptr_array_add (threads, g_thread_new ("quarry-worker", worker, &sh));
+      {
+        GError *error = NULL;
+        GThread *th = g_thread_try_new ("quarry-worker", worker, &sh, &error);
+        if (th == NULL)
+          {
+            /* a thread or memory limit: go on with the workers there are, or none */
+            g_printerr ("quarry: cannot start worker thread %u of %u: %s; running with %u%s (lower -j, or raise the limit: ulimit -u, ulimit -v)\n",
+                        i + 1, opt->jobs, error->message, i, i == 0 ? ", on the main thread" : "");
+            g_error_free (error);
+            break;
+          }
+        g_ptr_array_add (threads, th);
+      }
+  inline_jobs = threads->len == 0;
 
   for (;;)
     {
@@ -261,7 +274,7 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
             }
           job->seq = next_seq++;
           t.in++;
-          if (opt->jobs <= 1)
+          if (inline_jobs)
             {
               process_job (pipeline, job);
               job->done = TRUE;
