@@ -54,3 +54,10 @@ tests/broken/broken-truncated.so: tests/plugins/test-replace.la
 tests/broken/broken-empty.so:
 	$(AM_V_GEN)$(MKDIR_P) tests/broken && : > $@
 CLEANFILES += tests/broken/broken-truncated.so tests/broken/broken-empty.so
+
+# the quarry command against broken and hostile input (issue 14's table)
+check_PROGRAMS += tests/test-bad-input
+TESTS += tests/test-bad-input
+tests_test_bad_input_SOURCES = tests/test-bad-input.c
+tests_test_bad_input_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_bad_input_LDADD = $(TEST_LDADD)
