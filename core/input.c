@@ -478,6 +478,25 @@ push_dir (QuarryInput *in, const char *dir, const char *rel, QuarryInputItem *it
   return TRUE;
 }
 
+/* open(2) for reading, retried when a signal interrupts it (opening a FIFO waits
+ * for a writer) unless a stop was asked for: then -1 and in->stopped set. */
+static int
+open_retrying (QuarryInput *in, const char *path)
+{
+  for (;;)
+    {
+      int fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd >= 0 || errno != EINTR)
+        return fd;
+      if (in->stop_requested != NULL && in->stop_requested ())
+        {
+          in->stopped = TRUE;
+          errno = EINTR;
+          return -1;
+        }
+    }
+}
+
 static gboolean
 open_stream (QuarryInput *in, const char *path, const char *rel, QuarryInputItem *item)
 {
@@ -488,10 +507,10 @@ open_stream (QuarryInput *in, const char *path, const char *rel, QuarryInputItem
     }
   else
     {
-      do
-        in->fd = open (path, O_RDONLY | O_CLOEXEC);
-      while (in->fd < 0 && errno == EINTR && !(in->stop_requested && in->stop_requested ()));
+      in->fd = open_retrying (in, path);
       in->fd_is_stdin = FALSE;
+      if (in->fd < 0 && in->stopped)
+        return TRUE;  /* a clean stop, not a document */
       if (in->fd < 0)
         {
           set_file_identity (item, path, rel);
@@ -676,9 +695,9 @@ read_file_item (QuarryInput *in, const char *path, const char *rel, QuarryInputI
   gboolean too_long;
 
   set_file_identity (item, path, rel);
-  do
-    fd = open (path, O_RDONLY | O_CLOEXEC);
-  while (fd < 0 && errno == EINTR);
+  fd = open_retrying (in, path);
+  if (fd < 0 && in->stopped)
+    return;
   if (fd < 0)
     {
       err = errno;
