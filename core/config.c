@@ -390,6 +390,18 @@ parse_value (const Ctx *ctx, const char *group, const QuarryOption *opt, const c
 
 /* ---- loading ---- */
 
+/* A stage name is also the name of its config group. */
+static gboolean
+valid_stage_name (const char *name)
+{
+  if (name[0] == '\0')
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
 static void
 split_stage_entry (const char *entry, char **label, char **plugin)
 {
@@ -574,7 +586,23 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
 
   if (name == NULL)
     name = "<config>";
-  text = length < 0 ? g_strdup (data) : g_strndup (data, length);
+  if (length < 0)
+    length = strlen (data);
+  {
+    /* GKeyFile would stop at a NUL and quote invalid bytes into its messages */
+    const char *bad = NULL;
+    if (!g_utf8_validate_len (data, length, &bad))
+      {
+        guint line = 1;
+        for (const char *p = data; p < bad; p++)
+          line += *p == '\n';
+        g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_PARSE,
+                     "%s:%u: %s (byte %" G_GSIZE_FORMAT "); save the config as UTF-8 text", name, line,
+                     *bad == '\0' ? "a NUL byte" : "not valid UTF-8", (gsize) (bad - data));
+        return NULL;
+      }
+  }
+  text = g_strndup (data, length);
   ctx.name = name;
   ctx.data = text;
   ctx.overridden = overridden;
@@ -630,16 +658,16 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
       QuarryStage *stage;
 
       split_stage_entry (entries[i], &label, &pname);
-      if (label[0] == '\0' || pname[0] == '\0')
+      if (label[0] == '\0' && pname[0] == '\0' && strchr (entries[i], ':') == NULL)
+        continue;  /* "a;;b" or a trailing ';' */
+      if (!valid_stage_name (label) || pname[0] == '\0')
         {
-          /* a stage silently left out would change what the pipeline does */
+          /* the label names a config group: it must be one GKeyFile can write back */
           g_autofree char *at = where (&ctx, "pipeline", "stages");
           g_autofree char *entry = g_strstrip (g_strdup (entries[i]));
           g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_NO_PIPELINE,
-                       entry[0] == '\0'
-                       ? "%s: [pipeline] stages has an empty entry (stage %u%s); remove the extra ';'"
-                       : "%s: [pipeline] stages entry %u '%s' has an empty %s; write PLUGIN, or LABEL:PLUGIN to name it",
-                       at, i + 1, entry[0] == '\0' ? "" : entry, label[0] == '\0' ? "label" : "plugin name");
+                       "%s: stage '%s' %s; write PLUGIN or NAME:PLUGIN, a NAME of letters, digits, '-', '_' or '.'",
+                       at, entry, pname[0] == '\0' ? "names no plugin" : "has an empty or invalid name");
           return NULL;
         }
       if (g_hash_table_contains (labels, label) || g_str_equal (label, "pipeline"))
