@@ -45,7 +45,7 @@ tests_fuzz_replay_entity_link_SOURCES = $(FUZZ_STAGE_SRC) tests/fuzz/fuzz-replay
 tests_fuzz_replay_entity_link_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_STAGES=\"tag-decode\;entity-link\" -DFUZZ_REPLAY_INPUTS=\"$(FUZZ_STAGE_INPUTS):$(FUZZ_IN)/regressions/entity-link\"
 tests_fuzz_replay_entity_link_LDADD = $(FUZZ_LDADD)
 tests_fuzz_replay_summarize_SOURCES = $(FUZZ_STAGE_SRC) tests/fuzz/fuzz-replay.c
-tests_fuzz_replay_summarize_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_STAGES=\"summarize\" -DFUZZ_REPLAY_INPUTS=\"$(FUZZ_STAGE_INPUTS):$(FUZZ_IN)/regressions/summarize\"
+tests_fuzz_replay_summarize_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_STAGES=\"header-parse\;summarize\" -DFUZZ_REPLAY_INPUTS=\"$(FUZZ_STAGE_INPUTS):$(FUZZ_IN)/regressions/summarize\"
 tests_fuzz_replay_summarize_LDADD = $(FUZZ_LDADD)
 tests_fuzz_replay_cables_SOURCES = $(FUZZ_STAGE_SRC) tests/fuzz/fuzz-replay.c
 tests_fuzz_replay_cables_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_STAGES=\"@cables.ini\" -DFUZZ_REPLAY_INPUTS=\"$(FUZZ_STAGE_INPUTS):$(FUZZ_IN)/regressions/cables\"
@@ -89,7 +89,7 @@ tests_fuzz_fuzz_entity_link_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_STAGES=\"tag-deco
 tests_fuzz_fuzz_entity_link_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_entity_link_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_summarize_SOURCES = $(FUZZ_STAGE_SRC)
-tests_fuzz_fuzz_summarize_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_STAGES=\"summarize\"
+tests_fuzz_fuzz_summarize_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_STAGES=\"header-parse\;summarize\"
 tests_fuzz_fuzz_summarize_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_summarize_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_cables_SOURCES = $(FUZZ_STAGE_SRC)
