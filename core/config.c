@@ -213,6 +213,58 @@ where (const Ctx *ctx, const char *group, const char *key)
   return g_strdup (ctx->name);
 }
 
+/* GKeyFile keeps the last of two equal keys and merges two equal groups without a
+ * word: in a config that hides a mistake, so both are errors. */
+static gboolean
+check_repeats (const Ctx *ctx, GError **error)
+{
+  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *group = NULL;
+  const char *p = ctx->data;
+  guint line = 0;
+
+  while (*p != '\0')
+    {
+      const char *eol = strchr (p, '\n');
+      gsize len = eol ? (gsize) (eol - p) : strlen (p);
+      g_autofree char *l = g_strstrip (g_strndup (p, len));
+      const char *eq;
+
+      line++;
+      if (l[0] == '[' && l[strlen (l) - 1] == ']')
+        {
+          g_free (group);
+          group = g_strndup (l + 1, strlen (l) - 2);
+          if (g_hash_table_contains (groups, group))
+            {
+              g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_PARSE,
+                           "%s:%u: group [%s] appears twice (first on line %u); merge the two into one",
+                           ctx->name, line, group, GPOINTER_TO_UINT (g_hash_table_lookup (groups, group)));
+              return FALSE;
+            }
+          g_hash_table_insert (groups, g_strdup (group), GUINT_TO_POINTER (line));
+        }
+      else if (group != NULL && l[0] != '#' && l[0] != ';' && (eq = strchr (l, '=')) != NULL)
+        {
+          g_autofree char *k = g_strstrip (g_strndup (l, eq - l));
+          g_autofree char *gk = g_strdup_printf ("%s\n%s", group, k);
+          if (g_hash_table_contains (keys, gk))
+            {
+              g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_PARSE,
+                           "%s:%u: key '%s' appears twice in [%s] (first on line %u); keep one of them",
+                           ctx->name, line, k, group, GPOINTER_TO_UINT (g_hash_table_lookup (keys, gk)));
+              return FALSE;
+            }
+          g_hash_table_insert (keys, g_steal_pointer (&gk), GUINT_TO_POINTER (line));
+        }
+      if (eol == NULL)
+        break;
+      p = eol + 1;
+    }
+  return TRUE;
+}
+
 /* ---- values ---- */
 
 static gboolean
@@ -346,6 +398,18 @@ parse_value (const Ctx *ctx, const char *group, const QuarryOption *opt, const c
 }
 
 /* ---- loading ---- */
+
+/* A stage name is also the name of its config group. */
+static gboolean
+valid_stage_name (const char *name)
+{
+  if (name[0] == '\0')
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
 
 static void
 split_stage_entry (const char *entry, char **label, char **plugin)
@@ -536,7 +600,23 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
 
   if (name == NULL)
     name = "<config>";
-  text = length < 0 ? g_strdup (data) : g_strndup (data, length);
+  if (length < 0)
+    length = strlen (data);
+  {
+    /* GKeyFile would stop at a NUL and quote invalid bytes into its messages */
+    const char *bad = NULL;
+    if (!g_utf8_validate_len (data, length, &bad))
+      {
+        guint line = 1;
+        for (const char *p = data; p < bad; p++)
+          line += *p == '\n';
+        g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_PARSE,
+                     "%s:%u: %s (byte %" G_GSIZE_FORMAT "); save the config as UTF-8 text", name, line,
+                     *bad == '\0' ? "a NUL byte" : "not valid UTF-8", (gsize) (bad - data));
+        return NULL;
+      }
+  }
+  text = g_strndup (data, length);
   ctx.name = name;
   ctx.data = text;
   ctx.overridden = overridden;
@@ -548,6 +628,8 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
       g_error_free (local);
       return NULL;
     }
+  if (!check_repeats (&ctx, error))
+    return NULL;
   if (!apply_overrides (kf, overrides, overridden, error))
     return NULL;
 
@@ -590,8 +672,18 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
       QuarryStage *stage;
 
       split_stage_entry (entries[i], &label, &pname);
-      if (label[0] == '\0')
-        continue;
+      if (label[0] == '\0' && pname[0] == '\0' && strchr (entries[i], ':') == NULL)
+        continue;  /* "a;;b" or a trailing ';' */
+      if (!valid_stage_name (label) || pname[0] == '\0')
+        {
+          /* the label names a config group: it must be one GKeyFile can write back */
+          g_autofree char *at = where (&ctx, "pipeline", "stages");
+          g_autofree char *entry = g_strstrip (g_strdup (entries[i]));
+          g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_NO_PIPELINE,
+                       "%s: stage '%s' %s; write PLUGIN or NAME:PLUGIN, a NAME of letters, digits, '-', '_' or '.'",
+                       at, entry, pname[0] == '\0' ? "names no plugin" : "has an empty or invalid name");
+          return NULL;
+        }
       if (g_hash_table_contains (labels, label) || g_str_equal (label, "pipeline"))
         {
           g_autofree char *at = where (&ctx, "pipeline", "stages");

@@ -88,13 +88,70 @@ static const GOptionEntry common_entries[] = {
 
 /* ---- run ---- */
 
+/* "300M", "2G", "1000000": bytes; 0 means no limit. */
+static gboolean
+parse_size (const char *text, gint64 *bytes)
+{
+  char *end = NULL;
+  guint64 v;
+  int shift = 0;
+
+  errno = 0;
+  v = g_ascii_strtoull (text, &end, 10);
+  if (end == text || errno != 0)
+    return FALSE;
+  switch (g_ascii_toupper (*end))
+    {
+    case 'K': shift = 10; end++; break;
+    case 'M': shift = 20; end++; break;
+    case 'G': shift = 30; end++; break;
+    default: break;
+    }
+  if (*end == 'B' || *end == 'b')
+    end++;
+  if (*end != '\0' || v > ((guint64) G_MAXINT64 >> shift))
+    return FALSE;
+  *bytes = (gint64) (v << shift);
+  return TRUE;
+}
+
+/* Refuses, before anything is written, outputs that would overwrite an input or each other. */
+static gboolean
+check_outputs (const char *const *inputs, const char *output, const char *dead, const char *report)
+{
+  const char *const files[] = { output, dead, report };
+  const char *const what[] = { "output", "dead-letter file", "report" };
+  GError *error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      if (files[i] == NULL || g_str_equal (files[i], "-"))
+        continue;
+      if (!quarry_input_check_output (inputs, files[i], what[i], &error))
+        {
+          g_printerr ("quarry run: %s\n", error->message);
+          g_error_free (error);
+          return FALSE;
+        }
+      for (guint j = 0; j < i; j++)
+        if (files[j] != NULL && !g_str_equal (files[j], "-") && quarry_input_same_file (files[i], files[j]))
+          {
+            g_printerr ("quarry run: the %s %s is also the %s: two writers would mix their records; give them different files\n",
+                        what[i], files[i], what[j]);
+            return FALSE;
+          }
+    }
+  return TRUE;
+}
+
 static int
 cmd_run (int argc, char **argv)
 {
-  g_autofree char *config = NULL, *output = NULL, *dead = NULL, *report = NULL;
+  g_autofree char *config = NULL, *output = NULL, *dead = NULL, *report = NULL, *max_bytes_text = NULL;
   g_auto(GStrv) sets = NULL;
   g_autofree char *isolation = NULL;
   gint jobs = 0, doc_timeout = 0;
+  gint64 max_bytes = QUARRY_INPUT_DEFAULT_MAX_BYTES;
   gboolean quiet = FALSE, no_progress = FALSE, resume = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Pipeline config (default: cables.ini)", "CONFIG" },
@@ -108,6 +165,8 @@ cmd_run (int argc, char **argv)
     { "isolation", 0, 0, G_OPTION_ARG_STRING, &isolation, "Run stages in worker processes (a crash or hang costs one document) or threads (default, unless a time limit is set)", "processes|threads" },
     { "document-timeout", 0, 0, G_OPTION_ARG_INT, &doc_timeout, "Dead-letter a document that takes longer than MS milliseconds (processes only)", "MS" },
     { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue an interrupted run: keep the records OUT holds, run the rest", NULL },
+    { "max-document-bytes", 0, 0, G_OPTION_ARG_STRING, &max_bytes_text,
+      "Dead-letter documents larger than this, unread (default 256M; suffixes K, M, G; 0: no limit)", "SIZE" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("INPUT... - run a pipeline");
@@ -154,6 +213,16 @@ cmd_run (int argc, char **argv)
       g_printerr ("quarry run: --resume continues the output file of an earlier run; name it with -o OUT\n");
       return QUARRY_EXIT_USAGE;
     }
+  if (max_bytes_text != NULL && !parse_size (max_bytes_text, &max_bytes))
+    {
+      g_printerr ("quarry run: --max-document-bytes '%s' is not a size; write e.g. 300M, 2G or 1000000\n", max_bytes_text);
+      return QUARRY_EXIT_USAGE;
+    }
+  if (dead == NULL)
+    dead = output != NULL && !g_str_equal (output, "-") ? g_strconcat (output, ".dead.jsonl", NULL)
+                                                        : g_strdup ("quarry-dead-letter.jsonl");
+  if (!check_outputs ((const char *const *) argv + 1, output, dead, report))
+    return QUARRY_EXIT_USAGE;
 
   reg = make_registry ();
   cfg = load_config (reg, config, sets);
@@ -178,10 +247,12 @@ cmd_run (int argc, char **argv)
           return QUARRY_EXIT_USAGE;
         }
     }
-  if (dead == NULL)
-    dead = output != NULL && !g_str_equal (output, "-") ? g_strconcat (output, ".dead.jsonl", NULL)
-                                                        : g_strdup ("quarry-dead-letter.jsonl");
   input = quarry_input_new ((const char *const *) argv + 1);
+  quarry_input_set_max_bytes (input, max_bytes);
+  quarry_input_set_stop_check (input, quarry_run_stop_requested);
+  quarry_input_exclude (input, output);
+  quarry_input_exclude (input, dead);
+  quarry_input_exclude (input, report);
   ro.jobs = jobs > 0 ? (guint) jobs : g_get_num_processors ();
   ro.out_fd = out_fd;
   ro.out_name = out_fd == STDOUT_FILENO ? "<stdout>" : output;

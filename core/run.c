@@ -34,6 +34,12 @@ quarry_run_request_stop (void)
   stop_requested = 1;
 }
 
+gboolean
+quarry_run_stop_requested (void)
+{
+  return stop_requested != 0;
+}
+
 static void
 on_signal (int sig)
 {
@@ -408,7 +414,7 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
   GQueue pending = G_QUEUE_INIT;  /* jobs waiting for a worker process, in order */
   Job *first = NULL;
   guint64 next_seq = 0, written = 0, replaced = 0;
-  gboolean eof = FALSE, interrupted = FALSE, processes = opt->isolation == QUARRY_ISOLATION_PROCESSES;
+  gboolean eof = FALSE, interrupted = FALSE, inline_jobs = FALSE, processes = opt->isolation == QUARRY_ISOLATION_PROCESSES;
   struct sigaction sa, old_int, old_term, old_pipe;
   struct rusage ru, ru_children;
   double wall, cpu;
@@ -417,7 +423,8 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
   stop_requested = 0;
   memset (&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
-  sa.sa_flags = SA_RESTART;  /* and every write and read retries on EINTR anyway */
+  /* no SA_RESTART: a read of stdin that waits must return to see the stop (input.c);
+   * every read and write of the run loop retries EINTR itself */
   sigemptyset (&sa.sa_mask);
   sigaction (SIGINT, &sa, &old_int);
   sigaction (SIGTERM, &sa, &old_term);
@@ -460,7 +467,20 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
       g_cond_init (&sh.cond);
       if (opt->jobs > 1)
         for (guint i = 0; i < opt->jobs; i++)
-          g_ptr_array_add (threads, g_thread_new ("quarry-worker", worker, &sh));
+          {
+            GError *error = NULL;
+            GThread *th = g_thread_try_new ("quarry-worker", worker, &sh, &error);
+            if (th == NULL)
+              {
+                /* a thread or memory limit: go on with the workers there are, or none */
+                g_printerr ("quarry: cannot start worker thread %u of %u: %s; running with %u%s (lower -j, or raise the limit: ulimit -u, ulimit -v)\n",
+                            i + 1, opt->jobs, error->message, i, i == 0 ? ", on the main thread" : "");
+                g_error_free (error);
+                break;
+              }
+            g_ptr_array_add (threads, th);
+          }
+      inline_jobs = threads->len == 0;
     }
 
   for (;;)
@@ -485,7 +505,7 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
           job->bytes = job->item.length;
           t.in++;
           sh.ring[job->seq % sh.cap] = job;
-          if (job->item.error != NULL || (!processes && opt->jobs <= 1))
+          if (job->item.error != NULL || inline_jobs)
             {
               /* an input that could not be read needs no stage: dead-lettered here */
               quarry_job_process (pipeline, job, NULL);
@@ -524,7 +544,7 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
       written++;
       show_progress (opt, &t, FALSE);
     }
-  interrupted = stop_requested && !eof;
+  interrupted = stop_requested && (!eof || quarry_input_was_stopped (input));
 
   if (processes)
     {

@@ -41,4 +41,7 @@ int quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOpt
 /* Asks a running quarry_run() to stop taking documents (async-signal-safe). */
 void quarry_run_request_stop (void);
 
+/* TRUE once a stop was asked for (by a signal or quarry_run_request_stop()). */
+gboolean quarry_run_stop_requested (void);
+
 G_END_DECLS

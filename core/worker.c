@@ -18,7 +18,9 @@
  * The protocol: a worker holds at most two documents, the one it runs and the next,
  * already in its pipe (only when both fit in the pipe, so the parent's write never
  * blocks while the worker blocks on its result); it answers in order.
- *   request  ReqHead {seq, content length, id length, media type length + 1 (0: none)}, id, media type, content
+ *   request  ReqHead {seq, content length, JSON Lines line, meta length, flags}, meta, content
+ *            meta: NUL-terminated strings: the id, the media type and the path (each
+ *            if its flag says so), then the input's warnings ("code\nmessage")
  *   result   ResHead {seq, line length, flags (dead, failed)}, the line (record or dead letter, with its newline)
  * Each message is one writev(), so the reader wakes once for it.
  * The line is made by the same code as in thread mode (quarry_job_process), so the
@@ -68,9 +70,12 @@
 typedef struct {
   guint64 seq;
   guint64 length;
-  guint32 id_len;
-  guint32 media_len;  /* + 1; 0: no media type */
+  guint64 line;
+  guint32 meta_len;
+  guint32 flags;
 } ReqHead;
+
+enum { REQ_MEDIA = 1, REQ_PATH = 2 };
 
 enum { RES_DEAD = 1, RES_FAILED = 2 };
 
@@ -125,6 +130,7 @@ quarry_job_process (QuarryPipeline *pipeline, QuarryJob *job, QuarryStageMark *m
   doc = quarry_document_new_take (it->id, g_steal_pointer (&it->bytes), it->length,
                                   it->media_type != NULL ? it->media_type : "application/octet-stream");
   it->length = 0;
+  quarry_input_item_annotate (it, doc);
   if (it->error != NULL)
     {
       quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_ERROR, "input-error", QUARRY_NO_OFFSET, "%s", it->error);
@@ -241,18 +247,33 @@ worker_main (QuarryWorkers *ws, guint index, int req_fd, int res_fd)
         _exit (125);
       __atomic_store_n (&mark->stage, -1, __ATOMIC_RELEASE);
       job.seq = h.seq;
-      job.item.id = g_malloc (h.id_len + 1);
+      job.item.line = h.line;
+      {
+        g_autofree char *meta = g_malloc (h.meta_len + 1);
+        const char *p = meta, *end = meta + h.meta_len;
+        if (read_all (req_fd, meta, h.meta_len) != h.meta_len)
+          _exit (125);
+        meta[h.meta_len] = '\0';
+        job.item.id = g_strdup (p);
+        p += strlen (p) + 1;
+        if ((h.flags & REQ_MEDIA) && p < end)
+          {
+            job.item.media_type = g_strdup (p);
+            p += strlen (p) + 1;
+          }
+        if ((h.flags & REQ_PATH) && p < end)
+          {
+            job.item.path = g_strdup (p);
+            p += strlen (p) + 1;
+          }
+        for (; p < end; p += strlen (p) + 1)
+          {
+            if (job.item.warnings == NULL)
+              job.item.warnings = g_ptr_array_new_with_free_func (g_free);
+            g_ptr_array_add (job.item.warnings, g_strdup (p));
+          }
+      }
       job.item.bytes = g_malloc (h.length + 1);
-      if (read_all (req_fd, job.item.id, h.id_len) != h.id_len)
-        _exit (125);
-      job.item.id[h.id_len] = '\0';
-      if (h.media_len > 0)
-        {
-          job.item.media_type = g_malloc (h.media_len);
-          if (read_all (req_fd, job.item.media_type, h.media_len - 1) != h.media_len - 1)
-            _exit (125);
-          job.item.media_type[h.media_len - 1] = '\0';
-        }
       if (read_all (req_fd, job.item.bytes, h.length) != h.length)
         _exit (125);
       job.item.bytes[h.length] = '\0';
@@ -423,6 +444,7 @@ dead_letter (QuarryWorkers *ws, QuarryJob *job, gint stage, const char *code, co
   it->length = 0;
   if (job->line != NULL)
     g_string_free (job->line, TRUE);  /* what came of a result cut short */
+  quarry_input_item_annotate (it, doc);  /* as the worker did: the input's warnings */
   quarry_document_set_stage (doc, stage_name (ws, stage));
   quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_ERROR, code, QUARRY_NO_OFFSET, "%s", reason);
   job->line = g_string_new (NULL);
@@ -437,24 +459,48 @@ dead_letter (QuarryWorkers *ws, QuarryJob *job, gint stage, const char *code, co
   job->done = TRUE;
 }
 
+/* The request's meta block (see the top of the file). */
+static GString *
+request_meta (const QuarryInputItem *it, guint32 *flags)
+{
+  GString *meta = g_string_new (it->id);
+
+  *flags = 0;
+  g_string_append_c (meta, '\0');
+  if (it->media_type != NULL)
+    {
+      g_string_append_len (meta, it->media_type, strlen (it->media_type) + 1);
+      *flags |= REQ_MEDIA;
+    }
+  if (it->path != NULL)
+    {
+      g_string_append_len (meta, it->path, strlen (it->path) + 1);
+      *flags |= REQ_PATH;
+    }
+  for (guint i = 0; it->warnings != NULL && i < it->warnings->len; i++)
+    g_string_append_len (meta, it->warnings->pdata[i], strlen (it->warnings->pdata[i]) + 1);
+  return meta;
+}
+
 static gsize
 request_bytes (const QuarryJob *job)
 {
-  return sizeof (ReqHead) + strlen (job->item.id) + (job->item.media_type != NULL ? strlen (job->item.media_type) : 0)
-         + job->item.length;
+  guint32 flags;
+  g_autoptr(GString) meta = request_meta (&job->item, &flags);
+
+  return sizeof (ReqHead) + meta->len + job->item.length;
 }
 
 static gboolean
 send_request (Worker *w, QuarryJob *job)
 {
   const QuarryInputItem *it = &job->item;
-  gsize id_len = strlen (it->id), media_len = it->media_type != NULL ? strlen (it->media_type) : 0;
-  ReqHead h = { job->seq, it->length, id_len, it->media_type != NULL ? media_len + 1 : 0 };
-  struct iovec iov[4] = {
-    { &h, sizeof h }, { it->id, id_len }, { it->media_type, media_len }, { it->bytes, it->length }
-  };
+  guint32 flags;
+  g_autoptr(GString) meta = request_meta (it, &flags);
+  ReqHead h = { job->seq, it->length, it->line, meta->len, flags };
+  struct iovec iov[3] = { { &h, sizeof h }, { meta->str, meta->len }, { it->bytes, it->length } };
 
-  return writev_all (w->to_fd, iov, 4);
+  return writev_all (w->to_fd, iov, 3);
 }
 
 static void worker_lost (QuarryWorkers *ws, guint i, guint timeout_ms);

@@ -59,3 +59,20 @@ tests_test_pipeline_LDADD = $(TEST_LDADD)
 tests_test_run_SOURCES = tests/test-run.c
 tests_test_run_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_run_LDADD = $(TEST_LDADD)
+
+# modules cut short, as an interrupted copy or a full disk leaves them: the loader
+# must refuse them with a reason instead of dying with SIGBUS inside dlopen
+check_DATA += tests/broken/broken-truncated.so tests/broken/broken-empty.so
+tests/broken/broken-truncated.so: tests/plugins/test-replace.la
+	$(AM_V_GEN)$(MKDIR_P) tests/broken && so=tests/plugins/.libs/test-replace.so && \
+	  head -c $$(( $$(wc -c < $$so) / 2 )) $$so > $@.tmp && mv $@.tmp $@
+tests/broken/broken-empty.so:
+	$(AM_V_GEN)$(MKDIR_P) tests/broken && : > $@
+CLEANFILES += tests/broken/broken-truncated.so tests/broken/broken-empty.so
+
+# the quarry command against broken and hostile input (issue 14's table)
+check_PROGRAMS += tests/test-bad-input
+TESTS += tests/test-bad-input
+tests_test_bad_input_SOURCES = tests/test-bad-input.c
+tests_test_bad_input_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_bad_input_LDADD = $(TEST_LDADD)

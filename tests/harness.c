@@ -7,21 +7,99 @@
 #include "document-private.h"
 #include "harness.h"
 
+/* The registry must outlive the pipelines' plugins: one per process. Tests load the
+ * build tree's plugins only, from $QUARRY_PLUGIN_PATH, which `make check` points there;
+ * without it the registry would take the installed ones. */
+static QuarryRegistry *
+shared_registry (void)
+{
+  static QuarryRegistry *shared;
+
+  if (shared == NULL)
+    {
+      const char *path = g_getenv ("QUARRY_PLUGIN_PATH");
+      if (path == NULL || *path == '\0')
+        g_error ("QUARRY_PLUGIN_PATH is not set, so the tests would load the installed plugins; run them "
+                 "with `make check`, or set it to BUILD/plugins:BUILD/tests/plugins");
+      shared = quarry_registry_new ();
+    }
+  return shared;
+}
+
+/* Whether file lies in one of the $QUARRY_PLUGIN_PATH folders (or their subfolders). */
+static gboolean
+in_plugin_path (const char *file)
+{
+  g_auto(GStrv) dirs = g_strsplit (g_getenv ("QUARRY_PLUGIN_PATH"), G_SEARCHPATH_SEPARATOR_S, -1);
+
+  for (guint i = 0; dirs[i] != NULL; i++)
+    {
+      g_autofree char *prefix = g_str_has_suffix (dirs[i], G_DIR_SEPARATOR_S)
+                                ? g_strdup (dirs[i]) : g_strconcat (dirs[i], G_DIR_SEPARATOR_S, NULL);
+      if (dirs[i][0] != '\0' && g_str_has_prefix (file, prefix))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The registry also searches the installed plugin folder: when a build-tree module is
+ * missing or does not load, an installed copy of the same name would stand in for it
+ * unseen. A test that ran on it would test the wrong code, so that is a failure. */
+static void
+assert_build_tree_plugins (QuarryPipeline *p)
+{
+  const QuarryConfig *cfg = quarry_pipeline_get_config (p);
+  const GPtrArray *failures = quarry_registry_get_failures (shared_registry ());
+
+  for (guint i = 0; i < quarry_config_get_n_stages (cfg); i++)
+    {
+      const QuarryStage *stage = quarry_config_get_stage (cfg, i);
+      const QuarryPlugin *plugin = quarry_stage_get_plugin (stage);
+      g_autoptr(GString) why = NULL;
+
+      if (in_plugin_path (plugin->file))
+        continue;
+      why = g_string_new (NULL);
+      for (guint k = 0; k < failures->len; k++)
+        {
+          const QuarryLoadFailure *f = failures->pdata[k];
+          if (in_plugin_path (f->file))
+            g_string_append_printf (why, "; %s did not load: %s", f->file, f->reason);
+        }
+      g_error ("stage '%s' runs %s, which is not in the build tree (QUARRY_PLUGIN_PATH=%s)%s; "
+               "build the plugin (make) or fix what keeps it from loading",
+               quarry_stage_get_name (stage), plugin->file, g_getenv ("QUARRY_PLUGIN_PATH"), why->str);
+    }
+}
+
 QuarryPipeline *
 harness_pipeline_try_new (const char *ini, GError **error)
 {
-  g_autoptr(QuarryRegistry) reg = quarry_registry_new ();
   g_autofree char *base = g_test_build_filename (G_TEST_DIST, "data", NULL);
   QuarryConfig *cfg;
+  QuarryPipeline *p;
 
-  /* the registry must outlive the pipeline's plugins: keep one per process */
-  static QuarryRegistry *shared;
-  if (shared == NULL)
-    shared = g_steal_pointer (&reg);
-  cfg = quarry_config_new_from_data (ini, -1, "<test config>", base, shared, NULL, error);
+  cfg = quarry_config_new_from_data (ini, -1, "<test config>", base, shared_registry (), NULL, error);
   if (cfg == NULL)
     return NULL;
-  return quarry_pipeline_new (cfg, error);
+  p = quarry_pipeline_new (cfg, error);
+  if (p != NULL)
+    assert_build_tree_plugins (p);
+  return p;
+}
+
+QuarryPipeline *
+harness_pipeline_from_config (const char *name)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "configs", name, NULL);
+  GError *error = NULL;
+  QuarryConfig *cfg = quarry_config_new_from_file (path, shared_registry (), NULL, &error);
+  QuarryPipeline *p = cfg != NULL ? quarry_pipeline_new (cfg, &error) : NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (p);
+  assert_build_tree_plugins (p);
+  return p;
 }
 
 QuarryPipeline *
@@ -95,6 +173,43 @@ harness_shared_path (const char *relative)
       return NULL;
     }
   return path;
+}
+
+static gint
+path_cmp (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static void
+add_files (const char *dir, const char *suffix, GPtrArray *files)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        add_files (path, suffix, files);
+      else if (g_str_has_suffix (name, suffix))
+        g_ptr_array_add (files, g_steal_pointer (&path));
+    }
+}
+
+GPtrArray *
+harness_shared_files (const char *relative_dir, const char *suffix)
+{
+  g_autofree char *dir = harness_shared_path (relative_dir);
+  GPtrArray *files;
+
+  if (dir == NULL || !g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return NULL;
+  files = g_ptr_array_new_with_free_func (g_free);
+  add_files (dir, suffix, files);
+  g_ptr_array_sort (files, path_cmp);
+  return files;
 }
 
 json_object *

@@ -9,11 +9,18 @@
 G_BEGIN_DECLS
 
 /* A pipeline from INI text (plugins found via $QUARRY_PLUGIN_PATH, which `make check`
- * points at the build tree). Fails the test on any error. */
+ * points at the build tree). Fails the test on any error, and when a stage's plugin
+ * comes from elsewhere (an installed copy standing in for a missing build-tree one). */
 QuarryPipeline *harness_pipeline_new (const char *ini);
 
-/* Like harness_pipeline_new() but returns NULL and sets error. */
+/* Like harness_pipeline_new() but returns NULL and sets error (for tests of config and
+ * set-up errors; a pipeline a test needs is made with harness_pipeline_new(), so that its
+ * failure fails the test and never skips it). */
 QuarryPipeline *harness_pipeline_try_new (const char *ini, GError **error);
+
+/* The pipeline of configs/NAME in the source tree (e.g. "cables.ini"), with the plugins
+ * of the build tree. Fails the test on any error. */
+QuarryPipeline *harness_pipeline_from_config (const char *name);
 
 /* Runs one document through the pipeline and asserts it came out OK (not dropped).
  * length -1: data is NUL-terminated. media_type NULL: text/plain. */
@@ -28,6 +35,12 @@ char *harness_read_file (const char *path, gsize *length);
 /* Path of a file under ../shared (the corpus, seed, html5lib tests), from
  * $QUARRY_SHARED_DIR; NULL (and the test is skipped by the caller) if absent. */
 char *harness_shared_path (const char *relative);
+
+/* The files under a folder of ../shared (subfolders too) whose names end in suffix, as
+ * full paths in sorted order; NULL (and the test is skipped by the caller) if the folder
+ * is absent.
+ * (transfer full) */
+GPtrArray *harness_shared_files (const char *relative_dir, const char *suffix);
 
 /* The output record of doc (as `quarry run` writes it, without provenance), parsed.
  * (transfer full) */

@@ -59,6 +59,15 @@ test_registry_failures (void)
   g_assert_nonnull (f);
   g_assert_nonnull (strstr (f->reason, "cannot load"));
 
+  /* cut short or empty: refused from its headers before dlopen (which died with SIGBUS) */
+  f = find_failure (reg, "broken-truncated");
+  g_assert_nonnull (f);
+  g_assert_nonnull (strstr (f->reason, "is cut short"));
+  g_assert_nonnull (strstr (f->hint, "rebuild or reinstall"));
+  f = find_failure (reg, "broken-empty");
+  g_assert_nonnull (f);
+  g_assert_nonnull (strstr (f->reason, "is empty (0 bytes)"));
+
   /* the rest keep working: the good plugins on the path load, as does broken-setup (its set-up fails later) */
   g_assert_nonnull (quarry_registry_lookup (reg, "test-replace", &error));
   g_assert_no_error (error);
@@ -246,6 +255,15 @@ test_config_structure (void)
   assert_config_error ("[pipeline]\nstages=test-replace;test-replace\n", NULL, QUARRY_CONFIG_ERROR_NO_PIPELINE,
                        "appears twice", "a:test-replace", NULL);
   assert_config_error ("[pipeline\nstages=x\n", NULL, QUARRY_CONFIG_ERROR_PARSE, "t.ini", NULL);
+  /* an empty label used to drop the stage silently; a label that is no group name
+   * made a canonical text that could not be read back (found by fuzz-config) */
+  assert_config_error ("[pipeline]\nstages = :test-replace;test-needs\n", NULL, QUARRY_CONFIG_ERROR_NO_PIPELINE,
+                       "t.ini:2:", "':test-replace' has an empty or invalid name", NULL);
+  assert_config_error ("[pipeline]\nstages = a[:test-replace\n", NULL, QUARRY_CONFIG_ERROR_NO_PIPELINE,
+                       "'a[:test-replace' has an empty or invalid name", "NAME:PLUGIN", NULL);
+  assert_config_error ("[pipeline]\nstages = a:\n", NULL, QUARRY_CONFIG_ERROR_NO_PIPELINE, "'a:' names no plugin", NULL);
+  assert_config_error ("[pipeline]\nstages = test-replace\n# caf\xff\n", NULL, QUARRY_CONFIG_ERROR_PARSE,
+                       "t.ini:3: not valid UTF-8", "save the config as UTF-8", NULL);
 }
 
 static void

@@ -119,12 +119,13 @@ escape_slowly (GString *out, const char *s, gsize len)
 }
 
 /* The writer escapes eight bytes at a time where it can: every byte value at every
- * position of the block, long runs, and appends to a string that is not empty. */
+ * position of the block, long runs, and appends to a string that is not empty; what it
+ * writes is valid UTF-8 whatever it is given. */
 static void
 test_writer_json_string (void)
 {
   g_autoptr(GRand) r = g_rand_new_with_seed (8);
-  static const char pool[] = "abc \"\\\n\t\x01\x1f\x7f\xc3\xa9\xe2\x80\x9c";
+  static const char pool[] = "abc \"\\\n\t\x01\x1f\x7f\xc3\xa9\xe2\x80\x9c\xed\xa0\xf0\x9f\x98\xf4\x90\xc0\xe0";
 
   for (int round = 0; round < 3000; round++)
     {
@@ -136,7 +137,13 @@ test_writer_json_string (void)
                               : pool[g_rand_int_range (r, 0, sizeof pool - 1)];
       s[len] = '\0';
       quarry_writer_append_json_string (got, s, len);
-      escape_slowly (want, s, len);
+      {
+        /* the contract: invalid UTF-8 is written as U+FFFD (random bytes and cut pool
+         * characters make plenty); valid text byte for byte */
+        g_autofree char *valid = g_utf8_make_valid (s, len);
+        escape_slowly (want, valid, strlen (valid));
+        g_assert_true (g_utf8_validate (got->str, got->len, NULL));
+      }
       g_assert_cmpstr (got->str, ==, want->str);
       g_assert_cmpuint (got->len, ==, strlen (got->str));
     }

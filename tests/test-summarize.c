@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "document-private.h"
 #include "harness.h"
 #include "sum-rank.h"
 #include "sum-rouge.h"
@@ -25,8 +26,9 @@ run_ini (const char *ini, const char *text)
   return harness_run (p, "test", text, -1, NULL);
 }
 
-#define INI "[pipeline]\nstages = summarize\n"
-#define INI_SET_ASIDE "[pipeline]\nstages = summarize\n[summarize]\nprefer-explicit = false\nsentences = 2\n"
+/* header-parse first: the page-break layer this stage requires */
+#define INI "[pipeline]\nstages = header-parse;summarize\n"
+#define INI_SET_ASIDE "[pipeline]\nstages = header-parse;summarize\n[summarize]\nprefer-explicit = false\nsentences = 2\n"
 
 static char *
 read_data (const char *name, gsize *len)
@@ -88,9 +90,81 @@ summary_n_sentences (QuarryDocument *doc)
   return (guint) json_object_array_length (t);
 }
 
+/* Where the given page-break lines are in text, as the hints header-parse's `page-break`
+ * layer gives in a pipeline (the analysis has no page-break parser of its own). */
+static GArray *
+page_breaks_at (const char *text, const char *const *lines)
+{
+  GArray *r = g_array_new (FALSE, FALSE, sizeof (SumRange));
+  for (guint i = 0; lines[i]; i++)
+    for (const char *p = strstr (text, lines[i]); p; p = strstr (p + 1, lines[i]))
+      {
+        SumRange x = { (gsize) (p - text), (gsize) (p - text) + strlen (lines[i]) };
+        g_array_append_val (r, x);
+      }
+  return r;
+}
+
+/* 09MOSCOW2734's page-break lines, written out by hand */
+static const char *const moscow_breaks[] = { "MOSCOW 00002734 002 OF 003", "MOSCOW 00002734 003 OF 003", NULL };
+
+/* The diagnostics of one stage (header-parse, which runs first, has its own say on these texts). */
+static guint
+stage_diagnostics (QuarryDocument *doc, const char *stage)
+{
+  guint n = 0;
+  for (guint i = 0; i < quarry_document_get_n_diagnostics (doc); i++)
+    n += g_strcmp0 (quarry_document_get_diagnostic (doc, i)->stage, stage) == 0;
+  return n;
+}
+
+/* Collapses each run of white space (U+00A0 too) to one space and trims: how the summary writes text. */
+static char *
+collapse_space (const char *s, gsize len)
+{
+  GString *out = g_string_new (NULL);
+  for (gsize i = 0; i < len;)
+    {
+      gsize k = g_ascii_isspace (s[i]) ? 1 : (i + 1 < len && (guchar) s[i] == 0xC2 && (guchar) s[i + 1] == 0xA0) ? 2 : 0;
+      if (k)
+        {
+          if (out->len && out->str[out->len - 1] != ' ')
+            g_string_append_c (out, ' ');
+          i += k;
+          continue;
+        }
+      g_string_append_c (out, s[i++]);
+    }
+  while (out->len && out->str[out->len - 1] == ' ')
+    g_string_truncate (out, out->len - 1);
+  return g_string_free (out, FALSE);
+}
+
+/* The sentence spans of doc as the summary writes them: attrs.text for one cut by a
+ * page break, else its text with white space collapsed. */
+static GPtrArray *
+sentence_texts (QuarryDocument *doc)
+{
+  g_autoptr (json_object) spans = harness_spans (doc, "sentence");
+  GPtrArray *got = g_ptr_array_new_with_free_func (g_free);
+  for (gsize i = 0; i < json_object_array_length (spans); i++)
+    {
+      json_object *sp = json_object_array_get_idx (spans, i), *attrs, *t;
+      if (json_object_object_get_ex (sp, "attrs", &attrs) && json_object_object_get_ex (attrs, "text", &t))
+        g_ptr_array_add (got, g_strdup (json_object_get_string (t)));
+      else
+        {
+          g_assert_true (json_object_object_get_ex (sp, "text", &t));
+          g_ptr_array_add (got, collapse_space (json_object_get_string (t), json_object_get_string_len (t)));
+        }
+    }
+  return got;
+}
+
 /* ---- segmentation ---- */
 
-/* Every boundary of the seed: the expected file holds one sentence a line, checked by hand. */
+/* Every boundary of the seed: the expected file holds one sentence a line, checked by hand.
+ * First with the page breaks as hints, then through header-parse, their one producer. */
 static void
 check_seed_file (const char *input)
 {
@@ -98,8 +172,16 @@ check_seed_file (const char *input)
   g_autofree char *text = read_data (input, &len);
   g_autofree char *want = read_data ("seed-09MOSCOW2734.sentences", NULL);
   g_auto (GStrv) lines = g_strsplit (g_strchomp (want), "\n", -1);
-  g_autoptr (GPtrArray) got = sentences_of (text, len, NULL, NULL);
+  g_autoptr (GArray) breaks = page_breaks_at (text, moscow_breaks);
+  SumHints hints = { .page_breaks = (const SumRange *) breaks->data, .n_page_breaks = breaks->len };
+  g_assert_cmpuint (breaks->len, ==, 2);
+  g_autoptr (GPtrArray) got = sentences_of (text, len, &hints, NULL);
   assert_sentences (got, (const char *const *) lines);
+
+  QuarryDocument *doc = run_ini (INI, text);
+  g_autoptr (GPtrArray) piped = sentence_texts (doc);
+  assert_sentences (piped, (const char *const *) lines);
+  quarry_document_free (doc);
 }
 
 static void
@@ -178,6 +260,8 @@ test_segment_page_break (void)
   const char *text =
     "1. (C) The Russian press added that\nMOSCOW 00002734 003 OF 003\nMiliband was in Moscow. "
     "Next sentence here, and that MOSCOW 00002734 002 OF 003 one goes on. Last.\n";
+  g_autoptr (GArray) breaks = page_breaks_at (text, moscow_breaks);
+  SumHints hints = { .page_breaks = (const SumRange *) breaks->data, .n_page_breaks = breaks->len };
   const char *want[] = {
     "The Russian press added that Miliband was in Moscow.",
     "Next sentence here, and that one goes on.",
@@ -185,7 +269,7 @@ test_segment_page_break (void)
     NULL
   };
   SumAnalysis *a;
-  g_autoptr (GPtrArray) got = sentences_of (text, strlen (text), NULL, &a);
+  g_autoptr (GPtrArray) got = sentences_of (text, strlen (text), &hints, &a);
   assert_sentences (got, want);
   /* the span runs over the page break; the gap says what to leave out */
   const SumSentence *s0 = &g_array_index (a->sentences, SumSentence, 0);
@@ -235,7 +319,7 @@ test_segment_header_detection (void)
 
 /* The seed page through the stages that run before this one in the cables pipeline: the
  * header, paragraph and page-break spans of header-parse are used, and the sentences are
- * the same hand-checked ones. Skipped when those plugins are not built. */
+ * the same hand-checked ones. */
 static void
 test_segment_seed_pipeline (void)
 {
@@ -245,39 +329,16 @@ test_segment_seed_pipeline (void)
       g_test_skip ("shared seed not found");
       return;
     }
-  g_autoptr (GError) error = NULL;
-  QuarryPipeline *p = harness_pipeline_try_new ("[pipeline]\nstages = html-strip;header-parse;tag-decode;summarize\n"
-                                                "[html-strip]\ncontent-selector = pre\n"
-                                                "[tag-decode]\ndetokenize = true\n", &error);
-  if (!p)
-    {
-      g_test_skip (error->message);
-      return;
-    }
+  QuarryPipeline *p = harness_pipeline_new ("[pipeline]\nstages = html-strip;header-parse;tag-decode;summarize\n"
+                                            "[html-strip]\ncontent-selector = pre\n"
+                                            "[tag-decode]\ndetokenize = true\n");
   gsize len;
   g_autofree char *html = harness_read_file (seed, &len);
   QuarryDocument *doc = harness_run (p, "seed", html, (gssize) len, "text/html");
   g_autofree char *want = read_data ("seed-09MOSCOW2734.sentences", NULL);
   g_auto (GStrv) lines = g_strsplit (g_strchomp (want), "\n", -1);
-  g_autoptr (json_object) spans = harness_spans (doc, "sentence");
-  GPtrArray *got = g_ptr_array_new_with_free_func (g_free);
-  for (gsize i = 0; i < json_object_array_length (spans); i++)
-    {
-      json_object *sp = json_object_array_get_idx (spans, i), *attrs, *t;
-      /* a sentence cut by a page break says its text without it */
-      if (json_object_object_get_ex (sp, "attrs", &attrs) && json_object_object_get_ex (attrs, "text", &t))
-        g_ptr_array_add (got, g_strdup (json_object_get_string (t)));
-      else
-        {
-          g_assert_true (json_object_object_get_ex (sp, "text", &t));
-          GString *c = g_string_new (NULL);
-          /* the same white-space collapsing as the summary text */
-          for (const char *q = json_object_get_string (t); *q; q++)
-            if (!g_ascii_isspace (*q) || (c->len && c->str[c->len - 1] != ' '))
-              g_string_append_c (c, g_ascii_isspace (*q) ? ' ' : *q);
-          g_ptr_array_add (got, g_string_free (c, FALSE));
-        }
-    }
+  /* a sentence cut by a page break says its text without it */
+  GPtrArray *got = sentence_texts (doc);
   assert_sentences (got, (const char *const *) lines);
   g_assert_cmpstr (summary_method (doc), ==, "explicit");
   g_assert_cmpuint (summary_n_sentences (doc), ==, 4);
@@ -358,7 +419,7 @@ test_explicit (gconstpointer data)
     }
   else
     g_assert_cmpstr (summary_method (doc), ==, "extractive");
-  g_assert_cmpuint (harness_count_diagnostics (doc, NULL), ==, 0);
+  g_assert_cmpuint (stage_diagnostics (doc, "summarize"), ==, 0);
   quarry_document_free (doc);
 }
 
@@ -394,7 +455,7 @@ static const char *clear_doc =
 static void
 test_extractive_clear (void)
 {
-  const char *ini = "[pipeline]\nstages = summarize\n[summarize]\nsentences = 2\n";
+  const char *ini = "[pipeline]\nstages = header-parse;summarize\n[summarize]\nsentences = 2\n";
   QuarryDocument *doc = run_ini (ini, clear_doc);
   g_assert_cmpstr (summary_method (doc), ==, "extractive");
   g_assert_cmpstr (summary_text (doc), ==,
@@ -417,7 +478,7 @@ test_extractive_clear (void)
 static void
 test_extractive_ratio (void)
 {
-  const char *ini = "[pipeline]\nstages = summarize\n[summarize]\nsentences = 0\nratio = 0.25\n";
+  const char *ini = "[pipeline]\nstages = header-parse;summarize\n[summarize]\nsentences = 0\nratio = 0.25\n";
   QuarryDocument *doc = run_ini (ini, clear_doc);
   /* 7 body sentences: ceil (0.25 * 7) = 2 */
   g_assert_cmpuint (summary_n_sentences (doc), ==, 2);
@@ -446,7 +507,7 @@ test_offsets_code_points (void)
 {
   /* summary start/end count code points of the output text */
   const char *text = "1. (C) Caf\xc3\xa9 “talks” began. Summary: none here.\n\n2. (C) Ça va très bien, merci.\n";
-  QuarryDocument *doc = run_ini ("[pipeline]\nstages = summarize\n[summarize]\nsentences = 3\n", text);
+  QuarryDocument *doc = run_ini ("[pipeline]\nstages = header-parse;summarize\n[summarize]\nsentences = 3\n", text);
   g_autoptr (json_object) rec = harness_record (doc);
   json_object *t, *s, *list;
   g_assert_true (json_object_object_get_ex (rec, "text", &t));
@@ -546,7 +607,7 @@ static void
 test_bad_options (void)
 {
   g_autoptr (GError) error = NULL;
-  QuarryPipeline *p = harness_pipeline_try_new ("[pipeline]\nstages = summarize\n[summarize]\nstemmer = klingon\n",
+  QuarryPipeline *p = harness_pipeline_try_new ("[pipeline]\nstages = header-parse;summarize\n[summarize]\nstemmer = klingon\n",
                                                 &error);
   g_assert_null (p);
   g_assert_nonnull (error);
@@ -557,7 +618,7 @@ static void
 test_stop_words_file (void)
 {
   g_autofree char *path = harness_data_path ("summarize", "stop-words.txt", NULL);
-  g_autofree char *ini = g_strdup_printf ("[pipeline]\nstages = summarize\n[summarize]\nsentences = 1\nstop-words = %s\n",
+  g_autofree char *ini = g_strdup_printf ("[pipeline]\nstages = header-parse;summarize\n[summarize]\nsentences = 1\nstop-words = %s\n",
                                           path);
   QuarryDocument *doc = run_ini (ini, clear_doc);
   g_assert_cmpuint (summary_n_sentences (doc), ==, 1);
@@ -664,6 +725,131 @@ test_rouge_edges (void)
   g_assert_cmpfloat_with_epsilon (sum_rouge_l (cand, ref).f1, 1.0, EPS);
 }
 
+/* ---- page breaks: header-parse's layer, the one place they are found ---- */
+
+/* Without a stage that provides the page-break layer, a config error that says what to add. */
+static void
+test_requires_page_breaks (void)
+{
+  g_autoptr (GError) error = NULL;
+  QuarryPipeline *p = harness_pipeline_try_new ("[pipeline]\nstages = summarize\n", &error);
+  g_assert_null (p);
+  g_assert_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_REQUIREMENT);
+  g_assert_nonnull (strstr (error->message, "layer:page-break"));
+  g_assert_nonnull (strstr (error->message, "header-parse"));
+}
+
+/* Every corpus page and the seed through the cables config: each sentence either misses
+ * every page-break span or holds it whole, and then its text (attrs.text) is the sentence
+ * without them, recomputed here from the spans; no summary sentence is other than a
+ * sentence, and no summary text holds a page-break line. */
+static void
+check_page_break_readers (QuarryDocument *doc, guint *n_breaks, guint *n_cut)
+{
+  const char *l_break = g_intern_static_string ("page-break"), *l_sentence = g_intern_static_string ("sentence");
+  gsize len;
+  const char *text = quarry_document_get_text (doc, &len);
+  g_autoptr (GArray) breaks = g_array_new (FALSE, FALSE, sizeof (SumRange));
+  g_autoptr (GHashTable) sentences = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *id = quarry_document_get_id (doc);
+
+  for (guint i = 0; i < quarry_document_get_n_spans (doc); i++)
+    {
+      const QuarrySpan *sp = quarry_document_peek_span (doc, i);
+      SumRange r = { sp->start, sp->end };
+      if (sp->layer == l_break)
+        g_array_append_val (breaks, r);
+    }
+  *n_breaks += breaks->len;
+  for (guint i = 0; i < quarry_document_get_n_spans (doc); i++)
+    {
+      const QuarrySpan *sp = quarry_document_get_span (doc, i);
+      if (sp->layer != l_sentence)
+        continue;
+      g_autoptr (GString) want = g_string_new (NULL);
+      gsize p = sp->start;
+      guint inside = 0;
+      for (guint b = 0; b < breaks->len; b++)
+        {
+          const SumRange *r = &g_array_index (breaks, SumRange, b);
+          if (r->end <= sp->start || r->start >= sp->end)
+            continue;
+          if (!(r->start > sp->start && r->end < sp->end))
+            g_error ("%s: sentence [%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ") crosses the page break [%"
+                     G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ")", id, sp->start, sp->end, r->start, r->end);
+          g_string_append_len (want, text + p, r->start - p);
+          g_string_append_c (want, ' ');
+          p = r->end;
+          inside++;
+        }
+      g_string_append_len (want, text + p, sp->end - p);
+      json_object *t = NULL;
+      gboolean has_text = sp->attrs && json_object_object_get_ex (sp->attrs, "text", &t);
+      if (inside > 0)
+        {
+          g_autofree char *w = collapse_space (want->str, want->len);
+          g_assert_true (has_text);
+          g_assert_cmpstr (json_object_get_string (t), ==, w);
+          (*n_cut)++;
+        }
+      else
+        g_assert_false (has_text);
+      g_hash_table_add (sentences, g_strdup_printf ("%" G_GSIZE_FORMAT ":%" G_GSIZE_FORMAT,
+                                                    quarry_document_char_offset (doc, sp->start),
+                                                    quarry_document_char_offset (doc, sp->end)));
+    }
+
+  json_object *list, *summary_text;
+  g_assert_true (json_object_object_get_ex (quarry_document_get_summary (doc), "sentences", &list));
+  g_assert_true (json_object_object_get_ex (quarry_document_get_summary (doc), "text", &summary_text));
+  for (gsize i = 0; i < json_object_array_length (list); i++)
+    {
+      json_object *e = json_object_array_get_idx (list, i);
+      g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT,
+                                              json_object_get_int64 (json_object_object_get (e, "start")),
+                                              json_object_get_int64 (json_object_object_get (e, "end")));
+      if (!g_hash_table_contains (sentences, key))
+        g_error ("%s: summary sentence %s is no sentence span", id, key);
+    }
+  for (guint b = 0; b < breaks->len; b++)
+    {
+      const SumRange *r = &g_array_index (breaks, SumRange, b);
+      g_autofree char *line = collapse_space (text + r->start, r->end - r->start);
+      if (strstr (json_object_get_string (summary_text), line) != NULL)
+        g_error ("%s: the summary holds the page-break line \"%s\"", id, line);
+    }
+}
+
+static void
+test_corpus_page_breaks (void)
+{
+  g_autoptr (GPtrArray) pages = harness_shared_files ("corpus/cables", ".html");
+  g_autofree char *seed = harness_shared_path ("seed/09MOSCOW2734-tagged.html");
+  if (!pages || !seed)
+    {
+      g_test_skip ("../shared (corpus and seed) is not there");
+      return;
+    }
+  g_ptr_array_add (pages, g_steal_pointer (&seed));
+  QuarryPipeline *p = harness_pipeline_from_config ("cables.ini");
+  guint n_breaks = 0, n_cut = 0;
+  for (guint i = 0; i < pages->len; i++)
+    {
+      gsize len;
+      g_autofree char *html = harness_read_file (pages->pdata[i], &len);
+      g_autofree char *id = g_path_get_basename (pages->pdata[i]);
+      QuarryDocument *doc = harness_run (p, id, html, (gssize) len, "text/html");
+      check_page_break_readers (doc, &n_breaks, &n_cut);
+      quarry_document_free (doc);
+    }
+  g_test_message ("%u pages, %u page-break spans, %u sentences cut by one", pages->len, n_breaks, n_cut);
+  /* the corpus has multi-page cables with breaks inside sentences: the checks above ran */
+  g_assert_cmpuint (pages->len, ==, 416);
+  g_assert_cmpuint (n_breaks, >, 0);
+  g_assert_cmpuint (n_cut, >, 0);
+  quarry_pipeline_free (p);
+}
+
 static void
 free_pipeline (gpointer p)
 {
@@ -701,6 +887,8 @@ main (int argc, char **argv)
   g_test_add_func ("/summarize/bad/pathological", test_bad_pathological);
   g_test_add_func ("/summarize/bad/options", test_bad_options);
   g_test_add_func ("/summarize/options/stop-words", test_stop_words_file);
+  g_test_add_func ("/summarize/page-break/requires", test_requires_page_breaks);
+  g_test_add_func ("/summarize/page-break/corpus", test_corpus_page_breaks);
   g_test_add_func ("/summarize/rouge/n", test_rouge_n);
   g_test_add_func ("/summarize/rouge/n-clipped", test_rouge_n_clipped);
   g_test_add_func ("/summarize/rouge/l-sentence", test_rouge_l_sentence);

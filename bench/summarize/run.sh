@@ -16,7 +16,7 @@ echo
 echo "### Input: the cables pipeline before this stage (html-strip, header-parse, tag-decode)"
 "$bench" quality "$corpus" --pipeline='html-strip;header-parse;tag-decode' --plugins="$build/plugins"
 echo
-echo "### Input: plain text of each page's <pre> (no earlier stage: the plugin finds the layout itself)"
+echo "### Input: plain text of each page's <pre> (no earlier stage: the plugin finds the layout itself, but no page breaks: header-parse alone finds those)"
 python3 "$here/extract.py" "$corpus" "$tmp/txt"
 "$bench" quality "$tmp/txt"
 echo

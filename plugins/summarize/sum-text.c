@@ -5,7 +5,8 @@
 
 /* The text is first cut into "units" by marks: excluded pieces that either end
  * a sentence (headings, underlines, paragraph numbers and markings, summary
- * labels) or do not (page-break lines, which may fall inside a sentence). Then
+ * labels) or do not (page-break lines, which may fall inside a sentence; they come
+ * from the hints only, header-parse being their one parser). Then
  * each unit is split at sentence ends. Every step is one pass over the text or
  * over the marks, so the whole analysis is linear (plus a sort of the marks). */
 
@@ -191,114 +192,6 @@ scan_lines (Scan *sc)
         l.kind = LINE_SKIP;
       g_array_append_val (sc->lines, l);
       p = nl ? e + 1 : sc->body_end;
-    }
-}
-
-/* ---- page breaks: "MOSCOW 00002734 002 OF 003", on a line of its own or inline ---- */
-
-static gsize
-digits_back (const char *t, gsize lo, gsize p, gsize *start)
-{
-  gsize q = p;
-  while (q > lo && is_digit (t[q - 1]))
-    q--;
-  *start = q;
-  return p - q;
-}
-
-static gboolean
-upper_word_back (const char *t, gsize lo, gsize p, gsize *start)
-{
-  gsize q = p;
-  gboolean upper = FALSE;
-  while (q > lo && !is_space (t[q - 1]))
-    {
-      char c = t[q - 1];
-      if (c >= 'a' && c <= 'z')
-        return FALSE;
-      if (c >= 'A' && c <= 'Z')
-        upper = TRUE;
-      q--;
-    }
-  *start = q;
-  return upper && q < p;
-}
-
-/* Matches "CITY[ CITY] D{4,8} D{1,3} OF D{1,3}" around the " OF " at @of. */
-static gboolean
-page_break_at (const Scan *sc, const Line *l, gsize of, SumRange *out)
-{
-  const char *t = sc->text;
-  gsize s2, s1, p = of, e = of + 4;
-  if (e >= l->tend + 1 || !is_digit (t[e]))
-    return FALSE;
-  gsize q = e;
-  while (q < l->tend && is_digit (t[q]))
-    q++;
-  if (q - e > 3 || (q < l->tend && !is_space (t[q])))
-    return FALSE;
-  gsize n2 = digits_back (t, l->tstart, p, &s2);
-  if (n2 >= 1 && n2 <= 2 && s2 > l->tstart + 1 && t[s2 - 1] == '.' && is_digit (t[s2 - 2]))
-    n2 = digits_back (t, l->tstart, s2 - 1, &s2);  /* "001.2 OF 004" */
-  if (n2 < 1 || n2 > 3 || s2 == l->tstart || t[s2 - 1] != ' ')
-    return FALSE;
-  gsize n1 = digits_back (t, l->tstart, s2 - 1, &s1);
-  if (n1 < 4 || n1 > 8 || s1 == l->tstart || !is_space (t[s1 - 1]))
-    return FALSE;
-  /* the city: back to the line start if that is all upper case, else at most two words */
-  gsize c = s1 - 1, ws;
-  guint words = 0;
-  while (c > l->tstart && is_space (t[c - 1]))
-    c--;
-  gsize city = c;
-  while (words < 4 && c > l->tstart && upper_word_back (t, l->tstart, c, &ws))
-    {
-      words++;
-      city = ws;
-      c = ws;
-      while (c > l->tstart && is_space (t[c - 1]))
-        c--;
-    }
-  if (words == 0)
-    return FALSE;
-  if (city != l->tstart && words > 2)
-    return FALSE;
-  out->start = city;
-  out->end = q;
-  return TRUE;
-}
-
-static void
-find_page_breaks (Scan *sc)
-{
-  const char *t = sc->text;
-  for (guint i = 0; i < sc->lines->len; i++)
-    {
-      Line *l = &g_array_index (sc->lines, Line, i);
-      if (l->kind != LINE_TEXT)
-        continue;
-      gsize p = l->tstart;
-      while (p + 4 <= l->tend)
-        {
-          /* memchr for the 'O' is much faster than memmem here */
-          const char *o = memchr (t + p + 1, 'O', l->tend - p - 1);
-          if (!o || o + 3 > t + l->tend)
-            break;
-          if (o[-1] != ' ' || o[1] != 'F' || o[2] != ' ')
-            {
-              p = (gsize) (o - t);
-              continue;
-            }
-          const char *of = o - 1;
-          SumRange r;
-          if (page_break_at (sc, l, (gsize) (of - t), &r))
-            {
-              g_array_append_val (sc->gaps, r);
-              p = r.end;
-            }
-          else
-            p = (gsize) (of - t) + 3;
-        }
     }
 }
 
@@ -1534,8 +1427,6 @@ sum_analysis_new (const char *text, gsize len, const SumHints *hints)
   a->body_start = sc.body_start;
   a->body_end = sc.body_end;
   scan_lines (&sc);
-  if (!hints || hints->n_page_breaks == 0)
-    find_page_breaks (&sc);
   lines_in_gaps (&sc);
   scan_layout (&sc);
   g_array_sort (sc.starts, gsize_cmp);

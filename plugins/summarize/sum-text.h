@@ -15,7 +15,7 @@ typedef struct {
 typedef struct {
   const SumRange *headers;
   guint           n_headers;
-  const SumRange *page_breaks;
+  const SumRange *page_breaks;    /* the only page breaks known: no guesses of its own */
   guint           n_page_breaks;
   const SumRange *paragraphs;
   guint           n_paragraphs;

@@ -32,6 +32,8 @@ static const QuarryOption options[] = {
   { NULL }
 };
 
+/* page-break lines cut through sentences; header-parse is the one stage that finds them */
+static const char *const requires[] = { "layer:page-break", NULL };
 static const char *const provides[] = { "layer:sentence", "summary", NULL };
 
 static char **
@@ -261,9 +263,10 @@ summarize_process (gpointer state, QuarryDocument *doc, GError **error)
 
 QUARRY_PLUGIN_DEFINE (
   .name = "summarize",
-  .version = "1.0.0",
+  .version = "1.1.0",
   .description = "sentences, and the cable's own summary or an extractive (LexRank + cable cues) one",
   .options = options,
+  .requires = requires,
   .provides = provides,
   .setup = summarize_setup,
   .process = summarize_process,

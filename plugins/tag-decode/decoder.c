@@ -1,6 +1,7 @@
 /* decoder.c: one memchr pass over '[' and ']' turns `[LABEL text  ]` tags into entity spans; the rest is diagnosed. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "decoder.h"
@@ -20,6 +21,7 @@ struct _TagDecoder {
   gsize       max_length;
   gboolean    detokenize;
   const char *layer;        /* interned "entity" */
+  const char *page_break;   /* interned "page-break" */
 };
 
 typedef enum {
@@ -59,11 +61,11 @@ typedef struct {
   const Label *label;  /* NULL: looks like a label but is not configured */
 } Open;
 
-/* A deletion of markup, [start, end) of the text before decoding. */
+/* [start, end) of the text before decoding: a deletion of markup, or a page-break line. */
 typedef struct {
   gsize start;
   gsize end;
-} Cut;
+} Range;
 
 typedef struct {
   const TagDecoder *dec;
@@ -73,7 +75,8 @@ typedef struct {
   QuarryEdits      *edits;  /* the markup deletions go here, or into cuts when detokenizing */
   gboolean          detokenize;
   TagOffsets        cuts;     /* when detokenizing: start, end of each markup deletion, in text order */
-  Cut               pending;  /* the last deletion, not yet in edits: adjacent ones are merged */
+  Range             pending;  /* the last deletion, not yet in edits: adjacent ones are merged */
+  TagOffsets        breaks;   /* start, end of each page-break line (an earlier stage's layer), sorted, disjoint */
   guint             counts[N_CODES];
   Open              cur;    /* the innermost open tag */
   Open              outer;  /* a configured tag that another one opened inside */
@@ -151,6 +154,7 @@ tag_decoder_new (const char *const *labels, gsize max_length, gboolean detokeniz
   dec->max_length = max_length;
   dec->detokenize = detokenize;
   dec->layer = g_intern_static_string ("entity");
+  dec->page_break = g_intern_static_string ("page-break");
   return g_steal_pointer (&dec);
 }
 
@@ -209,13 +213,13 @@ is_space (guchar c)
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* Whether [a, b) may hold a blank line or a page-break line: one cheap loop over a
- * short entity text instead of two searches. */
+/* Whether [a, b) holds a newline (so maybe a blank line): a loop, not a call, over a
+ * short entity text. */
 static inline gboolean
-maybe_across (const char *t, gsize a, gsize b)
+has_newline (const char *t, gsize a, gsize b)
 {
   for (gsize i = a; i < b; i++)
-    if (G_UNLIKELY (t[i] == '\n' || t[i] == 'O'))
+    if (G_UNLIKELY (t[i] == '\n'))
       return TRUE;
   return FALSE;
 }
@@ -238,46 +242,69 @@ has_blank_line (const char *t, gsize a, gsize b)
   return FALSE;
 }
 
-static inline gboolean
-all_digits (const char *t, gsize a, gsize b)
+/* ---- page-break lines ---- */
+
+static int
+range_cmp (gconstpointer x, gconstpointer y)
 {
-  for (gsize i = a; i < b; i++)
-    if (!g_ascii_isdigit (t[i]))
-      return FALSE;
-  return TRUE;
+  const Range *a = x, *b = y;
+
+  return a->start < b->start ? -1 : a->start > b->start ? 1 : 0;
 }
 
-/* Offset in [a, b) of a cable page-break line ("MOSCOW 00002734 002 OF 003":
- * a reference number, the page number, OF, the page count), or -1. */
-static gssize
-find_page_break (const char *t, gsize a, gsize b)
+/* Reads the page-break lines that header-parse (or another earlier stage) left as the
+ * `page-break` layer; without one, no tag is taken for running across a page break.
+ * Sorted and merged, so that one binary search answers for each tag. */
+static void
+scan_collect_breaks (Scan *s)
 {
-  const char *p = t + a, *end = t + b;
+  guint n = quarry_document_get_n_spans (s->doc);
+  Range *r;
+  gsize k = 0;
 
-  while (p < end && (p = memchr (p, 'O', end - p)) != NULL)
+  for (guint i = 0; i < n; i++)
     {
-      gsize at = p - t, num, ref_end;
+      const QuarrySpan *sp = quarry_document_peek_span (s->doc, i);
 
-      p++;
-      if (at < a + 4 || at + 5 > b || memcmp (t + at - 1, " OF ", 4) != 0)
-        continue;
-      at--;  /* at the space before OF */
-      if ( at + 7 > b || !all_digits (t, at - 3, at) || !all_digits (t, at + 4, at + 7))
-        continue;
-      if (at + 7 < b && g_ascii_isdigit (t[at + 7]))
-        continue;
-      num = at - 3;
-      if (num == a || !is_space (t[num - 1]))
-        continue;
-      while (num > a && is_space (t[num - 1]))
-        num--;
-      ref_end = num;
-      while (num > a && g_ascii_isdigit (t[num - 1]))
-        num--;
-      if (ref_end - num >= 5)
-        return (gssize) num;
+      if (sp->layer == s->dec->page_break && sp->end > sp->start)
+        {
+          tag_offsets_push (&s->breaks, sp->start);
+          tag_offsets_push (&s->breaks, sp->end);
+        }
     }
-  return -1;
+  if (s->breaks.len == 0)
+    return;
+  r = (Range *) s->breaks.v;  /* pairs of offsets, laid out as Range */
+  qsort (r, s->breaks.len / 2, sizeof (Range), range_cmp);
+  for (gsize i = 1; i < s->breaks.len / 2; i++)
+    if (r[i].start <= r[k].end)
+      r[k].end = MAX (r[k].end, r[i].end);
+    else
+      r[++k] = r[i];
+  s->breaks.len = 2 * (k + 1);
+}
+
+/* The page-break line that the entity text [a, b) runs across, or NULL. A text that lies
+ * inside the line does not run across it: the tagger marks the origin on the line
+ * (`[LOC MOSCOW  ] 00002734 002 OF 003`) and that mention is decoded. */
+static const Range *
+scan_break_across (const Scan *s, gsize a, gsize b)
+{
+  const Range *r = (const Range *) s->breaks.v;
+  gsize lo = 0, hi = s->breaks.len / 2;
+
+  /* the first line that ends after a (the lines are disjoint, so their ends are sorted too) */
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo) / 2;
+      if (r[mid].end <= a)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  if (lo == s->breaks.len / 2 || r[lo].start >= b || (r[lo].start <= a && b <= r[lo].end))
+    return NULL;
+  return &r[lo];
 }
 
 /* ---- opening and closing ---- */
@@ -405,12 +432,13 @@ scan_close_known (Scan *s, const Open *op, gsize c)
 {
   const char *t = s->t, *name = op->label->name;
   gsize inner_end = c - 2, src;
-  gssize brk;
+  const Range *brk;
 
   /* the common case first, without looking up source offsets for messages */
   if (G_LIKELY (inner_end > op->inner && inner_end - op->inner <= s->dec->max_length &&
                 !is_space (t[op->inner]) && !is_space (t[inner_end - 1]) &&
-                !maybe_across (t, op->inner, inner_end)))
+                !has_newline (t, op->inner, inner_end) &&
+                (s->breaks.len == 0 || scan_break_across (s, op->inner, inner_end) == NULL)))
     {
       scan_emit (s, op, inner_end, c + 1);
       return;
@@ -439,11 +467,11 @@ scan_close_known (Scan *s, const Open *op, gsize c)
                    "its `  ]` at source byte %" G_GSIZE_FORMAT "; left as text; an entity never "
                    "spans paragraphs, so a `  ]` is probably missing before the blank line",
                    name, src, scan_source (s, inner_end));
-  else if ((brk = find_page_break (t, op->inner, inner_end)) >= 0)
+  else if ((brk = scan_break_across (s, op->inner, inner_end)) != NULL)
     scan_diagnose (s, CODE_ACROSS_PAGE_BREAK, op->open,
                    "entity tag `[%s ` at source byte %" G_GSIZE_FORMAT " runs across the page-break "
                    "line at source byte %" G_GSIZE_FORMAT "; left as text; move the page-break line "
-                   "out of the tag", name, src, scan_source (s, brk));
+                   "out of the tag", name, src, scan_source (s, brk->start));
   else
     scan_emit (s, op, inner_end, c + 1);
 }
@@ -468,15 +496,15 @@ scan_close_unknown (Scan *s, const Open *op, gsize c)
 static void
 scan_close_outer (Scan *s, Open *op, gsize c)
 {
-  gssize brk = find_page_break (s->t, op->inner, c - 2);
+  const Range *brk = scan_break_across (s, op->inner, c - 2);
   const char *name = op->label->name;
 
-  if (brk >= 0)
+  if (brk != NULL)
     scan_diagnose (s, CODE_ACROSS_PAGE_BREAK, op->open,
                    "entity tag `[%s ` at source byte %" G_GSIZE_FORMAT " runs across the page-break "
                    "line at source byte %" G_GSIZE_FORMAT " to the `  ]` at source byte %"
                    G_GSIZE_FORMAT "; left as text (tags inside it were decoded); move the page-break "
-                   "line out of the tag", name, scan_source (s, op->open), scan_source (s, brk),
+                   "line out of the tag", name, scan_source (s, op->open), scan_source (s, brk->start),
                    scan_source (s, c - 2));
   else
     scan_diagnose (s, CODE_NESTED, op->open,
@@ -581,7 +609,7 @@ scan_run (Scan *s)
 static void
 scan_add_detokenized (Scan *s)
 {
-  const Cut *cut = (const Cut *) s->cuts.v;  /* pairs of offsets, laid out as Cut */
+  const Range *cut = (const Range *) s->cuts.v;  /* pairs of offsets, laid out as Range */
   gsize n_cuts = s->cuts.len / 2, ci = 0;
   g_autofree char *buf = NULL;
   g_autofree gsize *seg_dec = NULL;  /* segment k starts at seg_dec[k] in buf */
@@ -643,10 +671,12 @@ tag_decoder_process (const TagDecoder *dec, QuarryDocument *doc, GError **error)
   s.t = quarry_document_get_text (doc, &s.n);
   s.edits = edits;
   s.detokenize = dec->detokenize;
+  scan_collect_breaks (&s);
   scan_run (&s);
   if (dec->detokenize)
     scan_add_detokenized (&s);
   scan_flush (&s);
   tag_offsets_clear (&s.cuts);
+  tag_offsets_clear (&s.breaks);
   return quarry_document_apply_edits (doc, edits, error);
 }

@@ -22,7 +22,9 @@ TagDecoder *tag_decoder_new (const char *const *labels, gsize max_length, gboole
 void tag_decoder_free (TagDecoder *dec);
 
 /* Decodes every well-formed tag of doc's text into an `entity` span, leaves
- * everything else as text with a diagnostic, then detokenizes if asked.
+ * everything else as text with a diagnostic, then detokenizes if asked. A tag that
+ * runs across a span of doc's `page-break` layer (header-parse's, when it ran
+ * before) is left as text.
  * Read-only on dec, so safe on several threads. FALSE only if an edit batch
  * was refused (a bug). */
 gboolean tag_decoder_process (const TagDecoder *dec, QuarryDocument *doc, GError **error);

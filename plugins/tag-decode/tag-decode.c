@@ -43,7 +43,7 @@ tag_teardown (gpointer state)
 
 QUARRY_PLUGIN_DEFINE (
   .name = "tag-decode",
-  .version = "1.0.0",
+  .version = "1.1.0",
   .description = "inline `[LABEL text  ]` entity markup to entity spans, losslessly (optionally detokenized)",
   .options = tag_options,
   .provides = tag_provides,
