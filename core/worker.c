@@ -112,7 +112,6 @@ struct _QuarryWorkers {
   guint            doc_timeout_ms;
   guint           *stage_timeout_ms;
   guint            n_stages;
-  guint            busy;
   GQueue           retry;         /* jobs queued behind one that crashed: not to blame, sent again */
   guint64          replaced;
   gboolean         quiet;
@@ -523,7 +522,6 @@ give (QuarryWorkers *ws, guint i, QuarryJob *job, char **why)
           if (w->n_jobs == 0)
             w->head_ns = quarry_pipeline_now_ns ();
           w->jobs[w->n_jobs++] = job;
-          ws->busy++;
           return TRUE;
         }
       *why = g_strdup_printf ("cannot send the document to worker %d: %s", (int) w->pid, g_strerror (errno));
@@ -582,7 +580,6 @@ worker_lost (QuarryWorkers *ws, guint i, guint timeout_ms)
   }
   for (guint k = 1; k < w->n_jobs; k++)
     g_queue_push_tail (&ws->retry, w->jobs[k]);
-  ws->busy -= w->n_jobs;
   w->n_jobs = 0;
   ws->replaced++;
 }
@@ -636,12 +633,6 @@ quarry_workers_submit (QuarryWorkers *ws, QuarryJob *job)
   return place (ws, job);
 }
 
-guint
-quarry_workers_busy (const QuarryWorkers *ws)
-{
-  return ws->busy;
-}
-
 guint64
 quarry_workers_get_replaced (const QuarryWorkers *ws)
 {
@@ -673,7 +664,6 @@ read_result (QuarryWorkers *ws, guint i)
               w->n_jobs--;
               w->head_ns = quarry_pipeline_now_ns ();  /* it goes straight on to the next */
               w->head_got = 0;
-              ws->busy--;
               continue;
             }
           n = read (w->from_fd, job->line->str + job->line->len, want);

@@ -33,9 +33,6 @@ QuarryWorkers *quarry_workers_new (QuarryPipeline *pipeline, guint n, guint doc_
  * started dead-letters the job at once (it is then done). */
 gboolean quarry_workers_submit (QuarryWorkers *workers, QuarryJob *job);
 
-/* Jobs held by workers. */
-guint quarry_workers_busy (const QuarryWorkers *workers);
-
 /* Waits up to timeout_ms (or less, for a time limit) for workers: finished jobs are
  * marked done; a worker that died or overran its time is replaced and its job
  * dead-lettered. Returns early on a signal. */
