@@ -296,6 +296,34 @@ test_crash_every (Run *r, gconstpointer data)
     }
 }
 
+/* With threads a crash ends the run, but what is in the output is whole records
+ * (one write per batch of whole records), so --resume can finish it. */
+static void
+test_crash_threads (Run *r, gconstpointer data)
+{
+  g_autofree char *body = g_strnfill (100000, 'x');
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(GPtrArray) outs = NULL;
+
+  put (r, "p.ini", "[pipeline]\nstages = test-replace;broken-crash\n[broken-crash]\nid = d30\n");
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("in/d%02u.txt", i);
+      put (r, name, body);
+    }
+  g_assert_cmpint (run_quarry (r, NULL, NULL, "run", "-q", "-c", "p.ini", "-o", "o.jsonl", "-j", r->jobs,
+                               "in", NULL), ==, 128 + SIGSEGV);
+  out = slurp (r, "o.jsonl");
+  outs = records (out);  /* whole lines only */
+  g_assert_cmpuint (outs->len, >, 0);  /* 1 MB batches: some were written before d30 */
+  g_assert_cmpuint (outs->len, <, 30);
+  for (guint i = 0; i < outs->len; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("d%02u", i);
+      g_assert_cmpstr (str_field (outs->pdata[i], "id"), ==, id);
+    }
+}
+
 /* A stage that hangs: --document-timeout, or the stage's own timeout-ms. */
 static void
 check_timeout (Run *r, const char *jobs, const char *ini, const char *limit_arg, const char *reason)
@@ -762,6 +790,7 @@ main (int argc, char **argv)
       /* the output and the signals in both modes: the two loops differ */
       ADD ("output/fills", test_output_fills, jobs[j]);
       ADD ("output/fills", test_output_fills, threads[j]);
+      ADD ("crash/whole-records", test_crash_threads, threads[j]);
       ADD ("rerun/dead-letters", test_rerun_dead_letters, jobs[j]);
       ADD ("rerun/dead-letters", test_rerun_dead_letters, threads[j]);
       ADD ("interrupt/slow-pipe", test_sigterm_slow_pipe, jobs[j]);
