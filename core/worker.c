@@ -211,11 +211,17 @@ writev_all (int fd, struct iovec *iov, int n)
   return TRUE;
 }
 
+/* the run's process, set in a worker right after fork */
+static pid_t parent_pid;
+
 static void
 forward_signal (int sig)
 {
   int saved = errno;
-  kill (getppid (), sig);
+
+  /* only to our parent: once it is gone getppid() is init, which must never get it */
+  if (getppid () == parent_pid)
+    kill (parent_pid, sig);
   errno = saved;
 }
 
@@ -331,7 +337,7 @@ spawn (QuarryWorkers *ws, guint i, char **why)
 {
   Worker *w = &ws->w[i];
   int req[2], res[2];
-  pid_t pid;
+  pid_t pid, self;
 
   if (!make_pipe (req))
     {
@@ -352,6 +358,7 @@ spawn (QuarryWorkers *ws, guint i, char **why)
   fcntl (res[1], F_SETPIPE_SZ, PIPE_BYTES);
 #endif
   fflush (NULL);  /* a plugin that calls exit() in a worker must not write the parent's buffers again */
+  self = getpid ();  /* before fork: in the child, getppid() is already 1 if the parent died */
   pid = fork ();
   if (pid < 0)
     {
@@ -361,7 +368,7 @@ spawn (QuarryWorkers *ws, guint i, char **why)
     }
   if (pid == 0)
     {
-      pid_t parent = getppid ();
+      parent_pid = self;
       close (req[1]);
       close (res[0]);
       for (guint j = 0; j < ws->n; j++)
@@ -372,10 +379,9 @@ spawn (QuarryWorkers *ws, guint i, char **why)
           }
 #ifdef __linux__
       prctl (PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid () != parent)
-        _exit (0);  /* the parent died before the line above */
 #endif
-      (void) parent;
+      if (getppid () != self)
+        _exit (0);  /* the parent died before the line above */
       worker_main (ws, i, req[0], res[1]);
     }
   close (req[0]);
