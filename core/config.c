@@ -9,6 +9,7 @@
 #include "quarry-config.h"
 
 #define CORE_KEY_ON_ERROR "on-error"
+#define CORE_KEY_TIMEOUT_MS "timeout-ms"
 
 typedef struct {
   const QuarryOption *opt;  /* NULL for core keys */
@@ -42,6 +43,14 @@ static const QuarryOption on_error_option = {
   "what to do when the stage fails on a document: skip (record it, go on), drop (dead-letter the document), fail (stop the run)",
   on_error_choices, 0, 0, { NULL, NULL }
 };
+/* enforced by the run loop's worker processes (core/worker.c) */
+static const QuarryOption timeout_ms_option = {
+  CORE_KEY_TIMEOUT_MS, QUARRY_OPTION_INT, "0",
+  "longest time the stage may take on one document, in milliseconds; a worker that overruns it is replaced and the document dead-lettered (0: no limit)",
+  NULL, 0, 86400000, { NULL, NULL }
+};
+/* the keys every stage has, before its plugin's own */
+static const QuarryOption *const core_options[] = { &on_error_option, &timeout_ms_option };
 
 static const char *const pipeline_keys[] = { "stages", "description", NULL };
 
@@ -202,6 +211,58 @@ where (const Ctx *ctx, const char *group, const char *key)
   if (line > 0)
     return g_strdup_printf ("%s:%u", ctx->name, line);
   return g_strdup (ctx->name);
+}
+
+/* GKeyFile keeps the last of two equal keys and merges two equal groups without a
+ * word: in a config that hides a mistake, so both are errors. */
+static gboolean
+check_repeats (const Ctx *ctx, GError **error)
+{
+  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *group = NULL;
+  const char *p = ctx->data;
+  guint line = 0;
+
+  while (*p != '\0')
+    {
+      const char *eol = strchr (p, '\n');
+      gsize len = eol ? (gsize) (eol - p) : strlen (p);
+      g_autofree char *l = g_strstrip (g_strndup (p, len));
+      const char *eq;
+
+      line++;
+      if (l[0] == '[' && l[strlen (l) - 1] == ']')
+        {
+          g_free (group);
+          group = g_strndup (l + 1, strlen (l) - 2);
+          if (g_hash_table_contains (groups, group))
+            {
+              g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_PARSE,
+                           "%s:%u: group [%s] appears twice (first on line %u); merge the two into one",
+                           ctx->name, line, group, GPOINTER_TO_UINT (g_hash_table_lookup (groups, group)));
+              return FALSE;
+            }
+          g_hash_table_insert (groups, g_strdup (group), GUINT_TO_POINTER (line));
+        }
+      else if (group != NULL && l[0] != '#' && l[0] != ';' && (eq = strchr (l, '=')) != NULL)
+        {
+          g_autofree char *k = g_strstrip (g_strndup (l, eq - l));
+          g_autofree char *gk = g_strdup_printf ("%s\n%s", group, k);
+          if (g_hash_table_contains (keys, gk))
+            {
+              g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_PARSE,
+                           "%s:%u: key '%s' appears twice in [%s] (first on line %u); keep one of them",
+                           ctx->name, line, k, group, GPOINTER_TO_UINT (g_hash_table_lookup (keys, gk)));
+              return FALSE;
+            }
+          g_hash_table_insert (keys, g_steal_pointer (&gk), GUINT_TO_POINTER (line));
+        }
+      if (eol == NULL)
+        break;
+      p = eol + 1;
+    }
+  return TRUE;
 }
 
 /* ---- values ---- */
@@ -429,7 +490,7 @@ load_stage (const Ctx *ctx, GKeyFile *kf, QuarryStage *stage, const char *base_d
       keys = g_key_file_get_keys (kf, stage->name, NULL, NULL);
       for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
         {
-          gboolean known = g_str_equal (keys[k], CORE_KEY_ON_ERROR);
+          gboolean known = g_str_equal (keys[k], CORE_KEY_ON_ERROR) || g_str_equal (keys[k], CORE_KEY_TIMEOUT_MS);
           for (guint i = 0; !known && opts != NULL && opts[i].name != NULL; i++)
             known = g_str_equal (keys[k], opts[i].name);
           if (!known)
@@ -439,6 +500,7 @@ load_stage (const Ctx *ctx, GKeyFile *kf, QuarryStage *stage, const char *base_d
               g_ptr_array_add (names, (gpointer) CORE_KEY_ON_ERROR);
               for (guint i = 0; opts != NULL && opts[i].name != NULL; i++)
                 g_ptr_array_add (names, (gpointer) opts[i].name);
+              g_ptr_array_add (names, (gpointer) CORE_KEY_TIMEOUT_MS);
               hint = did_you_mean (keys[k], names);
               g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_UNKNOWN_KEY,
                            "%s: unknown key '%s' in [%s] (plugin %s)%s; 'quarry inspect %s' lists its options",
@@ -449,9 +511,9 @@ load_stage (const Ctx *ctx, GKeyFile *kf, QuarryStage *stage, const char *base_d
     }
 
   /* resolve: core keys first, then the plugin's table in its order */
-  for (gint i = -1; i < 0 || (opts != NULL && opts[i].name != NULL); i++)
+  for (gint i = -(gint) G_N_ELEMENTS (core_options); i < 0 || (opts != NULL && opts[i].name != NULL); i++)
     {
-      const QuarryOption *opt = i < 0 ? &on_error_option : &opts[i];
+      const QuarryOption *opt = i < 0 ? core_options[G_N_ELEMENTS (core_options) + i] : &opts[i];
       g_autofree char *raw = g_key_file_get_value (kf, stage->name, opt->name, NULL);
       Value *v = g_new0 (Value, 1);
 
@@ -478,7 +540,7 @@ load_stage (const Ctx *ctx, GKeyFile *kf, QuarryStage *stage, const char *base_d
         }
       else if (opt->type == QUARRY_OPTION_STRING_LIST || opt->type == QUARRY_OPTION_PATH_LIST)
         v->strv = g_new0 (char *, 1);
-      if (i < 0)
+      if (opt == &on_error_option)
         stage->on_error = (QuarryOnError) v->i;
       g_hash_table_insert (stage->values, (gpointer) opt->name, v);
     }
@@ -505,6 +567,10 @@ build_canonical (QuarryConfig *cfg)
       Value *v = g_hash_table_lookup (st->values, CORE_KEY_ON_ERROR);
 
       g_string_append_printf (s, "\n[%s]\n%s=%s\n", st->name, CORE_KEY_ON_ERROR, v->text);
+      /* only when set: a limit added in 0.3 must not change the hash of every older config */
+      v = g_hash_table_lookup (st->values, CORE_KEY_TIMEOUT_MS);
+      if (v->i != 0)
+        g_string_append_printf (s, "%s=%" G_GINT64_FORMAT "\n", CORE_KEY_TIMEOUT_MS, v->i);
       for (guint j = 0; opts != NULL && opts[j].name != NULL; j++)
         {
           v = g_hash_table_lookup (st->values, opts[j].name);
@@ -562,6 +628,8 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
       g_error_free (local);
       return NULL;
     }
+  if (!check_repeats (&ctx, error))
+    return NULL;
   if (!apply_overrides (kf, overrides, overridden, error))
     return NULL;
 

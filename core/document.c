@@ -252,14 +252,18 @@ QuarryDocument *
 quarry_document_new_take (const char *id, void *source, gsize length, const char *media_type)
 {
   QuarryDocument *doc = g_new0 (QuarryDocument, 1);
-  QuarryMapPiece whole = { 0, 0, length, TRUE };
+  QuarryMapPiece whole = { 0, 0, 0, TRUE };
 
   doc->id = g_strdup (id != NULL ? id : "");
   doc->media_type = g_intern_string (media_type != NULL ? media_type : "text/plain");
-  doc->source = source;
-  doc->source_len = length;
+  /* no bytes at all (an input that could not be read) is an empty source */
+  doc->source = source != NULL ? source : g_malloc0 (1);
+  doc->source_len = source != NULL ? length : 0;
+  length = doc->source_len;
+  whole.s1 = length;
   doc->text = g_malloc (length + 1);
-  memcpy (doc->text, source, length);
+  if (length > 0)
+    memcpy (doc->text, source, length);
   doc->text[length] = '\0';
   doc->text_len = length;
   doc->map = g_array_new (FALSE, FALSE, sizeof (QuarryMapPiece));
@@ -281,7 +285,8 @@ quarry_document_new (const char *id, const void *source, gsize length, const cha
 {
   char *copy = g_malloc (length + 1);
 
-  memcpy (copy, source, length);
+  if (length > 0)
+    memcpy (copy, source, length);
   copy[length] = '\0';
   return quarry_document_new_take (id, copy, length, media_type);
 }

@@ -2,7 +2,12 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <ltdl.h>
 
 #include "registry.h"
@@ -255,6 +260,89 @@ la_to_so (const char *la)
   return NULL;
 }
 
+/* Where an ELF table of n entries of size each, at offset, ends; G_MAXUINT64 on overflow. */
+static guint64
+table_end (guint64 offset, guint64 n, guint64 size)
+{
+  if (n != 0 && size > (G_MAXUINT64 - offset) / n)
+    return G_MAXUINT64;
+  return offset + n * size;
+}
+
+/* The dynamic loader maps a module's segments as the program headers say and
+ * touches them: a file cut short (an interrupted copy or build, a full disk)
+ * then dies with SIGBUS inside dlopen, so the core checks the file first. NULL
+ * if the file is whole as far as its headers tell; otherwise why not. Files
+ * that are not ELF of this machine are left to the loader, which refuses them
+ * cleanly. */
+static char *
+truncated_module_reason (const char *so)
+{
+  union { Elf32_Ehdr e32; Elf64_Ehdr e64; unsigned char ident[EI_NIDENT]; } h;
+  struct stat st;
+  guint64 size, need;
+  gboolean is64;
+  guint64 phoff, phnum, phentsize, shoff, shnum, shentsize;
+  gssize got;
+  int fd = open (so, O_RDONLY | O_CLOEXEC);
+  char *why = NULL;
+
+  if (fd < 0)
+    return NULL;  /* the loader says why */
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    goto out;
+  size = st.st_size;
+  if (size == 0)
+    {
+      why = g_strdup_printf ("%s is empty (0 bytes), not a module", so);
+      goto out;
+    }
+  got = pread (fd, &h, sizeof h, 0);
+  if (got < EI_NIDENT || memcmp (h.ident, ELFMAG, SELFMAG) != 0)
+    goto out;
+  is64 = h.ident[EI_CLASS] == ELFCLASS64;
+  if ((is64 && sizeof (void *) != 8) || (!is64 && sizeof (void *) != 4))
+    goto out;
+  if ((gsize) got < (is64 ? sizeof h.e64 : sizeof h.e32))
+    {
+      why = g_strdup_printf ("%s is cut short: %" G_GUINT64_FORMAT " bytes, less than an ELF header", so, size);
+      goto out;
+    }
+  phoff = is64 ? h.e64.e_phoff : h.e32.e_phoff;
+  phnum = is64 ? h.e64.e_phnum : h.e32.e_phnum;
+  phentsize = is64 ? h.e64.e_phentsize : h.e32.e_phentsize;
+  shoff = is64 ? h.e64.e_shoff : h.e32.e_shoff;
+  shnum = is64 ? h.e64.e_shnum : h.e32.e_shnum;
+  shentsize = is64 ? h.e64.e_shentsize : h.e32.e_shentsize;
+  need = MAX (table_end (phoff, phnum, phentsize), table_end (shoff, shnum, shentsize));
+  if (need > size)
+    {
+      why = g_strdup_printf ("%s is cut short: %" G_GUINT64_FORMAT " bytes, but its ELF headers describe %" G_GUINT64_FORMAT,
+                             so, size, need);
+      goto out;
+    }
+  if (phentsize != (is64 ? sizeof (Elf64_Phdr) : sizeof (Elf32_Phdr)))
+    goto out;
+  for (guint64 i = 0; i < phnum; i++)
+    {
+      union { Elf32_Phdr p32; Elf64_Phdr p64; } ph;
+      guint64 off, filesz;
+      if (pread (fd, &ph, phentsize, phoff + i * phentsize) != (gssize) phentsize)
+        goto out;
+      off = is64 ? ph.p64.p_offset : ph.p32.p_offset;
+      filesz = is64 ? ph.p64.p_filesz : ph.p32.p_filesz;
+      if (table_end (off, 1, filesz) > size)
+        {
+          why = g_strdup_printf ("%s is cut short: %" G_GUINT64_FORMAT " bytes, but its segment %" G_GUINT64_FORMAT
+                                 " needs %" G_GUINT64_FORMAT, so, size, i, table_end (off, 1, filesz));
+          goto out;
+        }
+    }
+out:
+  close (fd);
+  return why;
+}
+
 /* libltdl reports most failures as "file not found"; ask the system loader
  * for the real reason (missing library, undefined symbol, not an ELF file). */
 static char *
@@ -283,6 +371,18 @@ quarry_registry_load_file (QuarryRegistry *reg, const char *file, GError **error
   QuarryPlugin *plugin, *prev;
   GError *local = NULL;
 
+  {
+    g_autofree char *so = g_str_has_suffix (file, ".la") ? la_to_so (file) : g_strdup (file);
+    g_autofree char *why = so != NULL ? truncated_module_reason (so) : NULL;
+    if (why != NULL)
+      {
+        g_set_error (&local, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_LOAD, "%s: cannot load: %s", file, why);
+        add_failure (reg, file, local,
+                     "rebuild or reinstall the module (a copy or build that did not finish, or a full disk, leaves it cut short), or remove it from the plugin path");
+        g_propagate_error (error, local);
+        return NULL;
+      }
+  }
   lt_dladvise_init (&advise);
   lt_dladvise_ext (&advise);
   lt_dladvise_local (&advise);

@@ -41,15 +41,56 @@ put (GString *out, const char *s, gsize n)
 
 #define PUT(out, literal) put ((out), "" literal, sizeof (literal) - 1)
 
-/* Appends s, which must be valid UTF-8, as a JSON string literal. */
-static void
-append_escaped (GString *out, const char *s, gsize len)
+/* The length of the valid UTF-8 sequence at p (a lead byte >= 0x80), or 0. */
+static inline gsize
+utf8_sequence (const guchar *p, const guchar *end)
+{
+  guchar c = p[0], lo = 0x80, hi = 0xBF;
+  gsize n;
+
+  if (c < 0xC2)
+    return 0;
+  else if (c < 0xE0)
+    n = 2;
+  else if (c < 0xF0)
+    {
+      n = 3;
+      if (c == 0xE0)
+        lo = 0xA0;  /* no overlong forms */
+      else if (c == 0xED)
+        hi = 0x9F;  /* no surrogates */
+    }
+  else if (c < 0xF5)
+    {
+      n = 4;
+      if (c == 0xF0)
+        lo = 0x90;
+      else if (c == 0xF4)
+        hi = 0x8F;  /* nothing above U+10FFFF */
+    }
+  else
+    return 0;
+  if ((gsize) (end - p) < n || p[1] < lo || p[1] > hi)
+    return 0;
+  for (gsize i = 2; i < n; i++)
+    if ((p[i] & 0xC0) != 0x80)
+      return 0;
+  return n;
+}
+
+/* Appends s as a JSON string; every byte that is not part of valid UTF-8 is
+ * written as U+FFFD, so a record is valid whatever a stage left in a string (a
+ * field cut mid-character, bytes from a file name). Returns how many there were. */
+static guint
+append_string (GString *out, const char *s, gsize len)
 {
   static const char hex[] = "0123456789abcdef";
   const guchar *p = (const guchar *) s, *end = p + len;
+  guint bad = 0;
 
   /* Written straight into the string's buffer, a chunk at a time: a chunk of n
-   * input bytes needs at most 6n output bytes (\u00XX). This loop is the
+   * input bytes needs at most 6n output bytes (\u00XX; a character that starts in
+   * the chunk and ends after it takes no more than its bytes). This loop is the
    * writer's hot path (every document's whole text goes through it). */
   reserve (out, 1);
   out->str[out->len++] = '"';
@@ -62,8 +103,9 @@ append_escaped (GString *out, const char *s, gsize len)
       w = out->str + out->len;
       for (const guchar *stop = p + n; p < stop;)
         {
-          /* eight bytes at a time while none needs escaping (no byte < 0x20, '"'
-           * or '\\'): most text; the byte loop alone ran at about a byte a cycle */
+          /* eight bytes at a time while none needs escaping or checking (no byte
+           * < 0x20 or >= 0x80, '"' or '\\'): most text; the byte loop alone ran at
+           * about a byte a cycle */
           if (stop - p >= 8)
             {
               const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
@@ -72,7 +114,7 @@ append_escaped (GString *out, const char *s, gsize len)
               memcpy (&x, p, 8);
               q = x ^ (ones * '"');
               b = x ^ (ones * '\\');
-              if (!((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high))
+              if (!((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high))
                 {
                   memcpy (w, p, 8);
                   w += 8;
@@ -80,10 +122,29 @@ append_escaped (GString *out, const char *s, gsize len)
                   continue;
                 }
             }
-          /* a block with something to escape (or the tail): byte by byte */
-          for (const guchar *bstop = p + MIN ((gsize) (stop - p), 8); p < bstop; p++)
+          /* a block with something to escape or check (or the tail): byte by byte */
+          for (const guchar *bstop = p + MIN ((gsize) (stop - p), 8); p < bstop;)
             {
               guchar c = *p;
+              if (c >= 0x80)
+                {
+                  gsize k = utf8_sequence (p, end);
+                  if (G_LIKELY (k > 0))
+                    {
+                      memcpy (w, p, k);
+                      w += k;
+                      p += k;
+                    }
+                  else
+                    {
+                      memcpy (w, "\xEF\xBF\xBD", 3);
+                      w += 3;
+                      p++;
+                      bad++;
+                    }
+                  continue;
+                }
+              p++;
               if (G_LIKELY (!needs_escape[c]))
                 {
                   *w++ = c;
@@ -111,22 +172,13 @@ append_escaped (GString *out, const char *s, gsize len)
   reserve (out, 1);
   out->str[out->len++] = '"';
   out->str[out->len] = '\0';
+  return bad;
 }
 
-/* Every string a record holds is valid UTF-8 whatever a plugin put in a field, an
- * attribute, an entity or a message (or cut for length in the middle of a character):
- * an invalid sequence is written as U+FFFD. The document's text is valid by
- * construction and skips the check (append_escaped). */
 void
 quarry_writer_append_json_string (GString *out, const char *s, gsize len)
 {
-  if (G_LIKELY (g_utf8_validate_len (s, len, NULL)))
-    append_escaped (out, s, len);
-  else
-    {
-      g_autofree char *valid = g_utf8_make_valid (s, len);
-      append_escaped (out, valid, strlen (valid));
-    }
+  append_string (out, s, len);
 }
 
 static void append_uint (GString *out, guint64 v);
@@ -135,7 +187,7 @@ static void append_uint (GString *out, guint64 v);
  * json-c keeps the text inside the object, so two threads writing records that
  * share an object (a plugin's constant attrs, say) would race on it. */
 static void
-append_json (GString *out, json_object *obj)
+append_json (GString *out, json_object *obj, guint *bad)
 {
   switch (json_object_get_type (obj))
     {
@@ -173,7 +225,7 @@ append_json (GString *out, json_object *obj)
         break;
       }
     case json_type_string:
-      quarry_writer_append_json_string (out, json_object_get_string (obj), json_object_get_string_len (obj));
+      *bad += append_string (out, json_object_get_string (obj), json_object_get_string_len (obj));
       break;
     case json_type_array:
       {
@@ -183,7 +235,7 @@ append_json (GString *out, json_object *obj)
           {
             if (i > 0)
               g_string_append_c (out, ',');
-            append_json (out, json_object_array_get_idx (obj, i));
+            append_json (out, json_object_array_get_idx (obj, i), bad);
           }
         g_string_append_c (out, ']');
         break;
@@ -197,9 +249,9 @@ append_json (GString *out, json_object *obj)
             if (!first)
               g_string_append_c (out, ',');
             first = FALSE;
-            quarry_writer_append_json_string (out, key, strlen (key));
+            *bad += append_string (out, key, strlen (key));
             g_string_append_c (out, ':');
-            append_json (out, val);
+            append_json (out, val, bad);
           }
         g_string_append_c (out, '}');
         break;
@@ -250,7 +302,7 @@ span_ref_cmp (const void *a, const void *b)
 
 /* Attributes set with quarry_document_span_set_attr, written as the object they stand for. */
 static void
-append_attr_pairs (GString *out, const QuarryDocument *doc, guint index)
+append_attr_pairs (GString *out, const QuarryDocument *doc, guint index, guint *bad)
 {
   guint cursor = 0;
   json_object *value;
@@ -262,26 +314,26 @@ append_attr_pairs (GString *out, const QuarryDocument *doc, guint index)
         PUT (out, ",\"attrs\":{");
       else
         put (out, ",", 1);
-      quarry_writer_append_json_string (out, key, strlen (key));
+      *bad += append_string (out, key, strlen (key));
       put (out, ":", 1);
-      append_json (out, value);
+      append_json (out, value, bad);
     }
   if (cursor != 0)
     put (out, "}", 1);
 }
 
 static void
-append_string_or_null (GString *out, const char *s)
+append_string_or_null (GString *out, const char *s, guint *bad)
 {
   if (s != NULL)
-    quarry_writer_append_json_string (out, s, strlen (s));
+    *bad += append_string (out, s, strlen (s));
   else
     g_string_append (out, "null");
 }
 
 /* Entities added with quarry_document_add_entity, in the contract's key order. */
 static void
-append_entity_records (GString *out, const QuarryDocument *doc)
+append_entity_records (GString *out, const QuarryDocument *doc, guint *bad)
 {
   guint n;
   const QuarryEntityRecord *r = quarry_document_get_entity_records (doc, &n);
@@ -290,13 +342,13 @@ append_entity_records (GString *out, const QuarryDocument *doc)
   for (guint i = 0; i < n; i++)
     {
       g_string_append (out, i ? ",{\"id\":" : "{\"id\":");
-      append_string_or_null (out, r[i].id);
+      append_string_or_null (out, r[i].id, bad);
       g_string_append (out, ",\"name\":");
-      append_string_or_null (out, r[i].name);
+      append_string_or_null (out, r[i].name, bad);
       g_string_append (out, ",\"label\":");
-      append_string_or_null (out, r[i].label);
+      append_string_or_null (out, r[i].label, bad);
       g_string_append (out, ",\"kb_id\":");
-      append_string_or_null (out, r[i].kb_id);
+      append_string_or_null (out, r[i].kb_id, bad);
       g_string_append (out, ",\"mentions\":");
       append_uint (out, r[i].mentions);
       g_string_append_c (out, '}');
@@ -319,7 +371,7 @@ typedef struct {
 } SpanHeads;
 
 static void
-append_span_head (GString *out, SpanHeads *heads, const QuarrySpan *sp)
+append_span_head (GString *out, SpanHeads *heads, const QuarrySpan *sp, guint *bad)
 {
   guintptr h = ((guintptr) sp->layer >> 4) * 31 + ((guintptr) sp->label >> 4);
   SpanHead *e = &heads->slot[(h ^ (h >> 7)) % G_N_ELEMENTS (heads->slot)];
@@ -328,10 +380,10 @@ append_span_head (GString *out, SpanHeads *heads, const QuarrySpan *sp)
     {
       GString *t = heads->scratch;
       g_string_assign (t, "{\"layer\":");
-      quarry_writer_append_json_string (t, sp->layer, strlen (sp->layer));
+      *bad += append_string (t, sp->layer, strlen (sp->layer));
       g_string_append (t, ",\"label\":");
       if (sp->label != NULL)
-        quarry_writer_append_json_string (t, sp->label, strlen (sp->label));
+        *bad += append_string (t, sp->label, strlen (sp->label));
       else
         g_string_append (t, "null");
       g_string_append (t, ",\"start\":");
@@ -353,7 +405,7 @@ span_heads_clear (SpanHeads *heads)
 }
 
 static void
-append_spans (GString *out, QuarryDocument *doc)
+append_spans (GString *out, QuarryDocument *doc, guint *bad)
 {
   SpanHeads heads = { .scratch = g_string_new (NULL) };
   guint n = quarry_document_get_n_spans (doc);
@@ -376,7 +428,7 @@ append_spans (GString *out, QuarryDocument *doc)
       quarry_document_source_range (doc, sp->start, sp->end, &s0, &s1);
       if (i > 0)
         put (out, ",", 1);
-      append_span_head (out, &heads, sp);
+      append_span_head (out, &heads, sp, bad);
       append_uint (out, quarry_document_char_offset (doc, sp->start));
       PUT (out, ",\"end\":");
       append_uint (out, quarry_document_char_offset (doc, sp->end));
@@ -388,10 +440,10 @@ append_spans (GString *out, QuarryDocument *doc)
       if (sp->attrs != NULL)
         {
           PUT (out, ",\"attrs\":");
-          append_json (out, sp->attrs);
+          append_json (out, sp->attrs, bad);
         }
       else
-        append_attr_pairs (out, doc, refs[i].index);
+        append_attr_pairs (out, doc, refs[i].index, bad);
       put (out, "}", 1);
     }
   put (out, "]", 1);
@@ -399,7 +451,7 @@ append_spans (GString *out, QuarryDocument *doc)
 }
 
 static void
-append_diagnostics (GString *out, const QuarryDocument *doc)
+append_diagnostics (GString *out, const QuarryDocument *doc, guint *bad)
 {
   guint n = quarry_document_get_n_diagnostics (doc);
 
@@ -410,13 +462,13 @@ append_diagnostics (GString *out, const QuarryDocument *doc)
       const char *level = quarry_diagnostic_level_to_string (d->level);
 
       g_string_append (out, i ? ",{\"level\":" : "{\"level\":");
-      quarry_writer_append_json_string (out, level, strlen (level));
+      *bad += append_string (out, level, strlen (level));
       g_string_append (out, ",\"stage\":");
-      quarry_writer_append_json_string (out, d->stage, strlen (d->stage));
+      *bad += append_string (out, d->stage, strlen (d->stage));
       g_string_append (out, ",\"code\":");
-      quarry_writer_append_json_string (out, d->code, strlen (d->code));
+      *bad += append_string (out, d->code, strlen (d->code));
       g_string_append (out, ",\"message\":");
-      quarry_writer_append_json_string (out, d->message, strlen (d->message));
+      *bad += append_string (out, d->message, strlen (d->message));
       g_string_append (out, ",\"source\":");
       if (d->source_offset >= 0)
         append_uint (out, d->source_offset);
@@ -435,30 +487,58 @@ quarry_writer_append_record (GString *out, QuarryDocument *doc, const char *prov
   json_object *entities;
   gsize len;
   const char *text = quarry_document_get_text (doc, &len);
+  guint n_bad = 0, *bad = &n_bad;
 
   /* entities added one by one are written from their records, not built into json-c */
   quarry_document_get_entity_records (doc, &n_records);
   entities = n_records > 0 ? NULL : quarry_document_get_entities (doc);
   g_string_append (out, "{\"id\":");
-  quarry_writer_append_json_string (out, id, strlen (id));
+  *bad += append_string (out, id, strlen (id));
   g_string_append (out, ",\"text\":");
-  append_escaped (out, text, len);
+  *bad += append_string (out, text, len);
   g_string_append (out, ",\"fields\":");
-  append_json (out, quarry_document_get_fields (doc, NULL));
+  append_json (out, quarry_document_get_fields (doc, NULL), bad);
   g_string_append (out, ",\"spans\":");
-  append_spans (out, doc);
+  append_spans (out, doc, bad);
   g_string_append (out, ",\"entities\":");
   if (entities != NULL)
-    append_json (out, entities);
+    append_json (out, entities, bad);
   else
-    append_entity_records (out, doc);
+    append_entity_records (out, doc, bad);
   g_string_append (out, ",\"summary\":");
-  append_json (out, quarry_document_get_summary (doc));
+  append_json (out, quarry_document_get_summary (doc), bad);
   g_string_append (out, ",\"diagnostics\":");
-  append_diagnostics (out, doc);
+  if (n_bad > 0)
+    {
+      /* the record stays valid JSON; the diagnostic says a stage left broken text */
+      const char *stage = quarry_document_get_stage (doc);
+      quarry_document_set_stage (doc, "output");
+      quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_WARNING, "invalid-utf8-output", QUARRY_NO_OFFSET,
+                                "%u bytes in the record's strings (a field cut mid-character, say) were not valid UTF-8 and were written as U+FFFD",
+                                n_bad);
+      quarry_document_set_stage (doc, stage);
+    }
+  append_diagnostics (out, doc, bad);
   g_string_append (out, ",\"provenance\":");
   g_string_append (out, provenance != NULL ? provenance : "null");
   g_string_append_c (out, '}');
+}
+
+/* Valid UTF-8, NUL bytes allowed (GLib's validator stops at them). */
+static gboolean
+valid_utf8_with_nul (const char *s, gsize len)
+{
+  const char *end = s + len;
+
+  while (s < end)
+    {
+      const char *nul = memchr (s, 0, end - s);
+      const char *stop = nul != NULL ? nul : end;
+      if (!g_utf8_validate_len (s, stop - s, NULL))
+        return FALSE;
+      s = nul != NULL ? nul + 1 : end;
+    }
+  return TRUE;
 }
 
 void
@@ -470,29 +550,31 @@ quarry_writer_append_dead_letter (GString *out, const QuarryDocument *doc, const
   const char *mt = quarry_document_get_media_type (doc);
   gsize len;
   const char *src = quarry_document_get_source (doc, &len);
+  guint n_bad = 0, *bad = &n_bad;  /* the content is kept whole below, as base64 if need be */
 
   g_string_append (out, "{\"id\":");
-  quarry_writer_append_json_string (out, id, strlen (id));
+  *bad += append_string (out, id, strlen (id));
   g_string_append (out, ",\"stage\":");
-  quarry_writer_append_json_string (out, stage, strlen (stage));
+  *bad += append_string (out, stage, strlen (stage));
   g_string_append (out, ",\"reason\":");
-  quarry_writer_append_json_string (out, reason, strlen (reason));
+  *bad += append_string (out, reason, strlen (reason));
   g_string_append (out, ",\"media_type\":");
-  quarry_writer_append_json_string (out, mt, strlen (mt));
-  /* the original bytes, so the document can be re-run once the cause is fixed */
-  if (g_utf8_validate_len (src, len, NULL) && memchr (src, 0, len) == NULL)
+  *bad += append_string (out, mt, strlen (mt));
+  /* the original bytes, so the document can be re-run once the cause is fixed; a
+   * NUL is written as \u0000, which a JSON Lines reader gives back */
+  if (valid_utf8_with_nul (src, len))
     {
       g_string_append (out, ",\"content\":");
-      append_escaped (out, src, len);
+      *bad += append_string (out, src, len);
     }
   else
     {
       g_autofree char *b64 = g_base64_encode ((const guchar *) src, len);
       g_string_append (out, ",\"content_base64\":");
-      quarry_writer_append_json_string (out, b64, strlen (b64));
+      *bad += append_string (out, b64, strlen (b64));
     }
   g_string_append (out, ",\"diagnostics\":");
-  append_diagnostics (out, doc);
+  append_diagnostics (out, doc, bad);
   g_string_append (out, ",\"provenance\":");
   g_string_append (out, provenance != NULL ? provenance : "null");
   g_string_append_c (out, '}');

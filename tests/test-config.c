@@ -59,6 +59,15 @@ test_registry_failures (void)
   g_assert_nonnull (f);
   g_assert_nonnull (strstr (f->reason, "cannot load"));
 
+  /* cut short or empty: refused from its headers before dlopen (which died with SIGBUS) */
+  f = find_failure (reg, "broken-truncated");
+  g_assert_nonnull (f);
+  g_assert_nonnull (strstr (f->reason, "is cut short"));
+  g_assert_nonnull (strstr (f->hint, "rebuild or reinstall"));
+  f = find_failure (reg, "broken-empty");
+  g_assert_nonnull (f);
+  g_assert_nonnull (strstr (f->reason, "is empty (0 bytes)"));
+
   /* the rest keep working: the good plugins on the path load, as does broken-setup (its set-up fails later) */
   g_assert_nonnull (quarry_registry_lookup (reg, "test-replace", &error));
   g_assert_no_error (error);
