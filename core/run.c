@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -223,6 +224,7 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
   guint64 next_seq = 0, written = 0;
   gboolean eof = FALSE, interrupted = FALSE, inline_jobs;
   struct sigaction sa, old_int, old_term;
+  sigset_t stop_signals, old_mask;
   struct rusage ru;
   double wall, cpu;
   int code;
@@ -242,6 +244,12 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
   sh.todo = g_async_queue_new ();
   g_mutex_init (&sh.lock);
   g_cond_init (&sh.cond);
+  /* SIGINT/SIGTERM go to this thread, which may be waiting in a read of the input
+   * (stdin, a FIFO): taken by a worker, they would leave that read waiting */
+  sigemptyset (&stop_signals);
+  sigaddset (&stop_signals, SIGINT);
+  sigaddset (&stop_signals, SIGTERM);
+  pthread_sigmask (SIG_BLOCK, &stop_signals, &old_mask);
   if (opt->jobs > 1)
     for (guint i = 0; i < opt->jobs; i++)
       {
@@ -257,6 +265,7 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
           }
         g_ptr_array_add (threads, th);
       }
+  pthread_sigmask (SIG_SETMASK, &old_mask, NULL);
   inline_jobs = threads->len == 0;
 
   for (;;)
