@@ -464,7 +464,7 @@ test_unreadable (Fx *f, gconstpointer data)
 {
   g_autofree char *locked = path_in (f, "in/locked.txt");
   Result r;
-  guint expect_dead = 2;
+  guint expect_dead;
 
   put (f, "p.ini", replace_ini);
   put (f, "in/good.txt", "fine");
