@@ -9,6 +9,7 @@
 #include "quarry-config.h"
 
 #define CORE_KEY_ON_ERROR "on-error"
+#define CORE_KEY_TIMEOUT_MS "timeout-ms"
 
 typedef struct {
   const QuarryOption *opt;  /* NULL for core keys */
@@ -42,6 +43,14 @@ static const QuarryOption on_error_option = {
   "what to do when the stage fails on a document: skip (record it, go on), drop (dead-letter the document), fail (stop the run)",
   on_error_choices, 0, 0, { NULL, NULL }
 };
+/* enforced by the run loop's worker processes (core/worker.c) */
+static const QuarryOption timeout_ms_option = {
+  CORE_KEY_TIMEOUT_MS, QUARRY_OPTION_INT, "0",
+  "longest time the stage may take on one document, in milliseconds; a worker that overruns it is replaced and the document dead-lettered (0: no limit)",
+  NULL, 0, 86400000, { NULL, NULL }
+};
+/* the keys every stage has, before its plugin's own */
+static const QuarryOption *const core_options[] = { &on_error_option, &timeout_ms_option };
 
 static const char *const pipeline_keys[] = { "stages", "description", NULL };
 
@@ -481,7 +490,7 @@ load_stage (const Ctx *ctx, GKeyFile *kf, QuarryStage *stage, const char *base_d
       keys = g_key_file_get_keys (kf, stage->name, NULL, NULL);
       for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
         {
-          gboolean known = g_str_equal (keys[k], CORE_KEY_ON_ERROR);
+          gboolean known = g_str_equal (keys[k], CORE_KEY_ON_ERROR) || g_str_equal (keys[k], CORE_KEY_TIMEOUT_MS);
           for (guint i = 0; !known && opts != NULL && opts[i].name != NULL; i++)
             known = g_str_equal (keys[k], opts[i].name);
           if (!known)
@@ -491,6 +500,7 @@ load_stage (const Ctx *ctx, GKeyFile *kf, QuarryStage *stage, const char *base_d
               g_ptr_array_add (names, (gpointer) CORE_KEY_ON_ERROR);
               for (guint i = 0; opts != NULL && opts[i].name != NULL; i++)
                 g_ptr_array_add (names, (gpointer) opts[i].name);
+              g_ptr_array_add (names, (gpointer) CORE_KEY_TIMEOUT_MS);
               hint = did_you_mean (keys[k], names);
               g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_UNKNOWN_KEY,
                            "%s: unknown key '%s' in [%s] (plugin %s)%s; 'quarry inspect %s' lists its options",
@@ -501,9 +511,9 @@ load_stage (const Ctx *ctx, GKeyFile *kf, QuarryStage *stage, const char *base_d
     }
 
   /* resolve: core keys first, then the plugin's table in its order */
-  for (gint i = -1; i < 0 || (opts != NULL && opts[i].name != NULL); i++)
+  for (gint i = -(gint) G_N_ELEMENTS (core_options); i < 0 || (opts != NULL && opts[i].name != NULL); i++)
     {
-      const QuarryOption *opt = i < 0 ? &on_error_option : &opts[i];
+      const QuarryOption *opt = i < 0 ? core_options[G_N_ELEMENTS (core_options) + i] : &opts[i];
       g_autofree char *raw = g_key_file_get_value (kf, stage->name, opt->name, NULL);
       Value *v = g_new0 (Value, 1);
 
@@ -530,7 +540,7 @@ load_stage (const Ctx *ctx, GKeyFile *kf, QuarryStage *stage, const char *base_d
         }
       else if (opt->type == QUARRY_OPTION_STRING_LIST || opt->type == QUARRY_OPTION_PATH_LIST)
         v->strv = g_new0 (char *, 1);
-      if (i < 0)
+      if (opt == &on_error_option)
         stage->on_error = (QuarryOnError) v->i;
       g_hash_table_insert (stage->values, (gpointer) opt->name, v);
     }
@@ -557,6 +567,10 @@ build_canonical (QuarryConfig *cfg)
       Value *v = g_hash_table_lookup (st->values, CORE_KEY_ON_ERROR);
 
       g_string_append_printf (s, "\n[%s]\n%s=%s\n", st->name, CORE_KEY_ON_ERROR, v->text);
+      /* only when set: a limit added in 0.3 must not change the hash of every older config */
+      v = g_hash_table_lookup (st->values, CORE_KEY_TIMEOUT_MS);
+      if (v->i != 0)
+        g_string_append_printf (s, "%s=%" G_GINT64_FORMAT "\n", CORE_KEY_TIMEOUT_MS, v->i);
       for (guint j = 0; opts != NULL && opts[j].name != NULL; j++)
         {
           v = g_hash_table_lookup (st->values, opts[j].name);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@ static char **opt_plugin_path;
 
 static const char *const summary_text =
   "Commands:\n"
-  "  run [-c CONFIG] [-o OUT] [--dead-letter FILE] [--set K=V]... [-j N] [--report FILE] INPUT...\n"
+  "  run [-c CONFIG] [-o OUT] [--dead-letter FILE] [--set K=V]... [-j N] [--report FILE] [--resume] INPUT...\n"
   "                         run a pipeline over files, folders, *.jsonl or - (JSON Lines on stdin)\n"
   "  inspect [PLUGIN]       list the plugins found (and those that failed to load), or one plugin's options\n"
   "  validate [CONFIG]      check a config against the plugins; exit 0 if it is valid\n"
@@ -27,7 +28,8 @@ static const char *const summary_text =
   "\n"
   "Exit codes: 0 done, every document in the output; 1 usage, config, plugin or set-up error;\n"
   "2 done, some documents in the dead-letter output; 3 a stage with on-error=fail stopped the run;\n"
-  "4 interrupted (SIGINT/SIGTERM), in-flight documents finished and flushed; 5 output could not be written.";
+  "4 interrupted (SIGINT/SIGTERM), in-flight documents finished and flushed; 5 output could not be written\n"
+  "(the records before the failure are whole: make room and rerun with --resume).";
 
 static QuarryRegistry *
 make_registry (void)
@@ -147,18 +149,22 @@ cmd_run (int argc, char **argv)
 {
   g_autofree char *config = NULL, *output = NULL, *dead = NULL, *report = NULL, *max_bytes_text = NULL;
   g_auto(GStrv) sets = NULL;
-  gint jobs = 0;
+  g_autofree char *isolation = NULL;
+  gint jobs = 0, doc_timeout = 0;
   gint64 max_bytes = QUARRY_INPUT_DEFAULT_MAX_BYTES;
-  gboolean quiet = FALSE, no_progress = FALSE;
+  gboolean quiet = FALSE, no_progress = FALSE, resume = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Pipeline config (default: cables.ini)", "CONFIG" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write JSON Lines here (default: stdout)", "OUT" },
     { "dead-letter", 0, 0, G_OPTION_ARG_FILENAME, &dead, "Write documents that failed here (default: OUT.dead.jsonl, or quarry-dead-letter.jsonl)", "FILE" },
     { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override an option: STAGE.KEY=VALUE (repeatable)", "K=V" },
-    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Worker threads (default: number of cores); output order never changes", "N" },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Workers, processes or threads (default: number of cores); output order never changes", "N" },
     { "report", 0, 0, G_OPTION_ARG_FILENAME, &report, "Write a JSON run report (counts, times, per-stage throughput)", "FILE" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress or summary on stderr", NULL },
     { "no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress, "No progress line even on a terminal", NULL },
+    { "isolation", 0, 0, G_OPTION_ARG_STRING, &isolation, "Run stages in worker processes (a crash or hang costs one document) or threads (default, unless a time limit is set)", "processes|threads" },
+    { "document-timeout", 0, 0, G_OPTION_ARG_INT, &doc_timeout, "Dead-letter a document that takes longer than MS milliseconds (processes only)", "MS" },
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue an interrupted run: keep the records OUT holds, run the rest", NULL },
     { "max-document-bytes", 0, 0, G_OPTION_ARG_STRING, &max_bytes_text,
       "Dead-letter documents larger than this, unread (default 256M; suffixes K, M, G; 0: no limit)", "SIZE" },
     { NULL }
@@ -170,7 +176,7 @@ cmd_run (int argc, char **argv)
   QuarryConfig *cfg;
   QuarryRunOptions ro = { 0 };
   GError *error = NULL;
-  FILE *out = stdout;
+  int out_fd = STDOUT_FILENO;
   int code;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -189,6 +195,24 @@ cmd_run (int argc, char **argv)
       return QUARRY_EXIT_USAGE;
     }
 
+  if (isolation != NULL && !g_str_equal (isolation, "processes") && !g_str_equal (isolation, "threads"))
+    {
+      g_printerr ("quarry run: --isolation %s is not known; use processes or threads\n", isolation);
+      return QUARRY_EXIT_USAGE;
+    }
+  ro.isolation = isolation != NULL && g_str_equal (isolation, "processes") ? QUARRY_ISOLATION_PROCESSES : QUARRY_ISOLATION_THREADS;
+  if (doc_timeout < 0 || (doc_timeout > 0 && isolation != NULL && ro.isolation == QUARRY_ISOLATION_THREADS))
+    {
+      g_printerr (doc_timeout < 0 ? "quarry run: --document-timeout %d is negative; give milliseconds, or 0 for no limit\n"
+                                  : "quarry run: --document-timeout %d needs --isolation=processes: a thread cannot be stopped\n",
+                  doc_timeout);
+      return QUARRY_EXIT_USAGE;
+    }
+  if (resume && (output == NULL || g_str_equal (output, "-")))
+    {
+      g_printerr ("quarry run: --resume continues the output file of an earlier run; name it with -o OUT\n");
+      return QUARRY_EXIT_USAGE;
+    }
   if (max_bytes_text != NULL && !parse_size (max_bytes_text, &max_bytes))
     {
       g_printerr ("quarry run: --max-document-bytes '%s' is not a size; write e.g. 300M, 2G or 1000000\n", max_bytes_text);
@@ -214,14 +238,14 @@ cmd_run (int argc, char **argv)
 
   if (output != NULL && !g_str_equal (output, "-"))
     {
-      out = fopen (output, "wb");
-      if (out == NULL)
+      /* --resume reads what the earlier run wrote before going on after it */
+      out_fd = open (output, (resume ? O_RDWR : O_WRONLY | O_TRUNC) | O_CREAT | O_CLOEXEC, 0666);
+      if (out_fd < 0)
         {
           g_printerr ("quarry: cannot write %s: %s\n", output, g_strerror (errno));
           quarry_pipeline_free (pipeline);
           return QUARRY_EXIT_USAGE;
         }
-      setvbuf (out, NULL, _IOFBF, 1 << 20);
     }
   input = quarry_input_new ((const char *const *) argv + 1);
   quarry_input_set_max_bytes (input, max_bytes);
@@ -230,15 +254,35 @@ cmd_run (int argc, char **argv)
   quarry_input_exclude (input, dead);
   quarry_input_exclude (input, report);
   ro.jobs = jobs > 0 ? (guint) jobs : g_get_num_processors ();
-  ro.out = out;
+  ro.out_fd = out_fd;
+  ro.out_name = out_fd == STDOUT_FILENO ? "<stdout>" : output;
+  ro.resume = resume;
+  ro.document_timeout_ms = doc_timeout;
   ro.dead_letter_path = dead;
   ro.report_path = report;
   ro.quiet = quiet;
   ro.progress = !quiet && !no_progress && isatty (STDERR_FILENO);
   ro.total_bytes = ro.progress ? quarry_input_total_bytes ((const char *const *) argv + 1) : -1;
+  /* threads by default (worker processes cost about a fifth more CPU: bench/RESULTS.md);
+   * a time limit needs processes, since a thread cannot be stopped */
+  if (isolation == NULL && doc_timeout > 0)
+    ro.isolation = QUARRY_ISOLATION_PROCESSES;
+  for (guint i = 0; i < quarry_config_get_n_stages (cfg); i++)
+    if (quarry_stage_get_int (quarry_config_get_stage (cfg, i), "timeout-ms") > 0)
+      {
+        if (isolation == NULL)
+          ro.isolation = QUARRY_ISOLATION_PROCESSES;
+        else if (ro.isolation == QUARRY_ISOLATION_THREADS)
+          g_printerr ("quarry: warning: timeout-ms of stage '%s' is not enforced with --isolation=threads\n",
+                      quarry_stage_get_name (quarry_config_get_stage (cfg, i)));
+      }
   code = quarry_run (pipeline, input, &ro);
-  if (out != stdout && fclose (out) != 0 && code == QUARRY_EXIT_OK)
-    code = QUARRY_EXIT_IO;
+  /* quarry_run closed nothing: its output checked every write and synced the file */
+  if (out_fd != STDOUT_FILENO && close (out_fd) != 0 && code != QUARRY_EXIT_IO)
+    {
+      g_printerr ("quarry: cannot close %s: %s\n", output, g_strerror (errno));
+      code = QUARRY_EXIT_IO;
+    }
   quarry_pipeline_free (pipeline);
   return code;
 }
@@ -289,6 +333,8 @@ cmd_inspect (int argc, char **argv)
       g_print ("\nOptions ([%s] group of a config, or --set %s.KEY=VALUE):\n", d->name, d->name);
       g_print ("  %-22s %-9s %-14s %s\n", "on-error", "enum", "skip",
                "skip | drop | fail: when the stage fails on a document, record it and go on, dead-letter the document, or stop the run");
+      g_print ("  %-22s %-9s %-14s %s\n", "timeout-ms", "int", "0",
+               "longest the stage may take on one document (ms); a worker that overruns it is replaced, the document dead-lettered (0: no limit)");
       for (guint i = 0; d->options != NULL && d->options[i].name != NULL; i++)
         {
           const QuarryOption *o = &d->options[i];

@@ -1,6 +1,8 @@
 /* pipeline.c: sets up the configured stages once and runs each document through them with its error policy. */
 #include "config.h"
 
+#include <errno.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "document-private.h"
@@ -86,7 +88,12 @@ quarry_pipeline_new (QuarryConfig *cfg, GError **error)
   p->cfg = cfg;
   p->n = quarry_config_get_n_stages (cfg);
   p->runs = g_new0 (StageRun, p->n);
-  p->stats = g_new0 (QuarryStageStats, p->n);
+  /* shared memory: worker processes forked after set-up count into the same
+   * counters (the adds are atomic, which holds across processes too) */
+  p->stats = mmap (NULL, MAX (p->n, 1) * sizeof (QuarryStageStats), PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (p->stats == MAP_FAILED)
+    g_error ("cannot map %u stage counters: %s", p->n, g_strerror (errno));
 
   for (guint i = 0; i < p->n; i++)
     {
@@ -126,7 +133,7 @@ quarry_pipeline_free (QuarryPipeline *p)
     json_object_put (p->provenance);
   g_free (p->provenance_text);
   g_free (p->runs);
-  g_free (p->stats);
+  munmap (p->stats, MAX (p->n, 1) * sizeof (QuarryStageStats));
   quarry_config_free (p->cfg);
   g_free (p);
 }
@@ -159,6 +166,12 @@ quarry_pipeline_get_stats (QuarryPipeline *p, guint *n_stages)
 QuarryResult
 quarry_pipeline_process (QuarryPipeline *p, QuarryDocument *doc, char **reason)
 {
+  return quarry_pipeline_process_marked (p, doc, reason, NULL);
+}
+
+QuarryResult
+quarry_pipeline_process_marked (QuarryPipeline *p, QuarryDocument *doc, char **reason, QuarryStageMark *mark)
+{
   for (guint i = 0; i < p->n; i++)
     {
       StageRun *r = &p->runs[i];
@@ -172,6 +185,12 @@ quarry_pipeline_process (QuarryPipeline *p, QuarryDocument *doc, char **reason)
       quarry_document_get_text (doc, &len);
       quarry_document_set_stage (doc, name);
       t0 = now_ns ();
+      if (mark != NULL)
+        {
+          /* the time first: a reader that sees the new stage sees its start */
+          __atomic_store_n (&mark->started_ns, t0, __ATOMIC_RELAXED);
+          __atomic_store_n (&mark->stage, (gint) i, __ATOMIC_RELEASE);
+        }
       ok = d->process (r->state, doc, &local);
       __atomic_fetch_add (&p->stats[i].nanoseconds, now_ns () - t0, __ATOMIC_RELAXED);
       __atomic_fetch_add (&p->stats[i].documents, 1, __ATOMIC_RELAXED);
@@ -206,4 +225,10 @@ quarry_pipeline_process (QuarryPipeline *p, QuarryDocument *doc, char **reason)
     }
   quarry_document_set_stage (doc, "output");
   return QUARRY_RESULT_OK;
+}
+
+gint64
+quarry_pipeline_now_ns (void)
+{
+  return now_ns ();
 }

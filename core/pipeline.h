@@ -19,7 +19,7 @@ typedef enum {
   QUARRY_RESULT_FAILED,   /* the run must stop; the document goes to the dead-letter output */
 } QuarryResult;
 
-/* Per-stage counters, filled while documents run (thread-safe). */
+/* Per-stage counters, filled while documents run (thread- and fork-safe). */
 typedef struct {
   const char *name;
   guint64     documents;
@@ -47,7 +47,23 @@ QUARRY_API const char *quarry_pipeline_get_provenance_text (const QuarryPipeline
  * documents. For DROPPED and FAILED, *reason (transfer full) says which stage and why. */
 QUARRY_API QuarryResult quarry_pipeline_process (QuarryPipeline *pipeline, QuarryDocument *doc, char **reason);
 
-/* (transfer none) one entry per stage, in order. */
+/* Where quarry_pipeline_process_marked() shows which stage it is in: written before
+ * each stage's process, read by another process (shared memory) to name the stage
+ * a worker died or overran its time in. */
+typedef struct {
+  gint   stage;       /* index of the stage being run; -1 before the first */
+  gint64 started_ns;  /* CLOCK_MONOTONIC when that stage was entered */
+} QuarryStageMark;
+
+/* The same as quarry_pipeline_process(), also updating mark (nullable). */
+QUARRY_API QuarryResult quarry_pipeline_process_marked (QuarryPipeline *pipeline, QuarryDocument *doc, char **reason,
+                                                        QuarryStageMark *mark);
+
+/* CLOCK_MONOTONIC in nanoseconds: the clock of QuarryStageMark (the same in every process). */
+QUARRY_API gint64 quarry_pipeline_now_ns (void);
+
+/* (transfer none) one entry per stage, in order. Kept in memory shared with worker
+ * processes forked after quarry_pipeline_new(), so their counts show here. */
 QUARRY_API const QuarryStageStats *quarry_pipeline_get_stats (QuarryPipeline *pipeline, guint *n_stages);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QuarryPipeline, quarry_pipeline_free)

@@ -1,17 +1,24 @@
-/* run.h: `quarry run`: streams inputs through a pipeline on N threads, writes records in input order. */
+/* run.h: `quarry run`: streams inputs through a pipeline on N threads or worker processes, writes whole records in input order. */
 #pragma once
-
-#include <stdio.h>
 
 #include "input.h"
 #include "pipeline.h"
 
 G_BEGIN_DECLS
 
+typedef enum {
+  QUARRY_ISOLATION_THREADS,    /* stages run in threads of this process (the default) */
+  QUARRY_ISOLATION_PROCESSES,  /* stages run in worker processes: a crash or a hang costs one document */
+} QuarryIsolation;
+
 typedef struct {
-  guint        jobs;              /* worker threads; 1 runs on the calling thread */
-  FILE        *out;               /* output records */
-  const char  *dead_letter_path;  /* opened on the first dead letter */
+  guint        jobs;              /* workers; with threads, 1 runs on the calling thread */
+  QuarryIsolation isolation;
+  guint        document_timeout_ms; /* 0: none; needs processes */
+  int          out_fd;            /* output records (not closed by quarry_run) */
+  const char  *out_name;          /* for messages */
+  gboolean     resume;            /* continue where out_fd's file ends (it must be readable) */
+  const char  *dead_letter_path;  /* opened on the first dead letter; an older one is replaced */
   const char  *report_path;       /* NULL: no report file */
   gboolean     quiet;             /* no summary line */
   gboolean     progress;          /* progress line on stderr */

@@ -4,7 +4,8 @@
 check_LTLIBRARIES += \
 	tests/plugins/test-replace.la tests/plugins/test-needs.la \
 	tests/broken/broken-abi.la tests/broken/broken-nosym.la \
-	tests/broken/broken-undefined.la tests/broken/broken-setup.la
+	tests/broken/broken-undefined.la tests/broken/broken-setup.la \
+	tests/broken/broken-crash.la tests/broken/broken-abort.la tests/broken/broken-sleep.la
 tests_plugins_test_replace_la_SOURCES = tests/plugins/test-replace.c
 tests_plugins_test_replace_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_test_replace_la_LIBADD = $(PLUGIN_LIBADD)
@@ -26,6 +27,17 @@ tests_broken_broken_setup_la_SOURCES = tests/broken/broken-setup.c
 tests_broken_broken_setup_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_broken_broken_setup_la_LIBADD = $(PLUGIN_LIBADD)
 
+# stages that crash or hang in process, for the run loop's isolation (test-run)
+tests_broken_broken_crash_la_SOURCES = tests/broken/broken-crash.c
+tests_broken_broken_crash_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_broken_broken_crash_la_LIBADD = $(PLUGIN_LIBADD)
+tests_broken_broken_abort_la_SOURCES = tests/broken/broken-abort.c
+tests_broken_broken_abort_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_broken_broken_abort_la_LIBADD = $(PLUGIN_LIBADD)
+tests_broken_broken_sleep_la_SOURCES = tests/broken/broken-sleep.c
+tests_broken_broken_sleep_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_broken_broken_sleep_la_LIBADD = $(PLUGIN_LIBADD)
+
 # a file with a module's name that is not a module at all
 check_DATA += tests/broken/not-a-module.so
 tests/broken/not-a-module.so: $(srcdir)/tests/broken/not-a-module.so.in
@@ -33,8 +45,8 @@ tests/broken/not-a-module.so: $(srcdir)/tests/broken/not-a-module.so.in
 CLEANFILES += tests/broken/not-a-module.so
 EXTRA_DIST += tests/broken/not-a-module.so.in
 
-check_PROGRAMS += tests/test-document tests/test-config tests/test-pipeline
-TESTS += tests/test-document tests/test-config tests/test-pipeline
+check_PROGRAMS += tests/test-document tests/test-config tests/test-pipeline tests/test-run
+TESTS += tests/test-document tests/test-config tests/test-pipeline tests/test-run
 tests_test_document_SOURCES = tests/test-document.c
 tests_test_document_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_document_LDADD = $(TEST_LDADD)
@@ -44,6 +56,9 @@ tests_test_config_LDADD = $(TEST_LDADD)
 tests_test_pipeline_SOURCES = tests/test-pipeline.c
 tests_test_pipeline_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_pipeline_LDADD = $(TEST_LDADD)
+tests_test_run_SOURCES = tests/test-run.c
+tests_test_run_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_run_LDADD = $(TEST_LDADD)
 
 # modules cut short, as an interrupted copy or a full disk leaves them: the loader
 # must refuse them with a reason instead of dying with SIGBUS inside dlopen
