@@ -656,7 +656,7 @@ format_size (guint64 n)
 /* A file that starts with a UTF-16 or UTF-32 byte order mark is converted to UTF-8;
  * source offsets then count bytes of the converted text. */
 static void
-convert_utf16 (QuarryInputItem *item)
+convert_unicode_bom (QuarryInputItem *item)
 {
   static const struct { const char *bom; gsize n; const char *charset; } boms[] = {
     { "\xFF\xFE\0\0", 4, "UTF-32LE" }, { "\0\0\xFE\xFF", 4, "UTF-32BE" },
@@ -705,7 +705,9 @@ read_file_item (QuarryInput *in, const char *path, const char *rel, QuarryInputI
                                      err == EACCES ? "; check its permissions" : "");
       return;
     }
-  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && (guint64) st.st_size > (guint64) in->max_bytes)
+  if (fstat (fd, &st) != 0)
+    memset (&st, 0, sizeof st);  /* read it as a stream */
+  if (S_ISREG (st.st_mode) && (guint64) st.st_size > (guint64) in->max_bytes)
     {
       g_autofree char *size = format_size (st.st_size), *max = format_size (in->max_bytes);
       close (fd);
@@ -730,7 +732,7 @@ read_file_item (QuarryInput *in, const char *path, const char *rel, QuarryInputI
       item->length = 0;
       return;
     }
-  convert_utf16 (item);
+  convert_unicode_bom (item);
   if (item->error == NULL)
     item->media_type = g_strdup (quarry_input_guess_media_type (path, item->bytes, item->length));
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -416,6 +417,7 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
   guint64 next_seq = 0, written = 0, replaced = 0;
   gboolean eof = FALSE, interrupted = FALSE, inline_jobs = FALSE, processes = opt->isolation == QUARRY_ISOLATION_PROCESSES;
   struct sigaction sa, old_int, old_term, old_pipe;
+  sigset_t stop_signals, old_mask;
   struct rusage ru, ru_children;
   double wall, cpu;
   int code;
@@ -465,6 +467,12 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
       sh.todo = g_async_queue_new ();
       g_mutex_init (&sh.lock);
       g_cond_init (&sh.cond);
+      /* SIGINT/SIGTERM go to this thread, which may be waiting in a read of the
+       * input (stdin, a FIFO): taken by a worker, they would leave that read waiting */
+      sigemptyset (&stop_signals);
+      sigaddset (&stop_signals, SIGINT);
+      sigaddset (&stop_signals, SIGTERM);
+      pthread_sigmask (SIG_BLOCK, &stop_signals, &old_mask);
       if (opt->jobs > 1)
         for (guint i = 0; i < opt->jobs; i++)
           {
@@ -480,6 +488,7 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
               }
             g_ptr_array_add (threads, th);
           }
+      pthread_sigmask (SIG_SETMASK, &old_mask, NULL);
       inline_jobs = threads->len == 0;
     }
 

@@ -476,6 +476,13 @@ append_diagnostics (GString *out, const QuarryDocument *doc, guint *bad)
         g_string_append (out, "null");
       g_string_append_c (out, '}');
     }
+  if (*bad > 0)
+    {
+      /* written, not added to the document: writing a record changes nothing */
+      g_string_append (out, n ? ",{\"level\":\"warning\"" : "{\"level\":\"warning\"");
+      g_string_append_printf (out, ",\"stage\":\"output\",\"code\":\"invalid-utf8-output\",\"message\":\"%u bytes in the record's strings"
+                              " (a field cut mid-character, say) were not valid UTF-8 and were written as U+FFFD\",\"source\":null}", *bad);
+    }
   g_string_append_c (out, ']');
 }
 
@@ -508,16 +515,6 @@ quarry_writer_append_record (GString *out, QuarryDocument *doc, const char *prov
   g_string_append (out, ",\"summary\":");
   append_json (out, quarry_document_get_summary (doc), bad);
   g_string_append (out, ",\"diagnostics\":");
-  if (n_bad > 0)
-    {
-      /* the record stays valid JSON; the diagnostic says a stage left broken text */
-      const char *stage = quarry_document_get_stage (doc);
-      quarry_document_set_stage (doc, "output");
-      quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_WARNING, "invalid-utf8-output", QUARRY_NO_OFFSET,
-                                "%u bytes in the record's strings (a field cut mid-character, say) were not valid UTF-8 and were written as U+FFFD",
-                                n_bad);
-      quarry_document_set_stage (doc, stage);
-    }
   append_diagnostics (out, doc, bad);
   g_string_append (out, ",\"provenance\":");
   g_string_append (out, provenance != NULL ? provenance : "null");
@@ -550,7 +547,7 @@ quarry_writer_append_dead_letter (GString *out, const QuarryDocument *doc, const
   const char *mt = quarry_document_get_media_type (doc);
   gsize len;
   const char *src = quarry_document_get_source (doc, &len);
-  guint n_bad = 0, *bad = &n_bad;  /* the content is kept whole below, as base64 if need be */
+  guint n_bad = 0, *bad = &n_bad;  /* the content itself is kept whole below, as base64 if need be */
 
   g_string_append (out, "{\"id\":");
   *bad += append_string (out, id, strlen (id));

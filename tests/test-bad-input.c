@@ -464,7 +464,7 @@ test_unreadable (Fx *f, gconstpointer data)
 {
   g_autofree char *locked = path_in (f, "in/locked.txt");
   Result r;
-  guint expect_dead = 2;
+  guint expect_dead;
 
   put (f, "p.ini", replace_ini);
   put (f, "in/good.txt", "fine");
@@ -606,7 +606,7 @@ test_sigint_on_stdin (Fx *f, gconstpointer data)
   const char *record = "{\"id\":\"s1\",\"content\":\"alpha\"}\n";
   g_autofree char *err = NULL;
   g_autoptr(GPtrArray) recs = NULL;
-  char *argv[] = { f->quarry, (char *) "run", (char *) "-c", (char *) "p.ini", (char *) "-o", (char *) "out.jsonl", (char *) "-", NULL };
+  char *argv[] = { f->quarry, (char *) "run", (char *) "-j", (char *) "4", (char *) "-c", (char *) "p.ini", (char *) "-o", (char *) "out.jsonl", (char *) "-", NULL };
   GError *error = NULL;
   GPid pid;
   int in_fd, err_fd, status, pending = 1;
@@ -640,13 +640,14 @@ test_sigint_on_stdin (Fx *f, gconstpointer data)
 }
 
 /* SIGINT while quarry waits for a writer to open a FIFO named as an argument:
- * a clean stop, no document made up from the interrupted open. */
+ * a clean stop, no document made up from the interrupted open. With worker
+ * threads: the signal must reach the thread that waits. */
 static void
 test_sigint_on_fifo (Fx *f, gconstpointer data)
 {
   g_autofree char *fifo = path_in (f, "later.txt");
   g_autofree char *wchan_path = NULL, *err = NULL;
-  char *argv[] = { f->quarry, (char *) "run", (char *) "-c", (char *) "p.ini", (char *) "-o", (char *) "out.jsonl", (char *) "later.txt", NULL };
+  char *argv[] = { f->quarry, (char *) "run", (char *) "-j", (char *) "4", (char *) "-c", (char *) "p.ini", (char *) "-o", (char *) "out.jsonl", (char *) "later.txt", NULL };
   GError *error = NULL;
   GPid pid;
   int err_fd, status;

@@ -281,6 +281,38 @@ test_writer_record (void)
   json_object_put (rec);
 }
 
+/* A field a stage cut in the middle of a character: the record is valid UTF-8, says
+ * so in a diagnostic of stage output, and writing it again gives the same bytes. */
+static void
+test_writer_invalid_utf8 (void)
+{
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("d", "text", 4, "text/plain");
+  g_autoptr(GString) a = g_string_new (NULL), b = g_string_new (NULL);
+  json_object *rec, *v, *d;
+
+  /* "é" twice, the second cut after its first byte; a NUL kept as \u0000 */
+  json_object_object_add (quarry_document_get_fields (doc, "cut"), "subject",
+                          json_object_new_string_len ("\xC3\xA9\xC3\0x", 5));
+  quarry_writer_append_record (a, doc, NULL);
+  quarry_writer_append_record (b, doc, NULL);
+  g_assert_cmpstr (a->str, ==, b->str);
+  g_assert_true (g_utf8_validate (a->str, a->len, NULL));
+  g_assert_nonnull (strstr (a->str, "\"subject\":\"\xC3\xA9\xEF\xBF\xBD\\u0000x\""));
+  rec = json_tokener_parse (a->str);
+  g_assert_nonnull (rec);
+  g_assert_true (json_object_object_get_ex (rec, "diagnostics", &v));
+  g_assert_cmpuint (json_object_array_length (v), ==, 1);
+  d = json_object_array_get_idx (v, 0);
+  g_assert_true (json_object_object_get_ex (d, "stage", &v));
+  g_assert_cmpstr (json_object_get_string (v), ==, "output");
+  g_assert_true (json_object_object_get_ex (d, "code", &v));
+  g_assert_cmpstr (json_object_get_string (v), ==, "invalid-utf8-output");
+  g_assert_true (json_object_object_get_ex (d, "message", &v));
+  g_assert_true (g_str_has_prefix (json_object_get_string (v), "1 bytes in the record's strings"));
+  json_object_put (rec);
+  g_assert_cmpuint (quarry_document_get_n_diagnostics (doc), ==, 0);  /* the document is unchanged */
+}
+
 static void
 test_writer_dead_letter (void)
 {
@@ -593,6 +625,7 @@ main (int argc, char **argv)
   g_test_add_func ("/writer/light-forms", test_writer_light_forms);
   g_test_add_func ("/writer/json-string", test_writer_json_string);
   g_test_add_func ("/writer/dead-letter", test_writer_dead_letter);
+  g_test_add_func ("/writer/invalid-utf8", test_writer_invalid_utf8);
   g_test_add ("/cli/run-accounting", Cli, NULL, cli_setup, test_cli_run_accounting, cli_teardown);
   g_test_add ("/cli/deterministic", Cli, NULL, cli_setup, test_cli_deterministic, cli_teardown);
   g_test_add ("/cli/stdin", Cli, NULL, cli_setup, test_cli_stdin, cli_teardown);
