@@ -1015,71 +1015,147 @@ parse_eo (Ctx *c, const HpClean *z, gsize s, gsize e)
 
 /* ---- TAGS ---- */
 
-static const char *const known_tags[] = {
-  "ABLD", "AEMR", "AFIN", "AGMT", "AGAO", "AMGT", "AMED", "AODE", "AORC", "APER", "ASEC", "ASIG", "BBSR",
-  "BEXP", "BTIO", "CASC", "CDB", "CJAN", "CMGT", "CVIS", "EAGR", "EAID", "EAIR", "ECIN", "ECON", "ECPS",
-  "EFIN", "EIND", "EINT", "EINV", "ELAB", "ELTN", "EMIN", "ENIV", "ENRG", "EPET", "EREL", "ETRA", "ETRD",
-  "ETTC", "EUN", "EWWT", "FARC", "IAEA", "ICAO", "ICTY", "INRA", "INRB", "INRO", "IRAQ", "KACT", "KAWC",
-  "KAWK", "KBIO", "KCFE", "KCIP", "KCOR", "KCRM", "KDEM", "KDRG", "KFRD", "KGCC", "KGHG", "KGIC", "KHIV",
-  "KHLS", "KIPR", "KIRF", "KISL", "KJUS", "KLIG", "KMCA", "KMDR", "KNNP", "KNUC", "KOLY", "KPAL", "KPAO",
-  "KPKO", "KPRP", "KRAD", "KSCA", "KSEP", "KSPR", "KSUM", "KTER", "KTFN", "KTIP", "KUNR", "KWBG", "KWMN",
-  "MARR", "MASS", "MCAP", "MNUC", "MOPS", "MTCR", "NATO", "OEXC", "OIIP", "OPDC", "OPRC", "OREP", "OSCE",
-  "OTRA", "OVIP", "PARM", "PBTS", "PEPR", "PGOV", "PHSA", "PHUM", "PINR", "PINS", "PKAO", "PNAT", "PREF",
-  "PREL", "PROP", "PTER", "SCUL", "SENV", "SMIG", "SNAR", "SOCI", "SOPN", "TBIO", "TFIN", "TPHY", "TRGY",
-  "TSPA", "TSPL", "UNEP", "UNGA", "UNSC", "USEU",
-};
-
-static gboolean
-known_tag (const char *p, gsize n)
+/* The kind of a known code ("country", "subject", ...) or NULL. */
+static const char *
+tag_kind (const Ctx *c, const char *p, gsize n)
 {
-  if (n != 4)
-    return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS (known_tags); i++)
-    if (strlen (known_tags[i]) == 4 && memcmp (known_tags[i], p, 4) == 0)
-      return TRUE;
+  return c->in ? hp_vocab_lookup (c->in->tags, p, n) : NULL;
+}
+
+/* Splits a glued tag ("ECONEFIN", "PRELIR", "KDEMAF") into known codes: parts of 2 to 6
+ * letters, at most one of them a two-letter country code and at least one longer, the
+ * fewest parts winning. Writes the part ends into cuts; returns how many parts, or 0. */
+static guint
+tag_split (const Ctx *c, const char *w, gsize n, gsize cuts[8])
+{
+  /* best[i]: fewest parts for w[0, i), with from[i] the last cut and two[i] the country parts */
+  guint best[33], two[33];
+  gsize from[33];
+
+  if (n < 4 || n > 32)
+    return 0;
+  for (gsize i = 0; i <= n; i++)
+    best[i] = G_MAXUINT, two[i] = 0, from[i] = 0;
+  best[0] = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      if (best[i] == G_MAXUINT)
+        continue;
+      for (gsize k = 2; k <= 6 && i + k <= n; k++)
+        {
+          const char *kind = tag_kind (c, w + i, k);
+          guint t = two[i] + (k == 2);
+          if (!kind || (k == 2 && strcmp (kind, "country") != 0) || t > 1)
+            continue;
+          if (best[i] + 1 < best[i + k])
+            best[i + k] = best[i] + 1, from[i + k] = i, two[i + k] = t;
+        }
+    }
+  if (best[n] == G_MAXUINT || best[n] < 2 || best[n] > 8 || (best[n] == two[n]))
+    return 0;
+  for (gsize i = n, k = best[n]; k > 0; i = from[i])
+    cuts[--k] = i;
+  return best[n];
+}
+
+/* A word a TAGS line uses as a code: known, an acronym of two or three capitals (a
+ * country, "GOI"), or known codes glued. */
+static gboolean
+tag_code_like (const Ctx *c, const char *w)
+{
+  gsize n = strlen (w), cuts[8];
+
+  if (tag_kind (c, w, n) || ((n == 2 || n == 3) && hp_is_upper (w[0]) && hp_is_upper (w[1]) && hp_is_upper (w[n - 1])))
+    return TRUE;
+  return tag_split (c, w, n, cuts) > 0;
+}
+
+static void
+tags_add (json_object *tags, GHashTable *seen, const char *tag, gsize n)
+{
+  char *t = g_strndup (tag, n);
+  if (!*t || g_hash_table_contains (seen, t))
+    {
+      g_free (t);
+      return;
+    }
+  g_hash_table_add (seen, t);
+  json_object_array_add (tags, json_object_new_string (t));
+}
+
+/* One tag as written; a glued one ("ECONEFIN") becomes its codes. */
+static void
+tags_add_mended (const Ctx *c, json_object *tags, GHashTable *seen, const char *tag)
+{
+  gsize n = strlen (tag), cuts[8];
+  guint parts = tag_kind (c, tag, n) ? 0 : tag_split (c, tag, n, cuts);
+
+  if (parts == 0)
+    {
+      tags_add (tags, seen, tag, n);
+      return;
+    }
+  for (guint i = 0, s = 0; i < parts; s = cuts[i++])
+    tags_add (tags, seen, tag + s, cuts[i] - s);
+}
+
+/* Words that are never a tag: a label repeated inside the line, and what is left of an
+ * old telegram's page header ("UNCLASSIFIED PAGE 02 ROME 01059 01 OF 04 281501Z") when the
+ * body scan did not take the whole line. */
+static gboolean
+tag_junk (const Ctx *c, const char *w)
+{
+  gsize n = strlen (w), len;
+  gboolean upper;
+  const char *after;
+
+  while (n > 0 && w[n - 1] == ':')
+    n--;
+  if (word_is (w, w + n, tags_words, &len, &upper) && len == n)
+    return TRUE;
+  if (hp_match_class (w, w + n, &after) && after == w + n)
+    return TRUE;
+  if (strcmp (w, "PAGE") == 0 || strcmp (w, "OF") == 0)
+    return TRUE;
+  for (const char *p = w; *p; p++)
+    if (hp_is_digit (*p))
+      return !tag_kind (c, w, n);  /* "G8" is an organization; "01059" a page number */
   return FALSE;
 }
 
-static void
-tags_add (json_object *tags, GHashTable *seen, const char *tag)
+/* Splits v at the separators outside parentheses: "," and ";" when the line has them,
+ * else spaces too ("TAGS: PGOV PREL PM"). */
+static GPtrArray *
+tag_items (const char *v, gboolean commas)
 {
-  if (!*tag || g_hash_table_contains (seen, tag))
-    return;
-  g_hash_table_add (seen, g_strdup (tag));
-  json_object_array_add (tags, json_object_new_string (tag));
-}
+  GPtrArray *items = g_ptr_array_new_with_free_func (g_free);
+  GString *cur = g_string_new (NULL);
+  int depth = 0;
 
-/* One tag as written; glued codes ("PGOVPREL", "PRELIR") are split when each part is known. */
-static void
-tags_add_mended (json_object *tags, GHashTable *seen, const char *tag)
-{
-  gsize n = strlen (tag);
-  gboolean letters = TRUE;
-
-  for (gsize i = 0; i < n; i++)
-    if (!hp_is_upper (tag[i]))
-      letters = FALSE;
-  if (letters && !known_tag (tag, n) && (n == 6 || n == 8 || n == 10 || n == 12))
+  for (const char *p = v;; p++)
     {
-      /* split into known 4-letter codes and at most one trailing 2-letter country code */
-      gsize k = 0;
-      while (k + 4 <= n && known_tag (tag + k, 4))
-        k += 4;
-      if (k > 0 && (k == n || k + 2 == n))
+      gboolean sep = *p == '\0' || (depth == 0 && (*p == ',' || *p == ';' || (!commas && *p == ' ')));
+      if (*p == '(')
+        depth++;  /* a person tag: "OVIP (STEINBERG, JAMES B.)" keeps its comma */
+      else if (*p == ')' && depth > 0)
+        depth--;
+      if (!sep)
         {
-          for (gsize i = 0; i < k; i += 4)
-            {
-              char part[5];
-              memcpy (part, tag + i, 4);
-              part[4] = '\0';
-              tags_add (tags, seen, part);
-            }
-          if (k + 2 == n)
-            tags_add (tags, seen, tag + k);
-          return;
+          g_string_append_c (cur, *p);
+          continue;
         }
+      g_strstrip (cur->str);
+      cur->len = strlen (cur->str);
+      while (cur->len > 0 && (cur->str[cur->len - 1] == '.' || cur->str[cur->len - 1] == ':'))
+        g_string_truncate (cur, cur->len - 1);
+      if (cur->len > 0)
+        g_ptr_array_add (items, g_strdup (cur->str));
+      g_string_truncate (cur, 0);
+      if (*p == '\0')
+        break;
     }
-  tags_add (tags, seen, tag);
+  g_string_free (cur, TRUE);
+  return items;
 }
 
 static void
@@ -1087,63 +1163,93 @@ parse_tags (Ctx *c, const char *s, gsize n)
 {
   char *v = hp_normalize_value (s, n);
   char *up = g_ascii_strup (v, -1);
-  gboolean commas = strchr (up, ',') != NULL;
+  gboolean commas = FALSE;
   json_object *tags = json_object_new_array ();
   GHashTable *seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GString *cur = g_string_new (NULL);
+  GPtrArray *items;
+  GString *run = g_string_new (NULL);
   int depth = 0;
 
-  for (const char *p = up;; p++)
+  /* a comma inside "(CLINTON, HILLARY)" does not make the line comma-separated */
+  for (const char *p = up; *p; p++)
     {
-      gboolean sep = *p == '\0' || (depth == 0 && (*p == ',' || *p == ';' || (!commas && *p == ' ')));
-      if (*p == '(')
-        depth++;  /* a person tag: "OVIP (STEINBERG, JAMES B.)" keeps its comma */
-      else if (*p == ')' && depth > 0)
-        depth--;
-      if (sep)
+      depth += *p == '(' ? 1 : *p == ')' && depth > 0 ? -1 : 0;
+      commas |= depth == 0 && (*p == ',' || *p == ';');
+    }
+  items = tag_items (up, commas);
+
+  for (guint i = 0; i <= items->len; i++)
+    {
+      const char *item = i < items->len ? items->pdata[i] : NULL;
+      g_auto (GStrv) words = NULL;
+      GString *kept;
+      gboolean codes = TRUE;
+
+      if (item && *item == '(' && (run->len > 0 || json_object_array_length (tags) > 0))
         {
-          char *tag = g_strstrip (g_strdup (cur->str));
-          gsize tl = strlen (tag);
-          while (tl > 0 && (tag[tl - 1] == '.' || tag[tl - 1] == ','))
-            tag[--tl] = '\0';
-          if (*tag == '(' && json_object_array_length (tags) > 0)
-            {
-              /* attach "(...)" to the previous tag */
-              guint last = json_object_array_length (tags) - 1;
-              char *joined = g_strdup_printf ("%s %s", json_object_get_string (json_object_array_get_idx (tags, last)), tag);
-              json_object_array_put_idx (tags, last, json_object_new_string (joined));
-              g_free (joined);
-            }
-          else if (commas && strchr (tag, ' ') && !strchr (tag, '('))
-            {
-              /* "ECON ECON" between commas: split only when every word is a code */
-              char **words = g_strsplit (tag, " ", -1);
-              gboolean codes = TRUE;
-              for (char **w = words; *w; w++)
-                if (**w && !known_tag (*w, strlen (*w)) && strlen (*w) != 2)
-                  codes = FALSE;
-              if (codes)
-                for (char **w = words; *w; w++)
-                  tags_add_mended (tags, seen, *w);
-              else
-                tags_add_mended (tags, seen, tag);
-              g_strfreev (words);
-            }
+          /* "(CLINTON, HILLARY)": the person of the tag before it */
+          if (run->len > 0)
+            g_string_append_printf (run, " %s", item);
           else
-            tags_add_mended (tags, seen, tag);
-          g_free (tag);
-          g_string_truncate (cur, 0);
-          if (*p == '\0')
-            break;
+            {
+              guint last = json_object_array_length (tags) - 1;
+              g_autofree char *joined = g_strdup_printf ("%s %s", json_object_get_string (json_object_array_get_idx (tags, last)), item);
+              json_object_array_put_idx (tags, last, json_object_new_string (joined));
+            }
           continue;
         }
-      g_string_append_c (cur, *p);
+      if (item && strchr (item, '('))
+        {
+          /* "OVIP (CLINTON, HILLARY)" in a comma list: whole */
+          if (run->len > 0)
+            tags_add (tags, seen, run->str, run->len), g_string_truncate (run, 0);
+          tags_add (tags, seen, item, strlen (item));
+          continue;
+        }
+      /* the item's words without junk; free text ("MEDIA REACTION REPORT") stays one tag,
+       * codes ("PGOV PREL" between commas, "ECONEFIN") become one tag each */
+      words = item ? g_strsplit (item, " ", -1) : g_new0 (char *, 1);
+      kept = g_string_new (NULL);
+      for (char **w = words; *w; w++)
+        {
+          if (!**w || tag_junk (c, *w))
+            continue;
+          codes &= tag_code_like (c, *w);
+          g_string_append_printf (kept, kept->len ? " %s" : "%s", *w);
+        }
+      if (kept->len == 0 && item)
+        {
+          g_string_free (kept, TRUE);
+          continue;
+        }
+      if (!commas && kept->len > 0 && !codes)
+        {
+          /* space-separated: consecutive words that are no codes make one free-text tag */
+          g_string_append_printf (run, run->len ? " %s" : "%s", kept->str);
+          g_string_free (kept, TRUE);
+          continue;
+        }
+      if (run->len > 0)
+        {
+          tags_add (tags, seen, run->str, run->len);
+          g_string_truncate (run, 0);
+        }
+      if (codes)
+        for (char **w = words; *w; w++)
+          {
+            if (**w && !tag_junk (c, *w))
+              tags_add_mended (c, tags, seen, *w);
+          }
+      else
+        tags_add (tags, seen, kept->str, kept->len);
+      g_string_free (kept, TRUE);
     }
   if (json_object_array_length (tags) > 0)
     json_object_object_add (c->f, "tags", tags);
   else
     json_object_put (tags);
-  g_string_free (cur, TRUE);
+  g_string_free (run, TRUE);
+  g_ptr_array_unref (items);
   g_hash_table_unref (seen);
   g_free (up);
   g_free (v);
@@ -1205,98 +1311,218 @@ parse_subject (Ctx *c, const char *s, gsize n)
 
 /* ---- REF ---- */
 
-/* A bullet "A." "A)" "(A)" at p (a word start); returns its length. */
+/* A bullet "A." "A)" "(A)" "A-" "A:" at p (a word start); returns its length. */
 static gsize
 bullet_len (const char *p, const char *e, char letter)
 {
   if (e - p >= 3 && p[0] == '(' && hp_upper (p[1]) == letter && p[2] == ')' && (p + 3 == e || hp_is_space (p[3])))
     return 3;
-  if (e - p >= 2 && hp_upper (p[0]) == letter && (p[1] == '.' || p[1] == ')') && (p + 2 == e || hp_is_space (p[2])))
+  /* "A)SECSTATE" may be glued; "E-MAIL" is no bullet */
+  if (e - p >= 2 && hp_upper (p[0]) == letter && (p[1] == '.' || p[1] == ')' || p[1] == '-' || p[1] == ':')
+      && (p + 2 == e || hp_is_space (p[2]) || (p[1] == ')' && (hp_is_upper (p[2]) || hp_is_digit (p[2])))))
     return 2;
   return 0;
 }
 
-/* "05 ABU DHABI 3243 ..." -> "05ABUDHABI3243"; NULL when the reference is not a cable. */
-static char *
-cable_id (const char *text, int cable_year)
-{
-  const char *p = text;
-  int yy = -1;
-  GString *origin = g_string_new (NULL);
-  int words = 0;
-  char *id = NULL;
+/* Words that stand before a number without being an origin: "PARA 3", "IIR 6 832",
+ * "FEBRUARY 17", "E-MAIL OF 3/23". */
+static const char *const not_origins[] = {
+  "A", "AN", "AND", "OR", "OF", "THE", "FROM", "DATED", "ON", "IN", "AT", "BY", "TO", "FOR", "VIA", "NO",
+  "NR", "NUMBER", "PARA", "PARAS", "PARAGRAPH", "PARAGRAPHS", "PAGE", "PAGES", "SECTION", "ITEM", "ANNEX",
+  "IIR", "TD", "EMAIL", "E-MAIL", "MEMO", "MEMCON", "TELCON", "FAX", "LETTER", "REPORT", "SEPTEL", "CABLE",
+  "TELEGRAM", "DTG", "MSG", "MESSAGE", "PREVIOUS", "AND", "JAN", "JANUARY", "FEB", "FEBRUARY", "MAR",
+  "MARCH", "APR", "APRIL", "MAY", "JUN", "JUNE", "JUL", "JULY", "AUG", "AUGUST", "SEP", "SEPT",
+  "SEPTEMBER", "OCT", "OCTOBER", "NOV", "NOVEMBER", "DEC", "DECEMBER", "REF", "REFS", "REFTEL", "REFTELS",
+  "EO", "E.O", "RES", "RESOLUTION", "UNSCR", "LAW", "ARTICLE", "DECREE", "ACT", "CHAPTER", "ROOM", "TEL",
+  "PHONE", "POSTS", "POST", "NOTE", "YEAR", "FY", "VOL", "ISSUE",
+};
 
-  if (hp_is_digit (p[0]) && hp_is_digit (p[1]) && p[2] == ' ')
-    yy = (p[0] - '0') * 10 + (p[1] - '0'), p += 3;
-  else if (hp_is_digit (p[0]) && hp_is_digit (p[1]) && hp_is_digit (p[2]) && hp_is_digit (p[3]) && p[4] == ' ')
-    yy = ((p[2] - '0') * 10 + (p[3] - '0')), p += 5;
-  while (*p && words < 4)
+static gboolean
+origin_word (const char *w, gsize n)
+{
+  char buf[24];
+
+  if (n < 3 || n >= sizeof buf || !hp_is_alpha (w[0]))
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
     {
-      const char *w = p;
-      while (hp_is_alpha (*p))
-        p++;
-      if (p == w || *p != ' ')
-        goto out;
-      for (const char *q = w; q < p; q++)
-        g_string_append_c (origin, hp_upper (*q));
-      words++;
-      while (*p == ' ')
-        p++;
-      if (hp_is_digit (*p))
-        break;
+      if (!hp_is_alpha (w[i]) && w[i] != '-')
+        return FALSE;
+      buf[i] = hp_upper (w[i]);
     }
-  if (!hp_is_digit (*p) || words == 0)
-    goto out;
-  {
-    const char *n = p;
-    while (hp_is_digit (*p))
-      p++;
-    if (p - n > 7 || (*p && *p != ' ' && *p != ',' && *p != ';' && *p != '.' && *p != ')'))
-      goto out;
-    if (*p == ' ' && hp_is_digit (p[1]))
-      {
-        /* "MOSCOW 03242 2008" carries its year after the number; anything else
-         * ("IIR 4 201 4569 08") is a report number, not a cable */
-        const char *y = p + 1;
-        if (yy < 0 && (y[0] == '1' || y[0] == '2') && hp_is_digit (y[1]) && hp_is_digit (y[2]) && hp_is_digit (y[3])
-            && !hp_is_digit (y[4]))
-          yy = (y[2] - '0') * 10 + (y[3] - '0');
-        else
-          goto out;
-      }
-    while (*n == '0' && n + 1 < p)
-      n++;
-    if (yy < 0)
-      {
-        if (cable_year <= 0)
-          goto out;
-        yy = cable_year % 100;
-      }
-    if (strcmp (origin->str, "SECSTATE") == 0)
-      g_string_assign (origin, "STATE");
-    id = g_strdup_printf ("%02d%s%.*s", yy, origin->str, (int) (p - n), n);
-  }
-out:
-  g_string_free (origin, TRUE);
-  return id;
+  buf[n] = '\0';
+  for (guint i = 0; i < G_N_ELEMENTS (not_origins); i++)
+    if (strcmp (buf, not_origins[i]) == 0)
+      return FALSE;
+  return TRUE;
+}
+
+typedef struct {
+  const char *s;  /* the word, without the punctuation around it */
+  gsize       n;
+} RefWord;
+
+static gboolean
+all_digits (const RefWord *w)
+{
+  if (w->n == 0)
+    return FALSE;
+  for (gsize i = 0; i < w->n; i++)
+    if (!hp_is_digit (w->s[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* A written year before the origin: "05", "2005" (also "'05"). */
+static int
+ref_year (const RefWord *w)
+{
+  const char *s = w->s;
+  gsize n = w->n;
+
+  if (n == 3 && s[0] == '\'')
+    s++, n--;
+  if (n == 2 && hp_is_digit (s[0]) && hp_is_digit (s[1]))
+    return (s[0] - '0') * 10 + (s[1] - '0');
+  if (n == 4 && (memcmp (s, "19", 2) == 0 || memcmp (s, "20", 2) == 0) && hp_is_digit (s[2]) && hp_is_digit (s[3]))
+    return (s[2] - '0') * 10 + (s[3] - '0');
+  return -1;
+}
+
+typedef struct {
+  char  *id;         /* "05LAPAZ2910", or "LAPAZ2910" when no year is known */
+  gboolean inferred; /* the year was not written */
+  guint  first, last;  /* the words it spans */
+} CableRef;
+
+/* Splits s into words (at spaces, and at "/" and "," that are not inside a number). */
+static GArray *
+ref_split_words (const char *s)
+{
+  GArray *words = g_array_new (FALSE, FALSE, sizeof (RefWord));
+  const char *p = s;
+
+  while (*p)
+    {
+      RefWord w;
+      while (*p == ' ' || *p == ',' || *p == ';' || *p == '(' || *p == ')')
+        p++;
+      if (!*p)
+        break;
+      w.s = p;
+      while (*p && *p != ' ' && *p != ',' && *p != ';' && *p != '(' && *p != ')')
+        p++;
+      w.n = p - w.s;
+      while (w.n > 0 && (w.s[w.n - 1] == '.' || w.s[w.n - 1] == ':'))
+        w.n--;
+      if (w.n > 0)
+        g_array_append_val (words, w);
+    }
+  return words;
+}
+
+/* The cable references in an item's words: [YEAR] ORIGIN NUMBER, the origin one word in
+ * capitals or a known spelling of several ("LA PAZ", "USUN NEW YORK"); also the id form
+ * "06LAPAZ2910". Anything else (e-mails, memos, IIRs, meetings) gives none. */
+static GArray *
+find_cable_refs (const Ctx *c, GArray *words)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (CableRef));
+  const RefWord *w = (const RefWord *) words->data;
+  const HpVocab *origins = c->in ? c->in->origins : NULL;
+  guint maxw = MAX (1, hp_vocab_max_words (origins));
+
+  for (guint i = 0; i < words->len; i++)
+    {
+      CableRef r = { NULL, FALSE, i, i };
+      GString *origin = NULL;
+      const char *num;
+      gsize nn;
+      int yy = -1;
+      guint first = i;
+
+      if (w[i].n >= 5 && hp_is_digit (w[i].s[0]) && hp_is_digit (w[i].s[1]) && hp_is_upper (w[i].s[2])
+          && hp_is_digit (w[i].s[w[i].n - 1]))
+        {
+          /* "06LAPAZ2910" */
+          gsize k = 2;
+          while (k < w[i].n && hp_is_upper (w[i].s[k]))
+            k++;
+          while (k < w[i].n && hp_is_digit (w[i].s[k]))
+            k++;
+          if (k == w[i].n)
+            {
+              r.id = g_strndup (w[i].s, w[i].n);
+              g_array_append_val (out, r);
+            }
+          continue;
+        }
+      if (!all_digits (&w[i]) || w[i].n > 7 || i == 0)
+        continue;
+      /* the number must end its word: "3/4/06" and "U-0011-06" are no cable numbers */
+      if (w[i].s[w[i].n] == '/' || w[i].s[w[i].n] == '-')
+        continue;
+      if (w[i].s > w[0].s && (w[i].s[-1] == '/' || w[i].s[-1] == '-'))
+        continue;
+      /* the origin: the longest known spelling ending before the number, else one word */
+      for (guint k = MIN (maxw, i); k >= 1 && !origin; k--)
+        {
+          const char *val;
+          const char *os = w[i - k].s, *oe = w[i - 1].s + w[i - 1].n;
+          gboolean words_ok = TRUE;
+          for (guint j = i - k; j < i; j++)
+            words_ok &= hp_is_alpha (w[j].s[0]);
+          if (!words_ok || (gsize) (oe - os) > 48)
+            continue;
+          if ((val = hp_vocab_lookup (origins, os, oe - os)))
+            {
+              origin = g_string_new (val);
+              first = i - k;
+            }
+        }
+      if (!origin)
+        {
+          if (!origin_word (w[i - 1].s, w[i - 1].n))
+            continue;
+          origin = g_string_new (NULL);
+          for (gsize k = 0; k < w[i - 1].n; k++)
+            if (w[i - 1].s[k] != '-')
+              g_string_append_c (origin, hp_upper (w[i - 1].s[k]));
+          first = i - 1;
+        }
+      if (first > 0)
+        yy = ref_year (&w[first - 1]);
+      if (yy >= 0)
+        first--;
+      else if (i + 1 < words->len && w[i + 1].n == 4 && ref_year (&w[i + 1]) >= 0
+               && (i + 2 == words->len || !hp_is_alpha (w[i + 2].s[0])))
+        {
+          /* "MOSCOW 03242 2008": the year after the number */
+          yy = ref_year (&w[i + 1]);
+          r.last = i + 1;
+        }
+      num = w[i].s, nn = w[i].n;
+      while (nn > 1 && *num == '0')
+        num++, nn--;
+      if (yy < 0 && c->year > 0)
+        yy = c->year % 100;
+      r.inferred = !(first < i - 1 && ref_year (&w[first]) >= 0) && r.last == i;
+      if (yy >= 0)
+        r.id = g_strdup_printf ("%02d%s%.*s", yy, origin->str, (int) nn, num);
+      else
+        r.id = g_strdup_printf ("%s%.*s", origin->str, (int) nn, num);
+      r.first = first;
+      g_string_free (origin, TRUE);
+      g_array_append_val (out, r);
+    }
+  return out;
 }
 
 static void
-add_reference (Ctx *c, json_object *refs, char letter, const char *s, gsize n)
+add_ref_entry (json_object *refs, char letter, const char *text, gsize n, const CableRef *r)
 {
-  char *text = hp_normalize_value (s, n);
-  gsize len = strlen (text);
-  json_object *ref;
-  char *id;
+  json_object *ref = json_object_new_object ();
 
-  while (len > 0 && (text[len - 1] == ',' || text[len - 1] == ';' || text[len - 1] == ' '))
-    text[--len] = '\0';
-  if (len == 0)
-    {
-      g_free (text);
-      return;
-    }
-  ref = json_object_new_object ();
   if (letter)
     {
       char b[2] = { letter, 0 };
@@ -1304,12 +1530,105 @@ add_reference (Ctx *c, json_object *refs, char letter, const char *s, gsize n)
     }
   else
     json_object_object_add (ref, "bullet", NULL);
-  id = cable_id (text, c->year);
-  json_object_object_add (ref, "id", id ? json_object_new_string (id) : NULL);
-  json_object_object_add (ref, "text", json_object_new_string (text));
+  json_object_object_add (ref, "id", r ? json_object_new_string (r->id) : NULL);
+  json_object_object_add (ref, "text", json_object_new_string_len (text, n));
+  if (r && r->inferred)
+    json_object_object_add (ref, "year_inferred", json_object_new_boolean (TRUE));
   json_object_array_add (refs, ref);
-  g_free (id);
+}
+
+/* One item of the REF block (a bullet's text, or a part between ";"): one entry per cable
+ * it names, or one with a null id for a reference that is no cable. */
+static void
+add_reference (Ctx *c, json_object *refs, char letter, const char *s, gsize n)
+{
+  char *text = hp_normalize_value (s, n);
+  gsize len = strlen (text);
+  char **parts;
+
+  while (len > 0 && (text[len - 1] == ',' || text[len - 1] == ';' || text[len - 1] == ' '))
+    text[--len] = '\0';
+  parts = g_strsplit (text, ";", -1);
+  for (char **part = parts; *part; part++)
+    {
+      char *t = g_strstrip (*part);
+      GArray *words, *found;
+
+      if (!*t)
+        continue;
+      words = ref_split_words (t);
+      found = find_cable_refs (c, words);
+      if (found->len == 0)
+        add_ref_entry (refs, letter, t, strlen (t), NULL);
+      else if (found->len == 1)
+        add_ref_entry (refs, letter, t, strlen (t), &g_array_index (found, CableRef, 0));
+      else
+        for (guint k = 0; k < found->len; k++)
+          {
+            /* "STATE 1234 AND MOSCOW 567": each cable with its own words */
+            CableRef *r = &g_array_index (found, CableRef, k);
+            const RefWord *a = &g_array_index (words, RefWord, r->first), *b = &g_array_index (words, RefWord, r->last);
+            add_ref_entry (refs, letter, a->s, b->s + b->n - a->s, r);
+          }
+      for (guint k = 0; k < found->len; k++)
+        g_free (g_array_index (found, CableRef, k).id);
+      g_array_unref (found);
+      g_array_unref (words);
+    }
+  g_strfreev (parts);
   g_free (text);
+}
+
+/* Does the line at p go on a REF block after a blank line: a bullet, a year, or an
+ * origin in capitals and a number ("B. STATE 1234", "05 PARIS 88", "MOSCOW 1234")? */
+static gboolean
+ref_line_goes_on (const char *p, const char *e)
+{
+  const char *q = p;
+
+  if (p < e && *p == '(' && p + 2 < e && hp_is_alpha (p[1]) && p[2] == ')')
+    return TRUE;
+  if (e - p >= 2 && hp_is_upper (p[0]) && strchr (".):-", p[1]) && (p + 2 == e || !hp_is_alpha (p[2])))
+    return TRUE;
+  if (e - p >= 3 && hp_is_digit (p[0]) && hp_is_digit (p[1]) && (p[2] == ' ' || (hp_is_digit (p[2]) && e - p >= 5 && p[4] == ' ')))
+    return TRUE;
+  while (q < e && (hp_is_upper (*q) || *q == ' ' || *q == '-'))
+    q++;
+  return q > p + 2 && q < e && q[-1] == ' ' && hp_is_digit (*q);
+}
+
+/* The end of the REF block at [s, e): at a blank line not followed by more references. */
+static gsize
+ref_block_end (const char *b, gsize s, gsize e)
+{
+  const char *p = b + s, *end = b + e;
+
+  while (p < end)
+    {
+      const char *nl = memchr (p, '\n', end - p), *q;
+      gboolean blank = FALSE;
+      if (!nl)
+        break;
+      q = nl + 1;
+      for (;;)
+        {
+          const char *r = q;
+          while (r < end && hp_is_blank (*r))
+            r++;
+          if (r < end && *r == '\n')
+            {
+              blank = TRUE;
+              q = r + 1;
+              continue;
+            }
+          q = r;
+          break;
+        }
+      if (blank && q < end && !ref_line_goes_on (q, hp_line_end (q, end)))
+        return nl - b;
+      p = q;
+    }
+  return e;
 }
 
 static void
@@ -1325,7 +1644,7 @@ parse_refs (Ctx *c, const char *s, gsize n)
   for (; p < e; p++)
     {
       gsize bl;
-      if (!(p == s || hp_is_space (p[-1])))
+      if (!(p == s || hp_is_space (p[-1]) || p[-1] == ';' || p[-1] == ','))
         continue;
       if (letter && (bl = bullet_len (p, e, letter)) && hp_is_blank_range (item, p))
         {
@@ -1841,7 +2160,7 @@ parse_fields (Ctx *c, const HpClean *z, gsize zone_len, gboolean *sbu)
         case L_EO: parse_eo (c, z, l->value, e); break;
         case L_TAGS: parse_tags (c, b + l->value, e - l->value); break;
         case L_SUBJ: parse_subject (c, b + l->value, e - l->value); break;
-        case L_REF: c->ref_s = l->value, c->ref_e = e; break;
+        case L_REF: c->ref_s = l->value, c->ref_e = trim_end (b, l->value, ref_block_end (b, l->value, e)); break;
         case L_CLASSBY: parse_classified_by (c, b + l->value, e - l->value); break;
         default: break;
         }
