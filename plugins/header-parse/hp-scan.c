@@ -723,10 +723,22 @@ word_is (const char *p, const char *end, const char *const *words, gsize *len, g
   return FALSE;
 }
 
-static const char *const tags_words[] = { "TAGS", "TAG", "TAGSS", "TGAS", "TAFS", "TAGES", "TAQS", "TASG", NULL };
+static const char *const tags_words[] = { "TAGS", "TAG", "TAGSS", "TGAS", "TAFS", "TAGES", "TAQS", "TASG", "TAS",
+                                          "TABS", "TGS", "TAGD", "TAHS", "TSGS", NULL };
+/* the misspellings that are also words ("tabs on ...", "TGS denied ..."): a label only with a colon or a dash */
+static const char *const tags_words_loose[] = { "TAS", "TABS", "TGS", "TAG", NULL };
 static const char *const subj_words[] = { "SUBJECT", "SUBJ", "SUBJEC", "SUBJET", "SUJECT", "SUBECT", "SUBJECTS", NULL };
 static const char *const ref_words[] = { "REF(S)", "REFTEL(S)", "REFTELS", "REFTEL", "REFERENCES", "REFERENCE",
                                          "REFS", "REF", NULL };
+
+static gboolean
+has_lower_in (const char *p, const char *e)
+{
+  for (; p < e; p++)
+    if (*p >= 'a' && *p <= 'z')
+      return TRUE;
+  return FALSE;
+}
 
 /* Is there a label at p? Labels with a colon count anywhere; without, at a line start
  * or when written in capitals (the tokenized one-line header). */
@@ -794,9 +806,11 @@ match_label (const char *p, const char *end, gboolean line_start, char prev_end,
   q = p + n;
   while (q < end && *q == ' ')
     q++;
-  if (q < end && *q == ':')
+  /* "TAGS:", "SUBJECT -", "REF --" */
+  if (q < end && (*q == ':' || (*q == '-' && (q + 1 >= end || q[1] == ' ' || q[1] == '-'))))
     {
-      q++;
+      while (q < end && (*q == ':' || *q == '-'))
+        q++;
       while (q < end && *q == ' ')
         q++;
       *value = q;
@@ -804,6 +818,15 @@ match_label (const char *p, const char *end, gboolean line_start, char prev_end,
     }
   if (q >= end || *q == '\n')
     return FALSE;
+  if (*kind == L_TAGS && word_is (p, end, tags_words_loose, &n, &upper))
+    {
+      /* "TAG PTER, PGOV": a code of 2 to 4 capitals follows, and nothing in lower case */
+      const char *w = q, *le = hp_line_end (q, end);
+      while (w < le && hp_is_upper (*w))
+        w++;
+      if (!upper || !line_start || w - q < 2 || w - q > 4 || (w < le && *w != ' ' && *w != ',') || has_lower_in (q, le))
+        return FALSE;
+    }
   if (*kind == L_REF)
     {
       /* "REF" without a colon: only at a line start, in capitals */
@@ -1279,15 +1302,80 @@ marking_len (const char *p, const char *e)
   return 0;
 }
 
+/* Lines that start something after a subject: a paragraph number, a summary, an action
+ * request, a classification or a rule ("1.", "(C) Summary:", "This is an action request"). */
+static const char *const subject_stops[] = {
+  "SUMMARY", "SUMMARY:", "THIS IS AN ACTION", "ACTION REQUEST", "ACTION MESSAGE", "BEGIN SUMMARY",
+  "INTRODUCTION", "BACKGROUND", "INFORMATION MEMO", "PASS TO", "SIPDIS", "DEPT FOR", "DEPARTMENT FOR",
+  NULL
+};
+
+static gboolean
+subject_stop_line (const char *p, const char *e)
+{
+  gsize m;
+
+  if ((m = marking_len (p, e)))
+    {
+      /* "(C) SUMMARY": a marked line is a paragraph, unless the marking is all of it */
+      p += m;
+      while (p < e && *p == ' ')
+        p++;
+      return p < e;
+    }
+  if (p < e && hp_is_digit (*p))
+    {
+      const char *q = p;
+      while (q < e && hp_is_digit (*q))
+        q++;
+      if (q < e && (*q == '.' || *q == ')') && q - p <= 2 && (q + 1 == e || q[1] == ' ' || q[1] == '('))
+        return TRUE;
+    }
+  if (hp_is_class_only (p, e))
+    return TRUE;
+  for (guint i = 0; subject_stops[i]; i++)
+    {
+      gsize k = strlen (subject_stops[i]);
+      if (hp_has_prefix_ci (p, e, subject_stops[i]) && (p + k == e || !hp_is_alpha (p[k])))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The subject ends at the first line after its first that starts something else. */
+static gsize
+subject_cut (const char *s, gsize n)
+{
+  const char *e = s + n, *p = memchr (s, '\n', n);
+
+  while (p && p < e)
+    {
+      const char *ls = p + 1, *le = hp_line_end (ls, e);
+      while (ls < le && hp_is_blank (*ls))
+        ls++;
+      if (ls < le && subject_stop_line (ls, le))
+        return p - s;
+      p = le < e ? le : NULL;
+    }
+  return n;
+}
+
 static void
 parse_subject (Ctx *c, const char *s, gsize n)
 {
-  char *v = hp_normalize_value (s, n);
+  char *v = hp_normalize_value (s, subject_cut (s, n));
   char *p = v, *e = v + strlen (v);
   gsize m;
 
   if ((m = marking_len (p, e)))
     {
+      /* "(C) MEDVEDEV ...": the marking is kept apart */
+      char mark[16];
+      gsize k = 0;
+      for (const char *q = p + 1; q < p + m - 1 && k + 1 < sizeof mark; q++)
+        mark[k++] = hp_upper (*q);
+      mark[k] = '\0';
+      json_object_object_add (c->f, "subject_marking", json_object_new_string (mark));
       p += m;
       while (*p == ' ')
         p++;
@@ -2197,7 +2285,7 @@ ordered (json_object *f)
   static const char *const order[] = {
     "classification", "caveats", "sipdis", "section", "origin", "reference_number", "reference_id",
     "reference_id_inferred", "date", "executive_order", "decl_date", "decl_reasons",
-    "decl_na", "tags", "subject", "references", "classified_by", "signers", "routing", NULL };
+    "decl_na", "tags", "subject", "subject_marking", "references", "classified_by", "signers", "routing", NULL };
   json_object *out = json_object_new_object ();
   for (guint i = 0; order[i]; i++)
     {
