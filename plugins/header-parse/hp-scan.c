@@ -751,6 +751,8 @@ match_label (const char *p, const char *end, gboolean line_start, char prev_end,
 
   if (hp_upper (*p) == 'E')
     {
+      if (prev_end == ',')
+        return FALSE;  /* "Classified By: DCM X, E.O. 12958, reason 1.4 (b)" */
       static const char *const eo[] = { "E.O.", "E. O.", "E.0.", "E.O", "EO", NULL };
       for (guint i = 0; eo[i]; i++)
         if (hp_has_prefix_ci (p, end, eo[i]))
@@ -1773,6 +1775,7 @@ static const char *const title_words[] = {
   "prt", "usaid", "legal", "economics", "politico-military", "pol/mil", "polecon", "rpo", "-",
   "minister-counsellor", "counselor,", "polchief", "econchief", "pao", "dao", "chargé", "charg",
   "interim", "temporary", "d'", "d’", "a/polcouns", "a/dcm,", "secstate", "ops", "dep", "a/s", "eur", "nea",
+  "bureau", "division", "desk", "chief,", "eap", "wha", "sca", "af", "isn", "drl", "iip", "ecopol", "poloff,",
 };
 
 static gboolean
@@ -1930,6 +1933,63 @@ has_two_letters (const char *s)
   return n >= 2;
 }
 
+/* "Jr.", "SR", "III" after a name (w has n bytes, punctuation included). */
+static gboolean
+name_suffix (const char *w, gsize n)
+{
+  static const char *const suffixes[] = { "JR", "SR", "II", "III", "IV", NULL };
+  char buf[8];
+  gsize k = 0;
+
+  for (gsize i = 0; i < n && k + 1 < sizeof buf; i++)
+    if (hp_is_alpha (w[i]))
+      buf[k++] = hp_upper (w[i]);
+    else if (w[i] != '.' && w[i] != ',' && w[i] != ' ')
+      return FALSE;
+  buf[k] = '\0';
+  for (guint i = 0; suffixes[i]; i++)
+    if (strcmp (buf, suffixes[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The comma that ends a name written first, skipping the one before a suffix. */
+static const char *
+name_comma (const char *who)
+{
+  const char *comma = strchr (who, ',');
+
+  while (comma)
+    {
+      const char *w = comma + 1, *we;
+      while (*w == ' ')
+        w++;
+      we = w;
+      while (*we && *we != ' ' && *we != ',')
+        we++;
+      if (!name_suffix (w, we - w))
+        return comma;
+      comma = strchr (we, ',');
+      if (!comma)
+        return we;
+    }
+  return who + strlen (who);
+}
+
+/* Typing and OCR slips in a name: a zero among letters is the letter O ("LEE 0. COLDREN"). */
+static void
+name_fix_ocr (char *name)
+{
+  for (char *p = name; *p; p++)
+    {
+      gboolean word_start = p == name || p[-1] == ' ';
+      if (*p != '0')
+        continue;
+      if ((word_start && p[1] == '.') || (p > name && hp_is_alpha (p[-1])) || hp_is_alpha (p[1]))
+        *p = hp_is_upper (p[1]) || (p > name && hp_is_upper (p[-1])) || p[1] == '.' ? 'O' : 'o';
+    }
+}
+
 static void
 parse_classified_by (Ctx *c, const char *s, gsize n)
 {
@@ -1959,12 +2019,27 @@ parse_classified_by (Ctx *c, const char *s, gsize n)
   }
   rs = find_reasons_start (fixed);
   who = g_strndup (fixed, rs ? (gsize) (rs - fixed) : strlen (fixed));
+  if (!rs)
+    {
+      /* no reasons: the name ends with its sentence ("... Ambassador X. Summary: ...") */
+      for (char *p = who; *p; p++)
+        if (p[0] == '.' && p[1] == ' ' && p - who >= 3 && hp_is_alpha (p[-1]) && hp_is_alpha (p[-2])
+            && hp_is_alpha (p[-3]) && !name_suffix (p - 3, 4))
+          {
+            *p = '\0';
+            break;
+          }
+    }
   /* drop "for" and punctuation before the reasons */
   end = who + strlen (who);
   for (;;)
     {
       while (end > who && (end[-1] == ' ' || end[-1] == ',' || end[-1] == ';' || end[-1] == ':' || end[-1] == '.'))
-        end--;
+        {
+          if (end[-1] == '.' && end - who >= 4 && end[-4] == ' ' && name_suffix (end - 3, 3))
+            break;  /* "Jr." */
+          end--;
+        }
       if (end - who >= 4 && (g_ascii_strncasecmp (end - 4, " for", 4) == 0 || g_ascii_strncasecmp (end - 4, " per", 4) == 0))
         end -= 4;
       else if (end - who == 3 && g_ascii_strncasecmp (who, "for", 3) == 0)
@@ -1975,18 +2050,13 @@ parse_classified_by (Ctx *c, const char *s, gsize n)
   *end = '\0';
   tok = g_strsplit (who, " ", -1);
   ntok = g_strv_length (tok);
-  if (ntok > 0 && !title_word (tok[0]) && strchr (who, ',') && !strchr (tok[0], ','))
+  if (ntok > 0 && !title_word (tok[0]) && strchr (who, ','))
     {
-      /* "Richard Olson, Ambassador": the name first */
-      const char *comma = strchr (who, ',');
+      /* "Richard Olson, Ambassador", "Robert Ford, Jr., Ambassador": the name first */
+      const char *comma = name_comma (who);
       g_string_append_len (name, who, comma - who);
-      g_string_append (title, comma + 1);
-    }
-  else if (ntok > 0 && !title_word (tok[0]) && strchr (tok[0], ','))
-    {
-      const char *comma = strchr (who, ',');
-      g_string_append_len (name, who, comma - who);
-      g_string_append (title, comma + 1);
+      if (*comma)
+        g_string_append (title, comma + 1);
     }
   else
     {
@@ -2003,6 +2073,12 @@ parse_classified_by (Ctx *c, const char *s, gsize n)
             g_string_append_c (name, ' ');
           if (tl > 0 && (tok[i][tl - 1] == ',' || tok[i][tl - 1] == ';'))
             {
+              /* "Robert S. Ford, Jr.," keeps its suffix */
+              if (i + 1 < ntok && name_suffix (tok[i + 1], strlen (tok[i + 1])))
+                {
+                  g_string_append_printf (name, "%s %s", tok[i], tok[i + 1]);
+                  break;
+                }
               g_string_append_len (name, tok[i], tl - 1);
               break;
             }
@@ -2012,7 +2088,9 @@ parse_classified_by (Ctx *c, const char *s, gsize n)
   g_strstrip (name->str);
   name->len = strlen (name->str);
   while (name->len > 0 && (name->str[name->len - 1] == ',' || name->str[name->len - 1] == '.' || name->str[name->len - 1] == ';')
-         && !(name->len >= 2 && hp_is_upper (name->str[name->len - 2]) && (name->len == 2 || name->str[name->len - 3] == ' ')))
+         && !(name->len >= 2 && hp_is_upper (name->str[name->len - 2]) && (name->len == 2 || name->str[name->len - 3] == ' '))
+         && !(name->str[name->len - 1] == '.' && name->len >= 4 && name->str[name->len - 4] == ' '
+              && name_suffix (name->str + name->len - 3, 3)))
     g_string_truncate (name, name->len - 1);
   g_strstrip (title->str);
   title->len = strlen (title->str);
@@ -2020,6 +2098,7 @@ parse_classified_by (Ctx *c, const char *s, gsize n)
     g_string_truncate (title, title->len - 1);
   if (name->len == 1 || (name->len > 0 && !has_two_letters (name->str)))
     g_string_truncate (name, 0);
+  name_fix_ocr (name->str);
   if (name->len)
     json_object_object_add (obj, "name", json_object_new_string (name->str));
   if (title->len)
@@ -2255,6 +2334,38 @@ parse_fields (Ctx *c, const HpClean *z, gsize zone_len, gboolean *sbu)
     }
 }
 
+/* "1. (U) CLASSIFIED BY ...", "1. CONFIDENTIAL - ENTIRE TEXT. CLASSIFIED BY: ...": the line
+ * written inside the first paragraph, when the header has none of its own. */
+static void
+classified_by_in_para (Ctx *c, const HpBody *body, gsize from)
+{
+  HpClean p1;
+  Label labels[L_N];
+  gsize ps = 0, pe = c->re;
+  guint i;
+
+  for (i = 0; i < body->paras->len; i++)
+    if (g_array_index (body->paras, HpPara, i).start >= from)
+      break;
+  if (i == body->paras->len)
+    return;
+  ps = g_array_index (body->paras, HpPara, i).start;
+  if (i + 1 < body->paras->len)
+    pe = g_array_index (body->paras, HpPara, i + 1).start;
+  pe = MIN (pe, ps + 2048);
+  hp_clean_init (&p1, -1, c->t, ps, pe, (const HpRange *) body->breaks->data, body->breaks->len);
+  find_labels (p1.s->str, p1.s->len, labels);
+  if (labels[L_CLASSBY].found && labels[L_CLASSBY].label < 160)
+    {
+      const char *b = p1.s->str;
+      gsize e = cut_at_blank_line (b, labels[L_CLASSBY].value, labels[L_CLASSBY].end);
+      e = trim_end (b, labels[L_CLASSBY].value, e);
+      if (e > labels[L_CLASSBY].value)
+        parse_classified_by (c, b + labels[L_CLASSBY].value, e - labels[L_CLASSBY].value);
+    }
+  hp_clean_clear (&p1);
+}
+
 /* The latest year that a reference writes out ("08 STATE 123" -> 2008), or 0. */
 static int
 latest_ref_year (Ctx *c, const HpClean *zone)
@@ -2405,6 +2516,8 @@ hp_parse (const char *text, gsize length, const HpInput *input)
   /* 3. the labelled fields, from a markup-free copy without page-break lines */
   hp_clean_init (&zone, HP_SLOT_ZONE, text, zs, MAX (zs, hend), (const HpRange *) body.breaks->data, body.breaks->len);
   parse_fields (&c, &zone, zone.s->len, &sbu);
+  if (!json_object_object_get_ex (c.f, "classified_by", NULL))
+    classified_by_in_para (&c, &body, zs);
 
   /* 4. classification, origin, number, dates */
   if (c.class_name)
