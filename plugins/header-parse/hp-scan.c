@@ -2469,7 +2469,7 @@ hp_parse (const char *text, gsize length, const HpInput *input)
   gboolean have_class, sbu = FALSE;
   gsize hs, hend, zs, head_end, signer_s = 0, signer_e = 0;
   const char *zny;
-  char *signer;
+  GPtrArray *signers;
 
   res->spans = g_array_sized_new (FALSE, FALSE, sizeof (HpSpan), 64);
   res->diags = g_array_sized_new (FALSE, FALSE, sizeof (HpDiag), 4);
@@ -2567,17 +2567,27 @@ hp_parse (const char *text, gsize length, const HpInput *input)
     json_object_object_add (c.f, "routing", json_object_get (c.routing));
 
   /* 5. the signer and the layout spans */
-  signer = hp_find_signer (text, MAX (hend, c.rs), c.re, &body, &signer_s, &signer_e);
-  if (signer)
+  /* a fragment without a header block is searched whole; a cable from the end of its header */
+  {
+    /* a fragment without a header block is searched whole (also when its only "header" is
+     * the classification line that closes it); a cable from the end of its header */
+    gsize from = c.have_hdr ? MAX (c.rs, c.hdr_end) : c.rs;
+    if (c.have_hdr && from > c.rs && hp_only_closing_lines (text + c.hdr_start, text + c.re))
+      from = c.rs;
+    signers = hp_find_signers (text, from, c.re, &body, &signer_s, &signer_e);
+  }
+  if (signers)
     {
       json_object *list = json_object_new_array ();
-      json_object_array_add (list, json_object_new_string (signer));
+      for (guint i = 0; i < signers->len; i++)
+        json_object_array_add (list, json_object_new_string (signers->pdata[i]));
       json_object_object_add (c.f, "signers", list);
-      g_free (signer);
     }
   if (c.have_hdr)
     add_span (&c, "header", NULL, c.hdr_start, c.hdr_end, NULL);
-  emit_body_spans (&c, &body, zs, signer ? signer_s : 0);
+  emit_body_spans (&c, &body, zs, signers ? signer_s : 0);
+  if (signers)
+    g_ptr_array_unref (signers);
 
   /* 6. what is missing */
   if (!c.have_hdr)
