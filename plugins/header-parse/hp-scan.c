@@ -1095,33 +1095,37 @@ tag_code_like (const Ctx *c, const char *w)
   return tag_split (c, w, n, cuts) > 0;
 }
 
+/* Adds a tag unless it is there already (a TAGS line has a few dozen at most: a scan is cheapest). */
 static void
-tags_add (json_object *tags, GHashTable *seen, const char *tag, gsize n)
+tags_add (json_object *tags, const char *tag, gsize n)
 {
-  char *t = g_strndup (tag, n);
-  if (!*t || g_hash_table_contains (seen, t))
+  gsize len = json_object_array_length (tags);
+
+  if (n == 0)
+    return;
+  for (gsize i = 0; i < len; i++)
     {
-      g_free (t);
-      return;
+      json_object *t = json_object_array_get_idx (tags, i);
+      if ((gsize) json_object_get_string_len (t) == n && memcmp (json_object_get_string (t), tag, n) == 0)
+        return;
     }
-  g_hash_table_add (seen, t);
-  json_object_array_add (tags, json_object_new_string (t));
+  json_object_array_add (tags, json_object_new_string_len (tag, n));
 }
 
 /* One tag as written; a glued one ("ECONEFIN") becomes its codes. */
 static void
-tags_add_mended (const Ctx *c, json_object *tags, GHashTable *seen, const char *tag)
+tags_add_mended (const Ctx *c, json_object *tags, const char *tag)
 {
   gsize n = strlen (tag), cuts[8];
   guint parts = tag_kind (c, tag, n) ? 0 : tag_split (c, tag, n, cuts);
 
   if (parts == 0)
     {
-      tags_add (tags, seen, tag, n);
+      tags_add (tags, tag, n);
       return;
     }
   for (guint i = 0, s = 0; i < parts; s = cuts[i++])
-    tags_add (tags, seen, tag + s, cuts[i] - s);
+    tags_add (tags, tag + s, cuts[i] - s);
 }
 
 /* Words that are never a tag: a label repeated inside the line, and what is left of an
@@ -1138,7 +1142,7 @@ tag_junk (const Ctx *c, const char *w)
     n--;
   if (word_is (w, w + n, tags_words, &len, &upper) && len == n)
     return TRUE;
-  if (hp_match_class (w, w + n, &after) && after == w + n)
+  if (strchr ("SCUTL", *w) && hp_match_class (w, w + n, &after) && after == w + n)
     return TRUE;
   if (strcmp (w, "PAGE") == 0 || strcmp (w, "OF") == 0)
     return TRUE;
@@ -1153,8 +1157,8 @@ tag_junk (const Ctx *c, const char *w)
 static GPtrArray *
 tag_items (const char *v, gboolean commas)
 {
-  GPtrArray *items = g_ptr_array_new_with_free_func (g_free);
-  GString *cur = g_string_new (NULL);
+  GPtrArray *items = g_ptr_array_new_full (32, g_free);
+  GString *cur = g_string_sized_new (64);
   int depth = 0;
 
   for (const char *p = v;; p++)
@@ -1190,7 +1194,6 @@ parse_tags (Ctx *c, const char *s, gsize n)
   char *up = g_ascii_strup (v, -1);
   gboolean commas = FALSE;
   json_object *tags = json_object_new_array ();
-  GHashTable *seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GPtrArray *items;
   GString *run = g_string_new (NULL);
   int depth = 0;
@@ -1227,20 +1230,31 @@ parse_tags (Ctx *c, const char *s, gsize n)
         {
           /* "OVIP (CLINTON, HILLARY)" in a comma list: whole */
           if (run->len > 0)
-            tags_add (tags, seen, run->str, run->len), g_string_truncate (run, 0);
-          tags_add (tags, seen, item, strlen (item));
+            tags_add (tags, run->str, run->len), g_string_truncate (run, 0);
+          tags_add (tags, item, strlen (item));
           continue;
         }
       /* the item's words without junk; free text ("MEDIA REACTION REPORT") stays one tag,
        * codes ("PGOV PREL" between commas, "ECONEFIN") become one tag each */
-      words = item ? g_strsplit (item, " ", -1) : g_new0 (char *, 1);
+      if (!item)
+        words = g_new0 (char *, 1);
+      else if (!strchr (item, ' '))
+        {
+          /* the common case, one code: no split */
+          words = g_new0 (char *, 2);
+          words[0] = g_strdup (item);
+        }
+      else
+        words = g_strsplit (item, " ", -1);
       kept = g_string_new (NULL);
       for (char **w = words; *w; w++)
         {
           if (!**w || tag_junk (c, *w))
             continue;
           codes &= tag_code_like (c, *w);
-          g_string_append_printf (kept, kept->len ? " %s" : "%s", *w);
+          if (kept->len)
+            g_string_append_c (kept, ' ');
+          g_string_append (kept, *w);
         }
       if (kept->len == 0 && item)
         {
@@ -1250,23 +1264,25 @@ parse_tags (Ctx *c, const char *s, gsize n)
       if (!commas && kept->len > 0 && !codes)
         {
           /* space-separated: consecutive words that are no codes make one free-text tag */
-          g_string_append_printf (run, run->len ? " %s" : "%s", kept->str);
+          if (run->len)
+            g_string_append_c (run, ' ');
+          g_string_append_len (run, kept->str, kept->len);
           g_string_free (kept, TRUE);
           continue;
         }
       if (run->len > 0)
         {
-          tags_add (tags, seen, run->str, run->len);
+          tags_add (tags, run->str, run->len);
           g_string_truncate (run, 0);
         }
       if (codes)
         for (char **w = words; *w; w++)
           {
             if (**w && !tag_junk (c, *w))
-              tags_add_mended (c, tags, seen, *w);
+              tags_add_mended (c, tags, *w);
           }
       else
-        tags_add (tags, seen, kept->str, kept->len);
+        tags_add (tags, kept->str, kept->len);
       g_string_free (kept, TRUE);
     }
   if (json_object_array_length (tags) > 0)
@@ -1275,7 +1291,6 @@ parse_tags (Ctx *c, const char *s, gsize n)
     json_object_put (tags);
   g_string_free (run, TRUE);
   g_ptr_array_unref (items);
-  g_hash_table_unref (seen);
   g_free (up);
   g_free (v);
 }
@@ -2353,6 +2368,9 @@ classified_by_in_para (Ctx *c, const HpBody *body, gsize from)
   if (i + 1 < body->paras->len)
     pe = g_array_index (body->paras, HpPara, i + 1).start;
   pe = MIN (pe, ps + 2048);
+  /* most first paragraphs do not say it: look before copying */
+  if (!g_strstr_len (c->t + ps, MIN (pe - ps, 240), "LASSIFIED") && !g_strstr_len (c->t + ps, MIN (pe - ps, 240), "lassified"))
+    return;
   hp_clean_init (&p1, -1, c->t, ps, pe, (const HpRange *) body->breaks->data, body->breaks->len);
   find_labels (p1.s->str, p1.s->len, labels);
   if (labels[L_CLASSBY].found && labels[L_CLASSBY].label < 160)
@@ -2572,7 +2590,7 @@ hp_parse (const char *text, gsize length, const HpInput *input)
     /* a fragment without a header block is searched whole (also when its only "header" is
      * the classification line that closes it); a cable from the end of its header */
     gsize from = c.have_hdr ? MAX (c.rs, c.hdr_end) : c.rs;
-    if (c.have_hdr && from > c.rs && hp_only_closing_lines (text + c.hdr_start, text + c.re))
+    if (c.have_hdr && from > c.rs && c.re - c.hdr_end < 512 && hp_only_closing_lines (text + c.hdr_start, text + c.re))
       from = c.rs;
     signers = hp_find_signers (text, from, c.re, &body, &signer_s, &signer_e);
   }

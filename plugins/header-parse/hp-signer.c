@@ -154,6 +154,8 @@ static gboolean
 closing_mail_stamp (const char *p, const char *e)
 {
   /* "Zenaida X Toledo 07/30/2008 04:04:14 PM From DB/Inbox: TRANS": a mail system's trailer */
+  if (!memchr (p, '/', e - p))
+    return FALSE;
   return g_strstr_len (p, e - p, "DB/Inbox") != NULL || g_strstr_len (p, e - p, " PM From ") != NULL
          || g_strstr_len (p, e - p, " AM From ") != NULL;
 }
