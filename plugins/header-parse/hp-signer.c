@@ -240,15 +240,20 @@ rule_own_line (const SignerLine *l, const char **s, const char **e)
 static gboolean
 rule_after_end_marker (const SignerLine *l, const char **s, const char **e)
 {
-  gsize m = end_marker_len (l->ls, l->le);
   gboolean caps, capd;
 
-  if (m == 0 || l->ls + m >= l->le)
-    return FALSE;
-  if (!name_like (l->ls + m, l->le, &caps, &capd) || !(caps || capd))
-    return FALSE;
-  *s = l->ls + m, *e = l->le;
-  return TRUE;
+  /* the marker starts the line or a word in it; the last one counts */
+  for (const char *p = l->le - 4; p >= l->ls; p--)
+    {
+      gsize m;
+      if ((p > l->ls && p[-1] != ' ') || !(m = end_marker_len (p, l->le)))
+        continue;
+      if (p + m >= l->le || !name_like (p + m, l->le, &caps, &capd) || !(caps || capd))
+        return FALSE;
+      *s = p + m, *e = l->le;
+      return TRUE;
+    }
+  return FALSE;
 }
 
 /* "... to assist him. Beyrle", "...Portal:Unit ed_Kingdom LEBARON": the name glued to
