@@ -16,6 +16,7 @@ command -v python3 >/dev/null || { echo "bench: needs python3 for the results ta
 
 export QUARRY_PLUGIN_PATH="$builddir/plugins"
 export QUARRY_CONFIG_DIR="$srcdir/configs"
+export QUARRY_HEADER_PARSE_DATA="${QUARRY_HEADER_PARSE_DATA:-$srcdir/plugins/header-parse/data}"
 quarry="$builddir/quarry"
 
 # 1. the corpus: every page and the seed, copied with varied ids until it reaches the target size

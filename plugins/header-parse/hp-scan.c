@@ -751,7 +751,7 @@ match_label (const char *p, const char *end, gboolean line_start, char prev_end,
 
   if (hp_upper (*p) == 'E')
     {
-      if (prev_end == ',')
+      if (!line_start && prev_end == ',')
         return FALSE;  /* "Classified By: DCM X, E.O. 12958, reason 1.4 (b)" */
       static const char *const eo[] = { "E.O.", "E. O.", "E.0.", "E.O", "EO", NULL };
       for (guint i = 0; eo[i]; i++)
