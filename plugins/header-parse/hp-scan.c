@@ -1297,26 +1297,36 @@ parse_tags (Ctx *c, const char *s, gsize n)
 
 /* ---- SUBJECT ---- */
 
-/* "(C)", "(SBU)", "(S/NF)" at [p, e)? Returns its length. */
+/* "(C)", "(SBU)", "(S/NF)", "(C/REL NATO)", "(U//FOUO)" at [p, e)? Returns its length.
+ * Every part between slashes is a classification or control word. */
 static gsize
 marking_len (const char *p, const char *e)
 {
-  const char *q;
+  static const char *const parts[] = { "U", "C", "S", "TS", "SBU", "NF", "NOFORN", "FOUO", "LOU", "REL", "ORCON",
+                                       "PROPIN", "EXDIS", "NODIS", "LIMDIS", "OC", "PR", "SI", NULL };
+  const char *q = p + 1, *end;
+
   if (p >= e || *p != '(')
     return 0;
-  for (q = p + 1; q < e && q - p <= 10 && (hp_is_alpha (*q) || *q == '/'); q++)
+  for (end = q; end < e && end - p <= 24 && *end != ')' && *end != '\n'; end++)
     ;
-  if (q >= e || *q != ')' || q == p + 1)
+  if (end >= e || *end != ')' || end == q)
     return 0;
-  {
-    static const char *const marks[] = { "C", "S", "U", "SBU", "S/NF", "C/NF", "S//NF", "C//NF", "U//FOUO",
-                                         "FOUO", "LOU", "NF", "TS", "S/REL", NULL };
-    gsize n = q - (p + 1);
-    for (guint i = 0; marks[i]; i++)
-      if (strlen (marks[i]) == n && hp_has_prefix_ci (p + 1, e, marks[i]))
-        return n + 2;
-  }
-  return 0;
+  while (q < end)
+    {
+      const char *w = q;
+      gboolean hit = FALSE;
+      while (q < end && hp_is_alpha (*q))
+        q++;
+      for (guint i = 0; parts[i] && !hit; i++)
+        hit = strlen (parts[i]) == (gsize) (q - w) && hp_has_prefix_ci (w, q, parts[i]);
+      /* "REL NATO", "REL UK AND AUS": the countries after REL are free */
+      if (!hit && !(w > p + 1 && w[-1] == ' '))
+        return 0;
+      while (q < end && (*q == '/' || *q == ' '))
+        q++;
+    }
+  return end - p + 1;
 }
 
 /* Lines that start something after a subject: a paragraph number, a summary, an action
@@ -1387,7 +1397,7 @@ parse_subject (Ctx *c, const char *s, gsize n)
   if ((m = marking_len (p, e)))
     {
       /* "(C) MEDVEDEV ...": the marking is kept apart */
-      char mark[16];
+      char mark[32];
       gsize k = 0;
       for (const char *q = p + 1; q < p + m - 1 && k + 1 < sizeof mark; q++)
         mark[k++] = hp_upper (*q);
@@ -1791,6 +1801,10 @@ static const char *const title_words[] = {
   "minister-counsellor", "counselor,", "polchief", "econchief", "pao", "dao", "chargé", "charg",
   "interim", "temporary", "d'", "d’", "a/polcouns", "a/dcm,", "secstate", "ops", "dep", "a/s", "eur", "nea",
   "bureau", "division", "desk", "chief,", "eap", "wha", "sca", "af", "isn", "drl", "iip", "ecopol", "poloff,",
+  "adcm", "econcouns", "polcouns,", "conoff", "pol/mil", "polmiloff", "econ/pol", "pol-econ", "econ-pol",
+  "political/economic", "economic/political", "civilian", "designate", "ambassador-designate", "scientific",
+  "science", "environment", "technology", "health", "commercial", "agricultural", "financial", "treasury",
+  "attache", "attaché", "liaison", "spokesman", "mgmt", "ds", "pas", "psa", "acting,", "a.i.,", "deputy,",
 };
 
 static gboolean
@@ -2081,6 +2095,30 @@ parse_classified_by (Ctx *c, const char *s, gsize n)
             g_string_append_c (title, ' ');
           g_string_append (title, tok[i]);
         }
+      {
+        /* "Assistant Secretary for European and Eurasian Affairs Daniel Fried": a name has
+         * at most four words; what stands before them belongs to the title */
+        guint stop = i, keep;
+        while (stop < ntok && !strchr (tok[stop], ',') && !strchr (tok[stop], ';'))
+          stop++;
+        if (stop < ntok)
+          stop++;
+        keep = i;
+        if (stop - i > 4)
+          {
+            keep = stop;
+            while (keep > i && stop - keep < 4 && hp_is_upper (tok[keep - 1][0]) && !title_word (tok[keep - 1]))
+              keep--;
+            if (stop - keep < 2)
+              keep = i;
+          }
+        for (; i < keep; i++)
+          {
+            if (title->len)
+              g_string_append_c (title, ' ');
+            g_string_append (title, tok[i]);
+          }
+      }
       for (; i < ntok; i++)
         {
           gsize tl = strlen (tok[i]);
