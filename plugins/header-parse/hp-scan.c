@@ -1215,14 +1215,19 @@ parse_tags (Ctx *c, const char *s, gsize n)
 
       if (item && *item == '(' && (run->len > 0 || json_object_array_length (tags) > 0))
         {
-          /* "(CLINTON, HILLARY)": the person of the tag before it */
+          /* "(CLINTON, HILLARY)": the person of the tag before it; "(PLEASE PASS TO FAA)"
+           * after a code is a note, not a tag */
           if (run->len > 0)
             g_string_append_printf (run, " %s", item);
           else
             {
               guint last = json_object_array_length (tags) - 1;
-              g_autofree char *joined = g_strdup_printf ("%s %s", json_object_get_string (json_object_array_get_idx (tags, last)), item);
-              json_object_array_put_idx (tags, last, json_object_new_string (joined));
+              const char *prev = json_object_get_string (json_object_array_get_idx (tags, last));
+              if (strcmp (prev, "OVIP") == 0 || strchr (item, ','))
+                {
+                  g_autofree char *joined = g_strdup_printf ("%s %s", prev, item);
+                  json_object_array_put_idx (tags, last, json_object_new_string (joined));
+                }
             }
           continue;
         }
@@ -1247,6 +1252,19 @@ parse_tags (Ctx *c, const char *s, gsize n)
       else
         words = g_strsplit (item, " ", -1);
       kept = g_string_new (NULL);
+      if (words[0] && !words[1] && strchr (words[0], '/'))
+        {
+          /* "PREL/PGOV/ECON/EG": codes between slashes */
+          g_auto (GStrv) parts = g_strsplit (words[0], "/", -1);
+          gboolean all = TRUE;
+          for (char **q = parts; *q; q++)
+            all &= **q != '\0' && tag_code_like (c, *q);
+          if (all)
+            {
+              g_strfreev (words);
+              words = g_steal_pointer (&parts);
+            }
+        }
       for (char **w = words; *w; w++)
         {
           if (!**w || tag_junk (c, *w))
@@ -1801,7 +1819,7 @@ static const char *const title_words[] = {
   "minister-counsellor", "counselor,", "polchief", "econchief", "pao", "dao", "chargé", "charg",
   "interim", "temporary", "d'", "d’", "a/polcouns", "a/dcm,", "secstate", "ops", "dep", "a/s", "eur", "nea",
   "bureau", "division", "desk", "chief,", "eap", "wha", "sca", "af", "isn", "drl", "iip", "ecopol", "poloff,",
-  "adcm", "econcouns", "polcouns,", "conoff", "pol/mil", "polmiloff", "econ/pol", "pol-econ", "econ-pol",
+  "adcm", "econcouns", "polcouns,", "conoff", "congen", "depsec", "econchief", "polchief,", "pol/mil", "polmiloff", "econ/pol", "pol-econ", "econ-pol",
   "political/economic", "economic/political", "civilian", "designate", "ambassador-designate", "scientific",
   "science", "environment", "technology", "health", "commercial", "agricultural", "financial", "treasury",
   "attache", "attaché", "liaison", "spokesman", "mgmt", "ds", "pas", "psa", "acting,", "a.i.,", "deputy,",
