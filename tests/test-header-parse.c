@@ -523,7 +523,7 @@ test_vocab_lookup (void)
   g_assert_cmpstr (hp_vocab_lookup (v, "LA PAZ", 6), ==, "LAPAZ");
   g_assert_cmpstr (hp_vocab_lookup (v, "lapaz", 5), ==, "LAPAZ");
   g_assert_cmpstr (hp_vocab_lookup (v, "PORT-AU-PRINCE", 14), ==, "PORTAUPRINCE");
-  g_assert_cmpstr (hp_vocab_lookup (v, "PREL", 4), ==, "PREL");
+  g_assert_cmpstr (hp_vocab_lookup (v, "PREL", 4), ==, "subject");
   g_assert_null (hp_vocab_lookup (v, "PGOV", 4));
   g_assert_null (hp_vocab_lookup (NULL, "PREL", 4));
   /* the checksum is of the file's bytes (sha256sum of vocab-small.tsv) */
@@ -553,14 +553,18 @@ test_option_tags (void)
 {
   g_autofree char *small = harness_data_path ("header-parse", "vocab-small.tsv", NULL);
   g_autofree char *ini = g_strdup_printf ("[pipeline]\nstages = header-parse\n[header-parse]\ntags = %s\n", small);
-  g_autoptr(QuarryDocument) doc = run_ini (ini, "x", "TAGS: PRELECON ECONEFIN\n", -1, NULL);
-  g_autoptr(json_object) want = json_tokener_parse ("[\"PRELECON\", \"ECONEFIN\"]");
+  g_autoptr(QuarryDocument) doc = run_ini (ini, "x", "TAGS: PREL, ECONEFIN\n", -1, NULL);
+  g_autoptr(QuarryDocument) with_default = run_ini (INI_HP, "x", "TAGS: PREL, ECONEFIN\n", -1, NULL);
+  g_autoptr(json_object) want = json_tokener_parse ("[\"PREL\", \"ECONEFIN\"]");
+  g_autoptr(json_object) want_default = json_tokener_parse ("[\"PREL\", \"ECON\", \"EFIN\"]");
   json_object *tags = NULL;
   g_autoptr(GError) error = NULL;
   QuarryPipeline *p;
 
   g_assert_true (json_object_object_get_ex (quarry_document_get_fields (doc, "header"), "tags", &tags));
   harness_assert_json_equal (tags, want, "tags with a vocabulary that lacks ECON");
+  g_assert_true (json_object_object_get_ex (quarry_document_get_fields (with_default, "header"), "tags", &tags));
+  harness_assert_json_equal (tags, want_default, "tags with the default vocabulary");
   p = harness_pipeline_try_new ("[pipeline]\nstages = header-parse\n[header-parse]\ntags = /nonexistent/tags.txt\n", &error);
   g_assert_null (p);
   g_assert_nonnull (error);
