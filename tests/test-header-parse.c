@@ -582,7 +582,7 @@ test_provenance (void)
   QuarryPipeline *p;
   json_object *prov, *stages, *pdata, *v;
 
-  run_ini (INI_HP, "x", "TAGS: PREL\n", -1, NULL);  /* makes the pipeline */
+  quarry_document_free (run_ini (INI_HP, "x", "TAGS: PREL\n", -1, NULL));  /* makes the pipeline */
   p = g_hash_table_lookup (pipelines, INI_HP);
   g_assert_true (g_file_get_contents (tags_path, &bytes, &len, NULL));
   sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);
