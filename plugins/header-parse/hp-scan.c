@@ -725,7 +725,8 @@ word_is (const char *p, const char *end, const char *const *words, gsize *len, g
 
 static const char *const tags_words[] = { "TAGS", "TAG", "TAGSS", "TGAS", "TAFS", "TAGES", "TAQS", "TASG", "TAS",
                                           "TABS", "TGS", "TAGD", "TAHS", "TSGS", NULL };
-/* the misspellings that are also words ("tabs on ...", "TGS denied ..."): a label only with a colon or a dash */
+/* the misspellings that are also words ("tabs on ...", "TGS denied ..."): without a colon or a
+ * dash, a label only before codes in capitals */
 static const char *const tags_words_loose[] = { "TAS", "TABS", "TGS", "TAG", NULL };
 static const char *const subj_words[] = { "SUBJECT", "SUBJ", "SUBJEC", "SUBJET", "SUJECT", "SUBECT", "SUBJECTS", NULL };
 static const char *const ref_words[] = { "REF(S)", "REFTEL(S)", "REFTELS", "REFTEL", "REFERENCES", "REFERENCE",
@@ -1048,7 +1049,7 @@ tag_kind (const Ctx *c, const char *p, gsize n)
 }
 
 /* Splits a glued tag ("ECONEFIN", "PRELIR", "KDEMAF") into known codes: parts of 2 to 6
- * letters, at most one of them a two-letter country code and at least one longer, the
+ * letters, at most one of them a two-letter code (a country, "EU") and at least one longer, the
  * fewest parts winning. Writes the part ends into cuts; returns how many parts, or 0. */
 static guint
 tag_split (const Ctx *c, const char *w, gsize n, gsize cuts[8])
@@ -1070,7 +1071,7 @@ tag_split (const Ctx *c, const char *w, gsize n, gsize cuts[8])
         {
           const char *kind = tag_kind (c, w + i, k);
           guint t = two[i] + (k == 2);
-          if (!kind || (k == 2 && strcmp (kind, "country") != 0) || t > 1)
+          if (!kind || t > 1)
             continue;
           if (best[i] + 1 < best[i + k])
             best[i + k] = best[i] + 1, from[i + k] = i, two[i + k] = t;
@@ -1233,10 +1234,17 @@ parse_tags (Ctx *c, const char *s, gsize n)
         }
       if (item && strchr (item, '('))
         {
-          /* "OVIP (CLINTON, HILLARY)" in a comma list: whole */
+          /* "OVIP (CLINTON, HILLARY)" in a comma list: whole; "TU (PLEASE PASS TO FAA)": the code */
+          const char *open = strchr (item, '(');
+          gsize head = open - item;
           if (run->len > 0)
             tags_add (tags, run->str, run->len), g_string_truncate (run, 0);
-          tags_add (tags, item, strlen (item));
+          while (head > 0 && item[head - 1] == ' ')
+            head--;
+          if (head > 0 && !strchr (open, ',') && !(head == 4 && memcmp (item, "OVIP", 4) == 0))
+            tags_add (tags, item, head);
+          else
+            tags_add (tags, item, strlen (item));
           continue;
         }
       /* the item's words without junk; free text ("MEDIA REACTION REPORT") stays one tag,
