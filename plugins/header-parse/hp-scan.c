@@ -798,11 +798,12 @@ match_label (const char *p, const char *end, gboolean line_start, char prev_end,
       *value = q;
       return TRUE;
     }
-  if (word_is (p, end, tags_words, &n, &upper))
+  /* each list's words share their first letter */
+  if (hp_upper (*p) == 'T' && word_is (p, end, tags_words, &n, &upper))
     *kind = L_TAGS;
-  else if (word_is (p, end, subj_words, &n, &upper))
+  else if (hp_upper (*p) == 'S' && word_is (p, end, subj_words, &n, &upper))
     *kind = L_SUBJ;
-  else if (word_is (p, end, ref_words, &n, &upper))
+  else if (hp_upper (*p) == 'R' && word_is (p, end, ref_words, &n, &upper))
     *kind = L_REF;
   else
     return FALSE;
@@ -1141,7 +1142,7 @@ tag_junk (const Ctx *c, const char *w)
 
   while (n > 0 && w[n - 1] == ':')
     n--;
-  if (word_is (w, w + n, tags_words, &len, &upper) && len == n)
+  if (*w == 'T' && word_is (w, w + n, tags_words, &len, &upper) && len == n)
     return TRUE;
   if (strchr ("SCUTL", *w) && hp_match_class (w, w + n, &after) && after == w + n)
     return TRUE;
@@ -1276,7 +1277,10 @@ parse_tags (Ctx *c, const char *s, gsize n)
       for (char **w = words; *w; w++)
         {
           if (!**w || tag_junk (c, *w))
-            continue;
+            {
+              **w = '\0';  /* read once: the loop below skips it */
+              continue;
+            }
           codes &= tag_code_like (c, *w);
           if (kept->len)
             g_string_append_c (kept, ' ');
@@ -1304,7 +1308,7 @@ parse_tags (Ctx *c, const char *s, gsize n)
       if (codes)
         for (char **w = words; *w; w++)
           {
-            if (**w && !tag_junk (c, *w))
+            if (**w)
               tags_add_mended (c, tags, *w);
           }
       else
@@ -1833,6 +1837,23 @@ static const char *const title_words[] = {
   "attache", "attaché", "liaison", "spokesman", "mgmt", "ds", "pas", "psa", "acting,", "a.i.,", "deputy,",
 };
 
+/* The title words as a set, made once for every thread: the list is long and the names of
+ * every Classified By line are looked up in it word by word. */
+static GHashTable *
+title_word_set (void)
+{
+  static GHashTable *set;
+
+  if (g_once_init_enter (&set))
+    {
+      GHashTable *t = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < G_N_ELEMENTS (title_words); i++)
+        g_hash_table_add (t, (gpointer) title_words[i]);
+      g_once_init_leave (&set, t);
+    }
+  return set;
+}
+
 static gboolean
 title_word (const char *w)
 {
@@ -1855,10 +1876,7 @@ title_word (const char *w)
     low[i] = w[i] >= 'A' && w[i] <= 'Z' ? w[i] + 32 : w[i];
   while (n > 0 && (low[n - 1] == '.' || low[n - 1] == ',' || low[n - 1] == ';' || low[n - 1] == ':'))
     low[--n] = '\0';
-  for (guint i = 0; i < G_N_ELEMENTS (title_words); i++)
-    if (strcmp (low, title_words[i]) == 0)
-      return TRUE;
-  return FALSE;
+  return g_hash_table_contains (title_word_set (), low);
 }
 
 static void
