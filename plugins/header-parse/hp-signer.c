@@ -110,7 +110,19 @@ typedef gboolean (*LineTest) (const char *p, const char *e);
 static gboolean
 closing_class (const char *p, const char *e)
 {
-  return hp_is_class_only (p, e);
+  const char *after;
+
+  if (hp_is_class_only (p, e))
+    return TRUE;
+  /* "SECRET//NOFORN", "UNCLASSIFIED//FOR OFFICIAL USE ONLY" */
+  return hp_match_class (p, e, &after) != NULL && after < e && *after == '/' && !has_lower (after, e);
+}
+
+static gboolean
+closing_note (const char *p, const char *e)
+{
+  /* "NOTE BY OC/T: NOT PASSED ABOVE.": the telegram office's note */
+  return hp_has_prefix_ci (p, e, "NOTE BY OC") || hp_has_prefix_ci (p, e, "NOTE BY OCT");
 }
 
 static gboolean
@@ -174,6 +186,7 @@ static const struct {
   LineTest    test;
 } closing_lines[] = {
   { "classification", closing_class },
+  { "telegram-note", closing_note },
   { "prosign", closing_prosign },
   { "website", closing_url },
   { "mail-stamp", closing_mail_stamp },
