@@ -20,6 +20,7 @@ export QUARRY_CONFIG_DIR="$srcdir/configs"
 # the build tree's knowledge base and entity-spot data, unless the caller names others
 export QUARRY_ENTITY_LINK_KB="${QUARRY_ENTITY_LINK_KB:-$builddir/plugins/entity-link/kb.sqlite}"
 export QUARRY_ENTITY_SPOT_DATA="${QUARRY_ENTITY_SPOT_DATA:-$srcdir/plugins/entity-spot/data}"
+export QUARRY_HEADER_PARSE_DATA="${QUARRY_HEADER_PARSE_DATA:-$srcdir/plugins/header-parse/data}"
 quarry="$builddir/quarry"
 
 # 1. the corpus: every page and the seed, copied with varied ids until it reaches the target size

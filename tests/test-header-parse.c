@@ -1,4 +1,4 @@
-/* test-header-parse.c: tests of the header-parse plugin: data-driven header fields and layout, seed vs raw page, bad input. */
+/* test-header-parse.c: tests of the header-parse plugin: data-driven header fields and layout, classes of header variants, vocabularies, seed vs raw page, bad input. */
 #include "config.h"
 
 #include <string.h>
@@ -362,6 +362,239 @@ test_dates (void)
     g_assert_false (hp_parse_date (bad[i], strlen (bad[i]), 0, &y, &m, &d));
 }
 
+/* ---- the classes of header variants (classes/NAME.cases): each case alone and inside a cable ---- */
+
+typedef struct {
+  char    *path;      /* "/header-parse/class/tags/glued-codes/fragment" */
+  char    *input;
+  gboolean tail;      /* at: tail: the fragment ends the cable, in place of its signature */
+  gboolean in_cable;  /* this run places it inside a cable */
+  char    *expect;    /* JSON text */
+  char    *cable;     /* JSON text or NULL: keys replaced inside the cable */
+} ClassCase;
+
+/* A cable around the fragment: the routing block dates it 5 November 2009 (so references
+ * without a year are 2009's), a classification line, an E.O. line, body text, a signature. */
+static char *
+cable_around (const ClassCase *k)
+{
+  return g_strdup_printf ("VZCZCXRO1234\nPP RUEHWEB\nDE RUEHMO #1234/01 3091741\nZNY CCCCC ZZH\n"
+                          "P 051741Z NOV 09\nFM AMEMBASSY MOSCOW\nTO RUEHC/SECSTATE WASHDC PRIORITY 5314\nBT\n"
+                          "C O N F I D E N T I A L MOSCOW 001234\n\nSIPDIS\n\nE.O. 12958: DECL: 11/05/2019\n%s\n"
+                          "The Minister received the delegation on Monday and said little of note.\n\n%s\n",
+                          k->tail ? "" : k->input, k->tail ? k->input : "BEYRLE");
+}
+
+/* fields.header[KEY], or for "KEY.SUB" the SUB of each element of that array (null where absent) */
+static json_object *
+project (json_object *header, const char *key)
+{
+  g_auto (GStrv) parts = g_strsplit (key, ".", 2);
+  json_object *v, *out;
+
+  if (!json_object_object_get_ex (header, parts[0], &v))
+    return NULL;
+  if (!parts[1])
+    return json_object_get (v);
+  g_assert_true (json_object_is_type (v, json_type_array));
+  out = json_object_new_array ();
+  for (gsize i = 0; i < json_object_array_length (v); i++)
+    {
+      json_object *sub = NULL;
+      json_object_object_get_ex (json_object_array_get_idx (v, i), parts[1], &sub);
+      json_object_array_add (out, json_object_get (sub));
+    }
+  return out;
+}
+
+static void
+test_class_case (gconstpointer data)
+{
+  const ClassCase *k = data;
+  g_autofree char *ini_path = g_build_filename (g_getenv ("QUARRY_CONFIG_DIR"), "cables.ini", NULL);
+  g_autofree char *ini = harness_read_file (ini_path, NULL);
+  g_autofree char *text = k->in_cable ? cable_around (k) : g_strdup (k->input);
+  g_autoptr(QuarryDocument) doc = run_ini (ini, "case", text, -1, "text/plain");
+  json_object *header = quarry_document_get_fields (doc, "header");
+  g_autoptr(json_object) expect = json_tokener_parse (k->expect);
+  g_autoptr(json_object) cable = k->cable ? json_tokener_parse (k->cable) : NULL;
+
+  g_assert_nonnull (expect);
+  if (k->in_cable && cable)
+    {
+      json_object_object_foreach (cable, ck, cv)
+        json_object_object_add (expect, ck, json_object_get (cv));
+    }
+  json_object_object_foreach (expect, key, want)
+    {
+      g_autoptr(json_object) got = project (header, key);
+      g_autofree char *what = g_strdup_printf ("%s: fields.header %s", k->path, key);
+      harness_assert_json_equal (got, want, what);
+    }
+}
+
+static void
+class_case_free (gpointer data)
+{
+  ClassCase *k = data;
+  g_free (k->path);
+  g_free (k->input);
+  g_free (k->expect);
+  g_free (k->cable);
+  g_free (k);
+}
+
+/* Reads FILE.cases ("=== name [at: tail]", the text, "--- expect" JSON, optional "--- in cable" JSON). */
+static void
+add_class_cases (const char *file, GPtrArray *keep)
+{
+  g_autofree char *path = harness_data_path ("header-parse", "classes", file, NULL);
+  g_autofree char *data = harness_read_file (path, NULL);
+  g_auto (GStrv) lines = g_strsplit (data, "\n", -1);
+  g_autofree char *cls = g_strndup (file, strlen (file) - 6);
+  GString *input = NULL, *expect = NULL, *cable = NULL, *cur = NULL;
+  char *name = NULL;
+  gboolean tail = FALSE;
+
+  for (guint i = 0;; i++)
+    {
+      const char *l = lines[i];
+      if (!l || g_str_has_prefix (l, "=== "))
+        {
+          if (name)
+            {
+              g_assert_true (expect && expect->len > 0);
+              for (int mode = 0; mode < 2; mode++)
+                {
+                  ClassCase *k = g_new0 (ClassCase, 1);
+                  k->path = g_strdup_printf ("/header-parse/class/%s/%s/%s", cls, name, mode ? "in-cable" : "fragment");
+                  k->input = g_strdup (input->str);
+                  k->tail = tail;
+                  k->in_cable = mode;
+                  k->expect = g_strdup (expect->str);
+                  k->cable = cable ? g_strdup (cable->str) : NULL;
+                  g_ptr_array_add (keep, k);
+                  g_test_add_data_func (k->path, k, test_class_case);
+                }
+              g_free (name);
+              g_string_free (input, TRUE);
+              g_string_free (expect, TRUE);
+              if (cable)
+                g_string_free (cable, TRUE);
+              name = NULL, input = expect = cable = NULL;
+            }
+          if (!l)
+            break;
+          {
+            const char *at = strstr (l, " at: tail");
+            name = g_strndup (l + 4, at ? (gsize) (at - l - 4) : strlen (l + 4));
+            g_strstrip (name);
+            tail = at != NULL;
+            cur = input = g_string_new (NULL);
+          }
+          continue;
+        }
+      if (!name || (l[0] == '#' && cur != input))
+        continue;
+      if (strcmp (l, "--- expect") == 0)
+        cur = expect = g_string_new (NULL);
+      else if (strcmp (l, "--- in cable") == 0)
+        cur = cable = g_string_new (NULL);
+      else if (cur == input && !(l[0] == '\0' && lines[i + 1] && g_str_has_prefix (lines[i + 1], "===")))
+        g_string_append_printf (cur, "%s\n", l);
+      else if (cur != input)
+        g_string_append (cur, l);
+    }
+}
+
+/* ---- the vocabularies ---- */
+
+static void
+test_vocab_lookup (void)
+{
+  g_autofree char *path = harness_data_path ("header-parse", "vocab-small.tsv", NULL);
+  g_autoptr(GError) error = NULL;
+  HpVocab *v = hp_vocab_load (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (hp_vocab_size (v), ==, 3);
+  g_assert_cmpuint (hp_vocab_max_words (v), ==, 3);
+  /* spaces, hyphens and case do not matter; the first line of a key wins */
+  g_assert_cmpstr (hp_vocab_lookup (v, "LA PAZ", 6), ==, "LAPAZ");
+  g_assert_cmpstr (hp_vocab_lookup (v, "lapaz", 5), ==, "LAPAZ");
+  g_assert_cmpstr (hp_vocab_lookup (v, "PORT-AU-PRINCE", 14), ==, "PORTAUPRINCE");
+  g_assert_cmpstr (hp_vocab_lookup (v, "PREL", 4), ==, "subject");
+  g_assert_null (hp_vocab_lookup (v, "PGOV", 4));
+  g_assert_null (hp_vocab_lookup (NULL, "PREL", 4));
+  /* the checksum is of the file's bytes (sha256sum of vocab-small.tsv) */
+  g_assert_cmpstr (hp_vocab_checksum (v), ==, "6d790426395ea6b1e7de6100fa7ad16818c9ef798d2df5f8282543679c9f370d");
+  hp_vocab_free (v);
+}
+
+static void
+test_vocab_errors (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bad = harness_data_path ("header-parse", "vocab-bad.tsv", NULL);
+
+  g_assert_null (hp_vocab_load ("/nonexistent/tags.txt", &error));
+  g_assert_error (error, HP_VOCAB_ERROR, HP_VOCAB_ERROR_READ);
+  g_clear_error (&error);
+  g_assert_null (hp_vocab_load (bad, &error));
+  g_assert_error (error, HP_VOCAB_ERROR, HP_VOCAB_ERROR_SYNTAX);
+  /* the message says where: FILE:LINE */
+  g_assert_nonnull (strstr (error->message, "vocab-bad.tsv:3:"));
+}
+
+/* the tags option replaces the vocabulary: without ECON and EFIN a glued ECONEFIN stays whole;
+ * a file that is missing fails the set-up with the option's name */
+static void
+test_option_tags (void)
+{
+  g_autofree char *small = harness_data_path ("header-parse", "vocab-small.tsv", NULL);
+  g_autofree char *ini = g_strdup_printf ("[pipeline]\nstages = header-parse\n[header-parse]\ntags = %s\n", small);
+  g_autoptr(QuarryDocument) doc = run_ini (ini, "x", "TAGS: PREL, ECONEFIN\n", -1, NULL);
+  g_autoptr(QuarryDocument) with_default = run_ini (INI_HP, "x", "TAGS: PREL, ECONEFIN\n", -1, NULL);
+  g_autoptr(json_object) want = json_tokener_parse ("[\"PREL\", \"ECONEFIN\"]");
+  g_autoptr(json_object) want_default = json_tokener_parse ("[\"PREL\", \"ECON\", \"EFIN\"]");
+  json_object *tags = NULL;
+  g_autoptr(GError) error = NULL;
+  QuarryPipeline *p;
+
+  g_assert_true (json_object_object_get_ex (quarry_document_get_fields (doc, "header"), "tags", &tags));
+  harness_assert_json_equal (tags, want, "tags with a vocabulary that lacks ECON");
+  g_assert_true (json_object_object_get_ex (quarry_document_get_fields (with_default, "header"), "tags", &tags));
+  harness_assert_json_equal (tags, want_default, "tags with the default vocabulary");
+  p = harness_pipeline_try_new ("[pipeline]\nstages = header-parse\n[header-parse]\ntags = /nonexistent/tags.txt\n", &error);
+  g_assert_null (p);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "'tags'"));
+}
+
+/* the record says which vocabularies made it: the SHA-256 of the files' bytes */
+static void
+test_provenance (void)
+{
+  g_autofree char *tags_path = g_build_filename (g_getenv ("QUARRY_HEADER_PARSE_DATA"), "tags.txt", NULL);
+  g_autofree char *bytes = NULL;
+  g_autofree char *sum = NULL;
+  gsize len;
+  QuarryPipeline *p;
+  json_object *prov, *stages, *pdata, *v;
+
+  quarry_document_free (run_ini (INI_HP, "x", "TAGS: PREL\n", -1, NULL));  /* makes the pipeline */
+  p = g_hash_table_lookup (pipelines, INI_HP);
+  g_assert_true (g_file_get_contents (tags_path, &bytes, &len, NULL));
+  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);
+  prov = quarry_pipeline_get_provenance (p);
+  g_assert_true (json_object_object_get_ex (prov, "stages", &stages));
+  g_assert_true (json_object_object_get_ex (json_object_array_get_idx (stages, 0), "data", &pdata));
+  g_assert_true (json_object_object_get_ex (pdata, "tags_sha256", &v));
+  g_assert_cmpstr (json_object_get_string (v), ==, sum);
+  g_assert_true (json_object_object_get_ex (pdata, "origins_sha256", &v));
+  g_assert_cmpuint (strlen (json_object_get_string (v)), ==, 64);
+}
+
 static gint
 compare_names (gconstpointer a, gconstpointer b)
 {
@@ -374,6 +607,7 @@ main (int argc, char **argv)
   g_autofree char *dir = NULL;
   GDir *d;
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *cases = g_ptr_array_new_with_free_func (class_case_free);
   const char *entry;
   int rc;
 
@@ -395,6 +629,24 @@ main (int argc, char **argv)
       g_autofree char *path = g_strdup_printf ("/header-parse/data/%s", stem);
       g_test_add_data_func (path, name, test_data_file);
     }
+  {
+    g_autofree char *cdir = harness_data_path ("header-parse", "classes", NULL);
+    GDir *cd = g_dir_open (cdir, 0, NULL);
+    GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
+    g_assert_nonnull (cd);
+    while ((entry = g_dir_read_name (cd)))
+      if (g_str_has_suffix (entry, ".cases"))
+        g_ptr_array_add (files, g_strdup (entry));
+    g_dir_close (cd);
+    g_ptr_array_sort (files, compare_names);
+    for (guint i = 0; i < files->len; i++)
+      add_class_cases (files->pdata[i], cases);
+    g_ptr_array_unref (files);
+  }
+  g_test_add_func ("/header-parse/vocab/lookup", test_vocab_lookup);
+  g_test_add_func ("/header-parse/vocab/errors", test_vocab_errors);
+  g_test_add_func ("/header-parse/option/tags", test_option_tags);
+  g_test_add_func ("/header-parse/provenance", test_provenance);
   g_test_add_func ("/header-parse/seed-equals-raw", test_seed_equals_raw);
   g_test_add_func ("/header-parse/seed-layout", test_seed_layout);
   g_test_add_func ("/header-parse/bad/no-header", test_bad_no_header);
@@ -407,6 +659,7 @@ main (int argc, char **argv)
   g_test_add_func ("/header-parse/dates", test_dates);
   rc = g_test_run ();
   g_ptr_array_unref (names);
+  g_ptr_array_unref (cases);
   g_hash_table_unref (pipelines);
   return rc;
 }

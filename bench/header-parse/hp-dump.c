@@ -31,6 +31,24 @@ main (int argc, char **argv)
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
   GPtrArray *metas = g_ptr_array_new_with_free_func (meta_free);
 
+  HpInput base = { 0 };
+  const char *dir = g_getenv ("QUARRY_HEADER_PARSE_DATA");
+  GError *error = NULL;
+  char *tags_path, *origins_path;
+
+  /* the vocabularies the stage loads at set-up: the source tree's, or $QUARRY_HEADER_PARSE_DATA */
+  if (!dir || !*dir)
+    dir = HEADER_PARSE_SRC_DATA;
+  tags_path = g_build_filename (dir, "tags.txt", NULL);
+  origins_path = g_build_filename (dir, "origins.txt", NULL);
+  if (!(base.tags = hp_vocab_load (tags_path, &error)) || !(base.origins = hp_vocab_load (origins_path, &error)))
+    {
+      fprintf (stderr, "hp-dump: %s (set $QUARRY_HEADER_PARSE_DATA to the folder of tags.txt and origins.txt)\n",
+               error->message);
+      return 1;
+    }
+  g_free (tags_path);
+  g_free (origins_path);
   if (argc > 2 && strcmp (argv[1], "--bench") == 0)
     rounds = atoi (argv[2]), first = 3;
   for (int i = first; i < argc; i++)
@@ -70,7 +88,7 @@ main (int argc, char **argv)
       for (int r = 0; r < rounds; r++)
         for (guint i = 0; i < texts->len; i++)
           {
-            HpResult *res = hp_parse (texts->pdata[i], g_array_index (lens, gsize, i), NULL);
+            HpResult *res = hp_parse (texts->pdata[i], g_array_index (lens, gsize, i), &base);
             total += g_array_index (lens, gsize, i);
             hp_result_free (res);
           }
@@ -82,7 +100,7 @@ main (int argc, char **argv)
     }
   for (guint i = 0; i < texts->len; i++)
     {
-      HpInput in = { 0 };
+      HpInput in = base;
       json_object *meta = metas->pdata[i], *v, *out = json_object_new_object (), *spans = json_object_new_array ();
       HpResult *res;
       if (meta && json_object_object_get_ex (meta, "reference_id", &v))

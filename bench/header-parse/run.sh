@@ -8,6 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 shared=$(cd "${2:-$here/../../../shared}" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+export QUARRY_HEADER_PARSE_DATA="${QUARRY_HEADER_PARSE_DATA:-$here/../../plugins/header-parse/data}"
 
 make -C "$build" bench/header-parse/hp-dump plugins/header-parse/header-parse.la >/dev/null
 find "$shared/corpus/cables" -name '*.html' | sort > "$tmp/pages"

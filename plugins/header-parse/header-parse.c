@@ -5,10 +5,18 @@
 
 #include "hp-scan.h"
 
+#ifndef HEADER_PARSE_DATA_DIR
+#define HEADER_PARSE_DATA_DIR "data"
+#endif
+#define HP_TAGS_DEFAULT HEADER_PARSE_DATA_DIR "/tags.txt"
+#define HP_ORIGINS_DEFAULT HEADER_PARSE_DATA_DIR "/origins.txt"
+
 typedef struct {
   const char **region;     /* interned markup labels that hold the cable, NULL-terminated */
   gboolean     spans;
   gboolean     page_fields;
+  HpVocab     *tags;
+  HpVocab     *origins;
 } HeaderParse;
 
 static const QuarryOption hp_options[] = {
@@ -19,12 +27,55 @@ static const QuarryOption hp_options[] = {
     "add the header, paragraph, section and page-break spans (false: fields.header only)" },
   { "page-fields", QUARRY_OPTION_BOOL, "true",
     "take reference_id and the cable date from fields.page (html-strip's meta table) when there is one" },
+  { "tags", QUARRY_OPTION_PATH, HP_TAGS_DEFAULT,
+    "the TAGS vocabulary (one code a line, a tab, its kind), used to split glued tags (ECONEFIN) and keep "
+    "free-text tags whole; $QUARRY_HEADER_PARSE_DATA/tags.txt replaces the default" },
+  { "origins", QUARRY_OPTION_PATH, HP_ORIGINS_DEFAULT,
+    "origin spellings of more than one word (LA PAZ<TAB>LAPAZ) for the cable ids of references; "
+    "$QUARRY_HEADER_PARSE_DATA/origins.txt replaces the default" },
   { NULL }
 };
 
 static const char *const hp_provides[] = {
   "field:header", "layer:header", "layer:paragraph", "layer:section", "layer:page-break", NULL
 };
+
+static void hp_teardown (gpointer state);
+
+/* The option's file; the built-in default names the installed file, which a build tree
+ * replaces with $QUARRY_HEADER_PARSE_DATA. */
+static char *
+hp_data_path (const QuarryStage *stage, const char *key, const char *def, const char *file)
+{
+  const char *path = quarry_stage_get_string (stage, key);
+  const char *env = g_getenv ("QUARRY_HEADER_PARSE_DATA");
+
+  if (env && *env && (!path || strcmp (path, def) == 0))
+    return g_build_filename (env, file, NULL);
+  return g_strdup (path ? path : def);
+}
+
+static HpVocab *
+hp_load_vocab (QuarryStage *stage, const char *key, const char *def, const char *file, GError **error)
+{
+  g_autofree char *path = hp_data_path (stage, key, def, file);
+  g_autofree char *prov = g_strconcat (key, "_sha256", NULL);
+  GError *local = NULL;
+  HpVocab *v = hp_vocab_load (path, &local);
+
+  if (!v)
+    {
+      g_set_error (error, QUARRY_PLUGIN_ERROR, QUARRY_PLUGIN_ERROR_SETUP,
+                   "the %s file could not be loaded: %s; point the option '%s' at a file like "
+                   "plugins/header-parse/data/%s of the Quarry sources", key, local->message, key, file);
+      g_error_free (local);
+      return NULL;
+    }
+  quarry_stage_log (stage, G_LOG_LEVEL_INFO, "%s: %u entries from %s", key, hp_vocab_size (v), path);
+  /* the lists decide the output as much as the options do */
+  quarry_stage_set_provenance (stage, prov, hp_vocab_checksum (v));
+  return v;
+}
 
 static gboolean
 hp_setup (QuarryStage *stage, gpointer *state, GError **error)
@@ -43,6 +94,13 @@ hp_setup (QuarryStage *stage, gpointer *state, GError **error)
       }
   hp->spans = quarry_stage_get_bool (stage, "layout-spans");
   hp->page_fields = quarry_stage_get_bool (stage, "page-fields");
+  hp->tags = hp_load_vocab (stage, "tags", HP_TAGS_DEFAULT, "tags.txt", error);
+  hp->origins = hp->tags ? hp_load_vocab (stage, "origins", HP_ORIGINS_DEFAULT, "origins.txt", error) : NULL;
+  if (!hp->origins)
+    {
+      hp_teardown (hp);
+      return FALSE;
+    }
   *state = hp;
   return TRUE;
 }
@@ -53,6 +111,8 @@ hp_teardown (gpointer state)
   HeaderParse *hp = state;
 
   g_free (hp->region);
+  hp_vocab_free (hp->tags);
+  hp_vocab_free (hp->origins);
   g_free (hp);
 }
 
@@ -106,6 +166,8 @@ hp_process (gpointer state, QuarryDocument *doc, GError **error)
   HpResult *res;
   json_object *header;
 
+  in.tags = hp->tags;
+  in.origins = hp->origins;
   if (!hp_find_region (hp, doc, &in.region_start, &in.region_end))
     in.region_start = in.region_end = 0;
   if (hp->page_fields)
@@ -146,7 +208,7 @@ hp_process (gpointer state, QuarryDocument *doc, GError **error)
 
 QUARRY_PLUGIN_DEFINE (
   .name = "header-parse",
-  .version = "1.0.0",
+  .version = "1.1.0",
   .description = "cable header fields (classification, TAGS, SUBJECT, references, ...) and layout spans",
   .options = hp_options,
   .provides = hp_provides,

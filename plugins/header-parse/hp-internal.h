@@ -31,9 +31,14 @@ typedef struct {
 void hp_body_scan (HpBody *body, const char *text, gsize from, gsize to, const char *origin);
 void hp_body_clear (HpBody *body);
 
-/* The signer at the end of text[from, to), or NULL; start and end get its place. */
-char *hp_find_signer (const char *text, gsize from, gsize to, const HpBody *body,
-                      gsize *start, gsize *end);
+/* The signers at the end of text[from, to) in the order written (owned strings), or NULL;
+ * start and end get the place of them all. */
+GPtrArray *hp_find_signers (const char *text, gsize from, gsize to, const HpBody *body,
+                            gsize *start, gsize *end);
+
+/* TRUE if [p, e) holds only lines that close a cable (classification, NNNN, BT, a website
+ * notice, rules) or blank ones. */
+gboolean hp_only_closing_lines (const char *p, const char *e);
 
 /* TRUE if [p, e) (trimmed) is only a classification word, spaced or not. */
 gboolean hp_is_class_only (const char *p, const char *e);

@@ -723,10 +723,23 @@ word_is (const char *p, const char *end, const char *const *words, gsize *len, g
   return FALSE;
 }
 
-static const char *const tags_words[] = { "TAGS", "TAG", "TAGSS", "TGAS", "TAFS", "TAGES", "TAQS", "TASG", NULL };
+static const char *const tags_words[] = { "TAGS", "TAG", "TAGSS", "TGAS", "TAFS", "TAGES", "TAQS", "TASG", "TAS",
+                                          "TABS", "TGS", "TAGD", "TAHS", "TSGS", NULL };
+/* the misspellings that are also words ("tabs on ...", "TGS denied ..."): without a colon or a
+ * dash, a label only before codes in capitals */
+static const char *const tags_words_loose[] = { "TAS", "TABS", "TGS", "TAG", NULL };
 static const char *const subj_words[] = { "SUBJECT", "SUBJ", "SUBJEC", "SUBJET", "SUJECT", "SUBECT", "SUBJECTS", NULL };
 static const char *const ref_words[] = { "REF(S)", "REFTEL(S)", "REFTELS", "REFTEL", "REFERENCES", "REFERENCE",
                                          "REFS", "REF", NULL };
+
+static gboolean
+has_lower_in (const char *p, const char *e)
+{
+  for (; p < e; p++)
+    if (*p >= 'a' && *p <= 'z')
+      return TRUE;
+  return FALSE;
+}
 
 /* Is there a label at p? Labels with a colon count anywhere; without, at a line start
  * or when written in capitals (the tokenized one-line header). */
@@ -739,6 +752,8 @@ match_label (const char *p, const char *end, gboolean line_start, char prev_end,
 
   if (hp_upper (*p) == 'E')
     {
+      if (!line_start && prev_end == ',')
+        return FALSE;  /* "Classified By: DCM X, E.O. 12958, reason 1.4 (b)" */
       static const char *const eo[] = { "E.O.", "E. O.", "E.0.", "E.O", "EO", NULL };
       for (guint i = 0; eo[i]; i++)
         if (hp_has_prefix_ci (p, end, eo[i]))
@@ -783,20 +798,23 @@ match_label (const char *p, const char *end, gboolean line_start, char prev_end,
       *value = q;
       return TRUE;
     }
-  if (word_is (p, end, tags_words, &n, &upper))
+  /* each list's words share their first letter */
+  if (hp_upper (*p) == 'T' && word_is (p, end, tags_words, &n, &upper))
     *kind = L_TAGS;
-  else if (word_is (p, end, subj_words, &n, &upper))
+  else if (hp_upper (*p) == 'S' && word_is (p, end, subj_words, &n, &upper))
     *kind = L_SUBJ;
-  else if (word_is (p, end, ref_words, &n, &upper))
+  else if (hp_upper (*p) == 'R' && word_is (p, end, ref_words, &n, &upper))
     *kind = L_REF;
   else
     return FALSE;
   q = p + n;
   while (q < end && *q == ' ')
     q++;
-  if (q < end && *q == ':')
+  /* "TAGS:", "SUBJECT -", "REF --" */
+  if (q < end && (*q == ':' || (*q == '-' && (q + 1 >= end || q[1] == ' ' || q[1] == '-'))))
     {
-      q++;
+      while (q < end && (*q == ':' || *q == '-'))
+        q++;
       while (q < end && *q == ' ')
         q++;
       *value = q;
@@ -804,6 +822,15 @@ match_label (const char *p, const char *end, gboolean line_start, char prev_end,
     }
   if (q >= end || *q == '\n')
     return FALSE;
+  if (*kind == L_TAGS && word_is (p, end, tags_words_loose, &n, &upper))
+    {
+      /* "TAG PTER, PGOV": a code of 2 to 4 capitals follows, and nothing in lower case */
+      const char *w = q, *le = hp_line_end (q, end);
+      while (w < le && hp_is_upper (*w))
+        w++;
+      if (!upper || !line_start || w - q < 2 || w - q > 4 || (w < le && *w != ' ' && *w != ',') || has_lower_in (q, le))
+        return FALSE;
+    }
   if (*kind == L_REF)
     {
       /* "REF" without a colon: only at a line start, in capitals */
@@ -1015,71 +1042,151 @@ parse_eo (Ctx *c, const HpClean *z, gsize s, gsize e)
 
 /* ---- TAGS ---- */
 
-static const char *const known_tags[] = {
-  "ABLD", "AEMR", "AFIN", "AGMT", "AGAO", "AMGT", "AMED", "AODE", "AORC", "APER", "ASEC", "ASIG", "BBSR",
-  "BEXP", "BTIO", "CASC", "CDB", "CJAN", "CMGT", "CVIS", "EAGR", "EAID", "EAIR", "ECIN", "ECON", "ECPS",
-  "EFIN", "EIND", "EINT", "EINV", "ELAB", "ELTN", "EMIN", "ENIV", "ENRG", "EPET", "EREL", "ETRA", "ETRD",
-  "ETTC", "EUN", "EWWT", "FARC", "IAEA", "ICAO", "ICTY", "INRA", "INRB", "INRO", "IRAQ", "KACT", "KAWC",
-  "KAWK", "KBIO", "KCFE", "KCIP", "KCOR", "KCRM", "KDEM", "KDRG", "KFRD", "KGCC", "KGHG", "KGIC", "KHIV",
-  "KHLS", "KIPR", "KIRF", "KISL", "KJUS", "KLIG", "KMCA", "KMDR", "KNNP", "KNUC", "KOLY", "KPAL", "KPAO",
-  "KPKO", "KPRP", "KRAD", "KSCA", "KSEP", "KSPR", "KSUM", "KTER", "KTFN", "KTIP", "KUNR", "KWBG", "KWMN",
-  "MARR", "MASS", "MCAP", "MNUC", "MOPS", "MTCR", "NATO", "OEXC", "OIIP", "OPDC", "OPRC", "OREP", "OSCE",
-  "OTRA", "OVIP", "PARM", "PBTS", "PEPR", "PGOV", "PHSA", "PHUM", "PINR", "PINS", "PKAO", "PNAT", "PREF",
-  "PREL", "PROP", "PTER", "SCUL", "SENV", "SMIG", "SNAR", "SOCI", "SOPN", "TBIO", "TFIN", "TPHY", "TRGY",
-  "TSPA", "TSPL", "UNEP", "UNGA", "UNSC", "USEU",
-};
-
-static gboolean
-known_tag (const char *p, gsize n)
+/* The kind of a known code ("country", "subject", ...) or NULL. */
+static const char *
+tag_kind (const Ctx *c, const char *p, gsize n)
 {
-  if (n != 4)
-    return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS (known_tags); i++)
-    if (strlen (known_tags[i]) == 4 && memcmp (known_tags[i], p, 4) == 0)
-      return TRUE;
+  return c->in ? hp_vocab_lookup (c->in->tags, p, n) : NULL;
+}
+
+/* Splits a glued tag ("ECONEFIN", "PRELIR", "KDEMAF") into known codes: parts of 2 to 6
+ * letters, at most one of them a two-letter code (a country, "EU") and at least one longer, the
+ * fewest parts winning. Writes the part ends into cuts; returns how many parts, or 0. */
+static guint
+tag_split (const Ctx *c, const char *w, gsize n, gsize cuts[8])
+{
+  /* best[i]: fewest parts for w[0, i), with from[i] the last cut and two[i] the country parts */
+  guint best[33], two[33];
+  gsize from[33];
+
+  if (n < 4 || n > 32)
+    return 0;
+  for (gsize i = 0; i <= n; i++)
+    best[i] = G_MAXUINT, two[i] = 0, from[i] = 0;
+  best[0] = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      if (best[i] == G_MAXUINT)
+        continue;
+      for (gsize k = 2; k <= 6 && i + k <= n; k++)
+        {
+          const char *kind = tag_kind (c, w + i, k);
+          guint t = two[i] + (k == 2);
+          if (!kind || t > 1)
+            continue;
+          if (best[i] + 1 < best[i + k])
+            best[i + k] = best[i] + 1, from[i + k] = i, two[i + k] = t;
+        }
+    }
+  if (best[n] == G_MAXUINT || best[n] < 2 || best[n] > 8 || (best[n] == two[n]))
+    return 0;
+  for (gsize i = n, k = best[n]; k > 0; i = from[i])
+    cuts[--k] = i;
+  return best[n];
+}
+
+/* A word a TAGS line uses as a code: known, an acronym of two or three capitals (a
+ * country, "GOI"), or known codes glued. */
+static gboolean
+tag_code_like (const Ctx *c, const char *w)
+{
+  gsize n = strlen (w), cuts[8];
+
+  if (tag_kind (c, w, n) || ((n == 2 || n == 3) && hp_is_upper (w[0]) && hp_is_upper (w[1]) && hp_is_upper (w[n - 1])))
+    return TRUE;
+  return tag_split (c, w, n, cuts) > 0;
+}
+
+/* Adds a tag unless it is there already (a TAGS line has a few dozen at most: a scan is cheapest). */
+static void
+tags_add (json_object *tags, const char *tag, gsize n)
+{
+  gsize len = json_object_array_length (tags);
+
+  if (n == 0)
+    return;
+  for (gsize i = 0; i < len; i++)
+    {
+      json_object *t = json_object_array_get_idx (tags, i);
+      if ((gsize) json_object_get_string_len (t) == n && memcmp (json_object_get_string (t), tag, n) == 0)
+        return;
+    }
+  json_object_array_add (tags, json_object_new_string_len (tag, n));
+}
+
+/* One tag as written; a glued one ("ECONEFIN") becomes its codes. */
+static void
+tags_add_mended (const Ctx *c, json_object *tags, const char *tag)
+{
+  gsize n = strlen (tag), cuts[8];
+  guint parts = tag_kind (c, tag, n) ? 0 : tag_split (c, tag, n, cuts);
+
+  if (parts == 0)
+    {
+      tags_add (tags, tag, n);
+      return;
+    }
+  for (guint i = 0, s = 0; i < parts; s = cuts[i++])
+    tags_add (tags, tag + s, cuts[i] - s);
+}
+
+/* Words that are never a tag: a label repeated inside the line, and what is left of an
+ * old telegram's page header ("UNCLASSIFIED PAGE 02 ROME 01059 01 OF 04 281501Z") when the
+ * body scan did not take the whole line. */
+static gboolean
+tag_junk (const Ctx *c, const char *w)
+{
+  gsize n = strlen (w), len;
+  gboolean upper;
+  const char *after;
+
+  while (n > 0 && w[n - 1] == ':')
+    n--;
+  if (*w == 'T' && word_is (w, w + n, tags_words, &len, &upper) && len == n)
+    return TRUE;
+  if (strchr ("SCUTL", *w) && hp_match_class (w, w + n, &after) && after == w + n)
+    return TRUE;
+  if (strcmp (w, "PAGE") == 0 || strcmp (w, "OF") == 0)
+    return TRUE;
+  for (const char *p = w; *p; p++)
+    if (hp_is_digit (*p))
+      return !tag_kind (c, w, n);  /* "G8" is an organization; "01059" a page number */
   return FALSE;
 }
 
-static void
-tags_add (json_object *tags, GHashTable *seen, const char *tag)
+/* Splits v at the separators outside parentheses: "," and ";" when the line has them,
+ * else spaces too ("TAGS: PGOV PREL PM"). */
+static GPtrArray *
+tag_items (const char *v, gboolean commas)
 {
-  if (!*tag || g_hash_table_contains (seen, tag))
-    return;
-  g_hash_table_add (seen, g_strdup (tag));
-  json_object_array_add (tags, json_object_new_string (tag));
-}
+  GPtrArray *items = g_ptr_array_new_full (32, g_free);
+  GString *cur = g_string_sized_new (64);
+  int depth = 0;
 
-/* One tag as written; glued codes ("PGOVPREL", "PRELIR") are split when each part is known. */
-static void
-tags_add_mended (json_object *tags, GHashTable *seen, const char *tag)
-{
-  gsize n = strlen (tag);
-  gboolean letters = TRUE;
-
-  for (gsize i = 0; i < n; i++)
-    if (!hp_is_upper (tag[i]))
-      letters = FALSE;
-  if (letters && !known_tag (tag, n) && (n == 6 || n == 8 || n == 10 || n == 12))
+  for (const char *p = v;; p++)
     {
-      /* split into known 4-letter codes and at most one trailing 2-letter country code */
-      gsize k = 0;
-      while (k + 4 <= n && known_tag (tag + k, 4))
-        k += 4;
-      if (k > 0 && (k == n || k + 2 == n))
+      gboolean sep = *p == '\0' || (depth == 0 && (*p == ',' || *p == ';' || (!commas && *p == ' ')));
+      if (*p == '(')
+        depth++;  /* a person tag: "OVIP (STEINBERG, JAMES B.)" keeps its comma */
+      else if (*p == ')' && depth > 0)
+        depth--;
+      if (!sep)
         {
-          for (gsize i = 0; i < k; i += 4)
-            {
-              char part[5];
-              memcpy (part, tag + i, 4);
-              part[4] = '\0';
-              tags_add (tags, seen, part);
-            }
-          if (k + 2 == n)
-            tags_add (tags, seen, tag + k);
-          return;
+          g_string_append_c (cur, *p);
+          continue;
         }
+      g_strstrip (cur->str);
+      cur->len = strlen (cur->str);
+      while (cur->len > 0 && (cur->str[cur->len - 1] == '.' || cur->str[cur->len - 1] == ':'))
+        g_string_truncate (cur, cur->len - 1);
+      if (cur->len > 0)
+        g_ptr_array_add (items, g_strdup (cur->str));
+      g_string_truncate (cur, 0);
+      if (*p == '\0')
+        break;
     }
-  tags_add (tags, seen, tag);
+  g_string_free (cur, TRUE);
+  return items;
 }
 
 static void
@@ -1087,101 +1194,245 @@ parse_tags (Ctx *c, const char *s, gsize n)
 {
   char *v = hp_normalize_value (s, n);
   char *up = g_ascii_strup (v, -1);
-  gboolean commas = strchr (up, ',') != NULL;
+  gboolean commas = FALSE;
   json_object *tags = json_object_new_array ();
-  GHashTable *seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GString *cur = g_string_new (NULL);
+  GPtrArray *items;
+  GString *run = g_string_new (NULL);
   int depth = 0;
 
-  for (const char *p = up;; p++)
+  /* a comma inside "(CLINTON, HILLARY)" does not make the line comma-separated */
+  for (const char *p = up; *p; p++)
     {
-      gboolean sep = *p == '\0' || (depth == 0 && (*p == ',' || *p == ';' || (!commas && *p == ' ')));
-      if (*p == '(')
-        depth++;  /* a person tag: "OVIP (STEINBERG, JAMES B.)" keeps its comma */
-      else if (*p == ')' && depth > 0)
-        depth--;
-      if (sep)
+      depth += *p == '(' ? 1 : *p == ')' && depth > 0 ? -1 : 0;
+      commas |= depth == 0 && (*p == ',' || *p == ';');
+    }
+  items = tag_items (up, commas);
+
+  for (guint i = 0; i <= items->len; i++)
+    {
+      const char *item = i < items->len ? items->pdata[i] : NULL;
+      g_auto (GStrv) words = NULL;
+      GString *kept;
+      gboolean codes = TRUE;
+
+      if (item && *item == '(' && (run->len > 0 || json_object_array_length (tags) > 0))
         {
-          char *tag = g_strstrip (g_strdup (cur->str));
-          gsize tl = strlen (tag);
-          while (tl > 0 && (tag[tl - 1] == '.' || tag[tl - 1] == ','))
-            tag[--tl] = '\0';
-          if (*tag == '(' && json_object_array_length (tags) > 0)
-            {
-              /* attach "(...)" to the previous tag */
-              guint last = json_object_array_length (tags) - 1;
-              char *joined = g_strdup_printf ("%s %s", json_object_get_string (json_object_array_get_idx (tags, last)), tag);
-              json_object_array_put_idx (tags, last, json_object_new_string (joined));
-              g_free (joined);
-            }
-          else if (commas && strchr (tag, ' ') && !strchr (tag, '('))
-            {
-              /* "ECON ECON" between commas: split only when every word is a code */
-              char **words = g_strsplit (tag, " ", -1);
-              gboolean codes = TRUE;
-              for (char **w = words; *w; w++)
-                if (**w && !known_tag (*w, strlen (*w)) && strlen (*w) != 2)
-                  codes = FALSE;
-              if (codes)
-                for (char **w = words; *w; w++)
-                  tags_add_mended (tags, seen, *w);
-              else
-                tags_add_mended (tags, seen, tag);
-              g_strfreev (words);
-            }
+          /* "(CLINTON, HILLARY)": the person of the tag before it; "(PLEASE PASS TO FAA)"
+           * after a code is a note, not a tag */
+          if (run->len > 0)
+            g_string_append_printf (run, " %s", item);
           else
-            tags_add_mended (tags, seen, tag);
-          g_free (tag);
-          g_string_truncate (cur, 0);
-          if (*p == '\0')
-            break;
+            {
+              guint last = json_object_array_length (tags) - 1;
+              const char *prev = json_object_get_string (json_object_array_get_idx (tags, last));
+              if (strcmp (prev, "OVIP") == 0 || strchr (item, ','))
+                {
+                  g_autofree char *joined = g_strdup_printf ("%s %s", prev, item);
+                  json_object_array_put_idx (tags, last, json_object_new_string (joined));
+                }
+            }
           continue;
         }
-      g_string_append_c (cur, *p);
+      if (item && strchr (item, '('))
+        {
+          /* "OVIP (CLINTON, HILLARY)" in a comma list: whole; "TU (PLEASE PASS TO FAA)": the code */
+          const char *open = strchr (item, '(');
+          gsize head = open - item;
+          if (run->len > 0)
+            tags_add (tags, run->str, run->len), g_string_truncate (run, 0);
+          while (head > 0 && item[head - 1] == ' ')
+            head--;
+          if (head > 0 && !strchr (open, ',') && !(head == 4 && memcmp (item, "OVIP", 4) == 0))
+            tags_add (tags, item, head);
+          else
+            tags_add (tags, item, strlen (item));
+          continue;
+        }
+      /* the item's words without junk; free text ("MEDIA REACTION REPORT") stays one tag,
+       * codes ("PGOV PREL" between commas, "ECONEFIN") become one tag each */
+      if (!item)
+        words = g_new0 (char *, 1);
+      else if (!strchr (item, ' '))
+        {
+          /* the common case, one code: no split */
+          words = g_new0 (char *, 2);
+          words[0] = g_strdup (item);
+        }
+      else
+        words = g_strsplit (item, " ", -1);
+      kept = g_string_new (NULL);
+      if (words[0] && !words[1] && strchr (words[0], '/'))
+        {
+          /* "PREL/PGOV/ECON/EG": codes between slashes */
+          g_auto (GStrv) parts = g_strsplit (words[0], "/", -1);
+          gboolean all = TRUE;
+          for (char **q = parts; *q; q++)
+            all &= **q != '\0' && tag_code_like (c, *q);
+          if (all)
+            {
+              g_strfreev (words);
+              words = g_steal_pointer (&parts);
+            }
+        }
+      for (char **w = words; *w; w++)
+        {
+          if (!**w || tag_junk (c, *w))
+            {
+              **w = '\0';  /* read once: the loop below skips it */
+              continue;
+            }
+          codes &= tag_code_like (c, *w);
+          if (kept->len)
+            g_string_append_c (kept, ' ');
+          g_string_append (kept, *w);
+        }
+      if (kept->len == 0 && item)
+        {
+          g_string_free (kept, TRUE);
+          continue;
+        }
+      if (!commas && kept->len > 0 && !codes)
+        {
+          /* space-separated: consecutive words that are no codes make one free-text tag */
+          if (run->len)
+            g_string_append_c (run, ' ');
+          g_string_append_len (run, kept->str, kept->len);
+          g_string_free (kept, TRUE);
+          continue;
+        }
+      if (run->len > 0)
+        {
+          tags_add (tags, run->str, run->len);
+          g_string_truncate (run, 0);
+        }
+      if (codes)
+        for (char **w = words; *w; w++)
+          {
+            if (**w)
+              tags_add_mended (c, tags, *w);
+          }
+      else
+        tags_add (tags, kept->str, kept->len);
+      g_string_free (kept, TRUE);
     }
   if (json_object_array_length (tags) > 0)
     json_object_object_add (c->f, "tags", tags);
   else
     json_object_put (tags);
-  g_string_free (cur, TRUE);
-  g_hash_table_unref (seen);
+  g_string_free (run, TRUE);
+  g_ptr_array_unref (items);
   g_free (up);
   g_free (v);
 }
 
 /* ---- SUBJECT ---- */
 
-/* "(C)", "(SBU)", "(S/NF)" at [p, e)? Returns its length. */
+/* "(C)", "(SBU)", "(S/NF)", "(C/REL NATO)", "(U//FOUO)" at [p, e)? Returns its length.
+ * Every part between slashes is a classification or control word. */
 static gsize
 marking_len (const char *p, const char *e)
 {
-  const char *q;
+  static const char *const parts[] = { "U", "C", "S", "TS", "SBU", "NF", "NOFORN", "FOUO", "LOU", "REL", "ORCON",
+                                       "PROPIN", "EXDIS", "NODIS", "LIMDIS", "OC", "PR", "SI", NULL };
+  const char *q = p + 1, *end;
+
   if (p >= e || *p != '(')
     return 0;
-  for (q = p + 1; q < e && q - p <= 10 && (hp_is_alpha (*q) || *q == '/'); q++)
+  for (end = q; end < e && end - p <= 24 && *end != ')' && *end != '\n'; end++)
     ;
-  if (q >= e || *q != ')' || q == p + 1)
+  if (end >= e || *end != ')' || end == q)
     return 0;
-  {
-    static const char *const marks[] = { "C", "S", "U", "SBU", "S/NF", "C/NF", "S//NF", "C//NF", "U//FOUO",
-                                         "FOUO", "LOU", "NF", "TS", "S/REL", NULL };
-    gsize n = q - (p + 1);
-    for (guint i = 0; marks[i]; i++)
-      if (strlen (marks[i]) == n && hp_has_prefix_ci (p + 1, e, marks[i]))
-        return n + 2;
-  }
-  return 0;
+  while (q < end)
+    {
+      const char *w = q;
+      gboolean hit = FALSE;
+      while (q < end && hp_is_alpha (*q))
+        q++;
+      for (guint i = 0; parts[i] && !hit; i++)
+        hit = strlen (parts[i]) == (gsize) (q - w) && hp_has_prefix_ci (w, q, parts[i]);
+      /* "REL NATO", "REL UK AND AUS": the countries after REL are free */
+      if (!hit && !(w > p + 1 && w[-1] == ' '))
+        return 0;
+      while (q < end && (*q == '/' || *q == ' '))
+        q++;
+    }
+  return end - p + 1;
+}
+
+/* Lines that start something after a subject: a paragraph number, a summary, an action
+ * request, a classification or a rule ("1.", "(C) Summary:", "This is an action request"). */
+static const char *const subject_stops[] = {
+  "SUMMARY", "SUMMARY:", "THIS IS AN ACTION", "ACTION REQUEST", "ACTION MESSAGE", "BEGIN SUMMARY",
+  "INTRODUCTION", "BACKGROUND", "INFORMATION MEMO", "PASS TO", "SIPDIS", "DEPT FOR", "DEPARTMENT FOR",
+  NULL
+};
+
+static gboolean
+subject_stop_line (const char *p, const char *e)
+{
+  gsize m;
+
+  if ((m = marking_len (p, e)))
+    {
+      /* "(C) SUMMARY": a marked line is a paragraph, unless the marking is all of it */
+      p += m;
+      while (p < e && *p == ' ')
+        p++;
+      return p < e;
+    }
+  if (p < e && hp_is_digit (*p))
+    {
+      const char *q = p;
+      while (q < e && hp_is_digit (*q))
+        q++;
+      if (q < e && (*q == '.' || *q == ')') && q - p <= 2 && (q + 1 == e || q[1] == ' ' || q[1] == '('))
+        return TRUE;
+    }
+  if (hp_is_class_only (p, e))
+    return TRUE;
+  for (guint i = 0; subject_stops[i]; i++)
+    {
+      gsize k = strlen (subject_stops[i]);
+      if (hp_has_prefix_ci (p, e, subject_stops[i]) && (p + k == e || !hp_is_alpha (p[k])))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The subject ends at the first line after its first that starts something else. */
+static gsize
+subject_cut (const char *s, gsize n)
+{
+  const char *e = s + n, *p = memchr (s, '\n', n);
+
+  while (p && p < e)
+    {
+      const char *ls = p + 1, *le = hp_line_end (ls, e);
+      while (ls < le && hp_is_blank (*ls))
+        ls++;
+      if (ls < le && subject_stop_line (ls, le))
+        return p - s;
+      p = le < e ? le : NULL;
+    }
+  return n;
 }
 
 static void
 parse_subject (Ctx *c, const char *s, gsize n)
 {
-  char *v = hp_normalize_value (s, n);
+  char *v = hp_normalize_value (s, subject_cut (s, n));
   char *p = v, *e = v + strlen (v);
   gsize m;
 
   if ((m = marking_len (p, e)))
     {
+      /* "(C) MEDVEDEV ...": the marking is kept apart */
+      char mark[32];
+      gsize k = 0;
+      for (const char *q = p + 1; q < p + m - 1 && k + 1 < sizeof mark; q++)
+        mark[k++] = hp_upper (*q);
+      mark[k] = '\0';
+      json_object_object_add (c->f, "subject_marking", json_object_new_string (mark));
       p += m;
       while (*p == ' ')
         p++;
@@ -1205,98 +1456,218 @@ parse_subject (Ctx *c, const char *s, gsize n)
 
 /* ---- REF ---- */
 
-/* A bullet "A." "A)" "(A)" at p (a word start); returns its length. */
+/* A bullet "A." "A)" "(A)" "A-" "A:" at p (a word start); returns its length. */
 static gsize
 bullet_len (const char *p, const char *e, char letter)
 {
   if (e - p >= 3 && p[0] == '(' && hp_upper (p[1]) == letter && p[2] == ')' && (p + 3 == e || hp_is_space (p[3])))
     return 3;
-  if (e - p >= 2 && hp_upper (p[0]) == letter && (p[1] == '.' || p[1] == ')') && (p + 2 == e || hp_is_space (p[2])))
+  /* "A)SECSTATE" may be glued; "E-MAIL" is no bullet */
+  if (e - p >= 2 && hp_upper (p[0]) == letter && (p[1] == '.' || p[1] == ')' || p[1] == '-' || p[1] == ':')
+      && (p + 2 == e || hp_is_space (p[2]) || (p[1] == ')' && (hp_is_upper (p[2]) || hp_is_digit (p[2])))))
     return 2;
   return 0;
 }
 
-/* "05 ABU DHABI 3243 ..." -> "05ABUDHABI3243"; NULL when the reference is not a cable. */
-static char *
-cable_id (const char *text, int cable_year)
-{
-  const char *p = text;
-  int yy = -1;
-  GString *origin = g_string_new (NULL);
-  int words = 0;
-  char *id = NULL;
+/* Words that stand before a number without being an origin: "PARA 3", "IIR 6 832",
+ * "FEBRUARY 17", "E-MAIL OF 3/23". */
+static const char *const not_origins[] = {
+  "A", "AN", "AND", "OR", "OF", "THE", "FROM", "DATED", "ON", "IN", "AT", "BY", "TO", "FOR", "VIA", "NO",
+  "NR", "NUMBER", "PARA", "PARAS", "PARAGRAPH", "PARAGRAPHS", "PAGE", "PAGES", "SECTION", "ITEM", "ANNEX",
+  "IIR", "TD", "EMAIL", "E-MAIL", "MEMO", "MEMCON", "TELCON", "FAX", "LETTER", "REPORT", "SEPTEL", "CABLE",
+  "TELEGRAM", "DTG", "MSG", "MESSAGE", "PREVIOUS", "AND", "JAN", "JANUARY", "FEB", "FEBRUARY", "MAR",
+  "MARCH", "APR", "APRIL", "MAY", "JUN", "JUNE", "JUL", "JULY", "AUG", "AUGUST", "SEP", "SEPT",
+  "SEPTEMBER", "OCT", "OCTOBER", "NOV", "NOVEMBER", "DEC", "DECEMBER", "REF", "REFS", "REFTEL", "REFTELS",
+  "EO", "E.O", "RES", "RESOLUTION", "UNSCR", "LAW", "ARTICLE", "DECREE", "ACT", "CHAPTER", "ROOM", "TEL",
+  "PHONE", "POSTS", "POST", "NOTE", "YEAR", "FY", "VOL", "ISSUE",
+};
 
-  if (hp_is_digit (p[0]) && hp_is_digit (p[1]) && p[2] == ' ')
-    yy = (p[0] - '0') * 10 + (p[1] - '0'), p += 3;
-  else if (hp_is_digit (p[0]) && hp_is_digit (p[1]) && hp_is_digit (p[2]) && hp_is_digit (p[3]) && p[4] == ' ')
-    yy = ((p[2] - '0') * 10 + (p[3] - '0')), p += 5;
-  while (*p && words < 4)
+static gboolean
+origin_word (const char *w, gsize n)
+{
+  char buf[24];
+
+  if (n < 3 || n >= sizeof buf || !hp_is_alpha (w[0]))
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
     {
-      const char *w = p;
-      while (hp_is_alpha (*p))
-        p++;
-      if (p == w || *p != ' ')
-        goto out;
-      for (const char *q = w; q < p; q++)
-        g_string_append_c (origin, hp_upper (*q));
-      words++;
-      while (*p == ' ')
-        p++;
-      if (hp_is_digit (*p))
-        break;
+      if (!hp_is_alpha (w[i]) && w[i] != '-')
+        return FALSE;
+      buf[i] = hp_upper (w[i]);
     }
-  if (!hp_is_digit (*p) || words == 0)
-    goto out;
-  {
-    const char *n = p;
-    while (hp_is_digit (*p))
-      p++;
-    if (p - n > 7 || (*p && *p != ' ' && *p != ',' && *p != ';' && *p != '.' && *p != ')'))
-      goto out;
-    if (*p == ' ' && hp_is_digit (p[1]))
-      {
-        /* "MOSCOW 03242 2008" carries its year after the number; anything else
-         * ("IIR 4 201 4569 08") is a report number, not a cable */
-        const char *y = p + 1;
-        if (yy < 0 && (y[0] == '1' || y[0] == '2') && hp_is_digit (y[1]) && hp_is_digit (y[2]) && hp_is_digit (y[3])
-            && !hp_is_digit (y[4]))
-          yy = (y[2] - '0') * 10 + (y[3] - '0');
-        else
-          goto out;
-      }
-    while (*n == '0' && n + 1 < p)
-      n++;
-    if (yy < 0)
-      {
-        if (cable_year <= 0)
-          goto out;
-        yy = cable_year % 100;
-      }
-    if (strcmp (origin->str, "SECSTATE") == 0)
-      g_string_assign (origin, "STATE");
-    id = g_strdup_printf ("%02d%s%.*s", yy, origin->str, (int) (p - n), n);
-  }
-out:
-  g_string_free (origin, TRUE);
-  return id;
+  buf[n] = '\0';
+  for (guint i = 0; i < G_N_ELEMENTS (not_origins); i++)
+    if (strcmp (buf, not_origins[i]) == 0)
+      return FALSE;
+  return TRUE;
+}
+
+typedef struct {
+  const char *s;  /* the word, without the punctuation around it */
+  gsize       n;
+} RefWord;
+
+static gboolean
+all_digits (const RefWord *w)
+{
+  if (w->n == 0)
+    return FALSE;
+  for (gsize i = 0; i < w->n; i++)
+    if (!hp_is_digit (w->s[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* A written year before the origin: "05", "2005" (also "'05"). */
+static int
+ref_year (const RefWord *w)
+{
+  const char *s = w->s;
+  gsize n = w->n;
+
+  if (n == 3 && s[0] == '\'')
+    s++, n--;
+  if (n == 2 && hp_is_digit (s[0]) && hp_is_digit (s[1]))
+    return (s[0] - '0') * 10 + (s[1] - '0');
+  if (n == 4 && (memcmp (s, "19", 2) == 0 || memcmp (s, "20", 2) == 0) && hp_is_digit (s[2]) && hp_is_digit (s[3]))
+    return (s[2] - '0') * 10 + (s[3] - '0');
+  return -1;
+}
+
+typedef struct {
+  char  *id;         /* "05LAPAZ2910", or "LAPAZ2910" when no year is known */
+  gboolean inferred; /* the year was not written */
+  guint  first, last;  /* the words it spans */
+} CableRef;
+
+/* Splits s into words (at spaces, and at "/" and "," that are not inside a number). */
+static GArray *
+ref_split_words (const char *s)
+{
+  GArray *words = g_array_new (FALSE, FALSE, sizeof (RefWord));
+  const char *p = s;
+
+  while (*p)
+    {
+      RefWord w;
+      while (*p == ' ' || *p == ',' || *p == ';' || *p == '(' || *p == ')')
+        p++;
+      if (!*p)
+        break;
+      w.s = p;
+      while (*p && *p != ' ' && *p != ',' && *p != ';' && *p != '(' && *p != ')')
+        p++;
+      w.n = p - w.s;
+      while (w.n > 0 && (w.s[w.n - 1] == '.' || w.s[w.n - 1] == ':'))
+        w.n--;
+      if (w.n > 0)
+        g_array_append_val (words, w);
+    }
+  return words;
+}
+
+/* The cable references in an item's words: [YEAR] ORIGIN NUMBER, the origin one word in
+ * capitals or a known spelling of several ("LA PAZ", "USUN NEW YORK"); also the id form
+ * "06LAPAZ2910". Anything else (e-mails, memos, IIRs, meetings) gives none. */
+static GArray *
+find_cable_refs (const Ctx *c, GArray *words)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (CableRef));
+  const RefWord *w = (const RefWord *) words->data;
+  const HpVocab *origins = c->in ? c->in->origins : NULL;
+  guint maxw = MAX (1, hp_vocab_max_words (origins));
+
+  for (guint i = 0; i < words->len; i++)
+    {
+      CableRef r = { NULL, FALSE, i, i };
+      GString *origin = NULL;
+      const char *num;
+      gsize nn;
+      int yy = -1;
+      guint first = i;
+
+      if (w[i].n >= 5 && hp_is_digit (w[i].s[0]) && hp_is_digit (w[i].s[1]) && hp_is_upper (w[i].s[2])
+          && hp_is_digit (w[i].s[w[i].n - 1]))
+        {
+          /* "06LAPAZ2910" */
+          gsize k = 2;
+          while (k < w[i].n && hp_is_upper (w[i].s[k]))
+            k++;
+          while (k < w[i].n && hp_is_digit (w[i].s[k]))
+            k++;
+          if (k == w[i].n)
+            {
+              r.id = g_strndup (w[i].s, w[i].n);
+              g_array_append_val (out, r);
+            }
+          continue;
+        }
+      if (!all_digits (&w[i]) || w[i].n > 7 || i == 0)
+        continue;
+      /* the number must end its word: "3/4/06" and "U-0011-06" are no cable numbers */
+      if (w[i].s[w[i].n] == '/' || w[i].s[w[i].n] == '-')
+        continue;
+      if (w[i].s > w[0].s && (w[i].s[-1] == '/' || w[i].s[-1] == '-'))
+        continue;
+      /* the origin: the longest known spelling ending before the number, else one word */
+      for (guint k = MIN (maxw, i); k >= 1 && !origin; k--)
+        {
+          const char *val;
+          const char *os = w[i - k].s, *oe = w[i - 1].s + w[i - 1].n;
+          gboolean words_ok = TRUE;
+          for (guint j = i - k; j < i; j++)
+            words_ok &= hp_is_alpha (w[j].s[0]);
+          if (!words_ok || (gsize) (oe - os) > 48)
+            continue;
+          if ((val = hp_vocab_lookup (origins, os, oe - os)))
+            {
+              origin = g_string_new (val);
+              first = i - k;
+            }
+        }
+      if (!origin)
+        {
+          if (!origin_word (w[i - 1].s, w[i - 1].n))
+            continue;
+          origin = g_string_new (NULL);
+          for (gsize k = 0; k < w[i - 1].n; k++)
+            if (w[i - 1].s[k] != '-')
+              g_string_append_c (origin, hp_upper (w[i - 1].s[k]));
+          first = i - 1;
+        }
+      if (first > 0)
+        yy = ref_year (&w[first - 1]);
+      if (yy >= 0)
+        first--;
+      else if (i + 1 < words->len && w[i + 1].n == 4 && ref_year (&w[i + 1]) >= 0
+               && (i + 2 == words->len || !hp_is_alpha (w[i + 2].s[0])))
+        {
+          /* "MOSCOW 03242 2008": the year after the number */
+          yy = ref_year (&w[i + 1]);
+          r.last = i + 1;
+        }
+      num = w[i].s, nn = w[i].n;
+      while (nn > 1 && *num == '0')
+        num++, nn--;
+      if (yy < 0 && c->year > 0)
+        yy = c->year % 100;
+      r.inferred = !(first < i - 1 && ref_year (&w[first]) >= 0) && r.last == i;
+      if (yy >= 0)
+        r.id = g_strdup_printf ("%02d%s%.*s", yy, origin->str, (int) nn, num);
+      else
+        r.id = g_strdup_printf ("%s%.*s", origin->str, (int) nn, num);
+      r.first = first;
+      g_string_free (origin, TRUE);
+      g_array_append_val (out, r);
+    }
+  return out;
 }
 
 static void
-add_reference (Ctx *c, json_object *refs, char letter, const char *s, gsize n)
+add_ref_entry (json_object *refs, char letter, const char *text, gsize n, const CableRef *r)
 {
-  char *text = hp_normalize_value (s, n);
-  gsize len = strlen (text);
-  json_object *ref;
-  char *id;
+  json_object *ref = json_object_new_object ();
 
-  while (len > 0 && (text[len - 1] == ',' || text[len - 1] == ';' || text[len - 1] == ' '))
-    text[--len] = '\0';
-  if (len == 0)
-    {
-      g_free (text);
-      return;
-    }
-  ref = json_object_new_object ();
   if (letter)
     {
       char b[2] = { letter, 0 };
@@ -1304,12 +1675,105 @@ add_reference (Ctx *c, json_object *refs, char letter, const char *s, gsize n)
     }
   else
     json_object_object_add (ref, "bullet", NULL);
-  id = cable_id (text, c->year);
-  json_object_object_add (ref, "id", id ? json_object_new_string (id) : NULL);
-  json_object_object_add (ref, "text", json_object_new_string (text));
+  json_object_object_add (ref, "id", r ? json_object_new_string (r->id) : NULL);
+  json_object_object_add (ref, "text", json_object_new_string_len (text, n));
+  if (r && r->inferred)
+    json_object_object_add (ref, "year_inferred", json_object_new_boolean (TRUE));
   json_object_array_add (refs, ref);
-  g_free (id);
+}
+
+/* One item of the REF block (a bullet's text, or a part between ";"): one entry per cable
+ * it names, or one with a null id for a reference that is no cable. */
+static void
+add_reference (Ctx *c, json_object *refs, char letter, const char *s, gsize n)
+{
+  char *text = hp_normalize_value (s, n);
+  gsize len = strlen (text);
+  char **parts;
+
+  while (len > 0 && (text[len - 1] == ',' || text[len - 1] == ';' || text[len - 1] == ' '))
+    text[--len] = '\0';
+  parts = g_strsplit (text, ";", -1);
+  for (char **part = parts; *part; part++)
+    {
+      char *t = g_strstrip (*part);
+      GArray *words, *found;
+
+      if (!*t)
+        continue;
+      words = ref_split_words (t);
+      found = find_cable_refs (c, words);
+      if (found->len == 0)
+        add_ref_entry (refs, letter, t, strlen (t), NULL);
+      else if (found->len == 1)
+        add_ref_entry (refs, letter, t, strlen (t), &g_array_index (found, CableRef, 0));
+      else
+        for (guint k = 0; k < found->len; k++)
+          {
+            /* "STATE 1234 AND MOSCOW 567": each cable with its own words */
+            CableRef *r = &g_array_index (found, CableRef, k);
+            const RefWord *a = &g_array_index (words, RefWord, r->first), *b = &g_array_index (words, RefWord, r->last);
+            add_ref_entry (refs, letter, a->s, b->s + b->n - a->s, r);
+          }
+      for (guint k = 0; k < found->len; k++)
+        g_free (g_array_index (found, CableRef, k).id);
+      g_array_unref (found);
+      g_array_unref (words);
+    }
+  g_strfreev (parts);
   g_free (text);
+}
+
+/* Does the line at p go on a REF block after a blank line: a bullet, a year, or an
+ * origin in capitals and a number ("B. STATE 1234", "05 PARIS 88", "MOSCOW 1234")? */
+static gboolean
+ref_line_goes_on (const char *p, const char *e)
+{
+  const char *q = p;
+
+  if (p < e && *p == '(' && p + 2 < e && hp_is_alpha (p[1]) && p[2] == ')')
+    return TRUE;
+  if (e - p >= 2 && hp_is_upper (p[0]) && strchr (".):-", p[1]) && (p + 2 == e || !hp_is_alpha (p[2])))
+    return TRUE;
+  if (e - p >= 3 && hp_is_digit (p[0]) && hp_is_digit (p[1]) && (p[2] == ' ' || (hp_is_digit (p[2]) && e - p >= 5 && p[4] == ' ')))
+    return TRUE;
+  while (q < e && (hp_is_upper (*q) || *q == ' ' || *q == '-'))
+    q++;
+  return q > p + 2 && q < e && q[-1] == ' ' && hp_is_digit (*q);
+}
+
+/* The end of the REF block at [s, e): at a blank line not followed by more references. */
+static gsize
+ref_block_end (const char *b, gsize s, gsize e)
+{
+  const char *p = b + s, *end = b + e;
+
+  while (p < end)
+    {
+      const char *nl = memchr (p, '\n', end - p), *q;
+      gboolean blank = FALSE;
+      if (!nl)
+        break;
+      q = nl + 1;
+      for (;;)
+        {
+          const char *r = q;
+          while (r < end && hp_is_blank (*r))
+            r++;
+          if (r < end && *r == '\n')
+            {
+              blank = TRUE;
+              q = r + 1;
+              continue;
+            }
+          q = r;
+          break;
+        }
+      if (blank && q < end && !ref_line_goes_on (q, hp_line_end (q, end)))
+        return nl - b;
+      p = q;
+    }
+  return e;
 }
 
 static void
@@ -1325,7 +1789,7 @@ parse_refs (Ctx *c, const char *s, gsize n)
   for (; p < e; p++)
     {
       gsize bl;
-      if (!(p == s || hp_is_space (p[-1])))
+      if (!(p == s || hp_is_space (p[-1]) || p[-1] == ';' || p[-1] == ','))
         continue;
       if (letter && (bl = bullet_len (p, e, letter)) && hp_is_blank_range (item, p))
         {
@@ -1366,7 +1830,29 @@ static const char *const title_words[] = {
   "prt", "usaid", "legal", "economics", "politico-military", "pol/mil", "polecon", "rpo", "-",
   "minister-counsellor", "counselor,", "polchief", "econchief", "pao", "dao", "chargé", "charg",
   "interim", "temporary", "d'", "d’", "a/polcouns", "a/dcm,", "secstate", "ops", "dep", "a/s", "eur", "nea",
+  "bureau", "division", "desk", "chief,", "eap", "wha", "sca", "af", "isn", "drl", "iip", "ecopol", "poloff,",
+  "adcm", "econcouns", "polcouns,", "conoff", "congen", "depsec", "econchief", "polchief,", "pol/mil", "polmiloff", "econ/pol", "pol-econ", "econ-pol",
+  "political/economic", "economic/political", "civilian", "designate", "ambassador-designate", "scientific",
+  "science", "environment", "technology", "health", "commercial", "agricultural", "financial", "treasury",
+  "attache", "attaché", "liaison", "spokesman", "mgmt", "ds", "pas", "psa", "acting,", "a.i.,", "deputy,",
 };
+
+/* The title words as a set, made once for every thread: the list is long and the names of
+ * every Classified By line are looked up in it word by word. */
+static GHashTable *
+title_word_set (void)
+{
+  static GHashTable *set;
+
+  if (g_once_init_enter (&set))
+    {
+      GHashTable *t = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < G_N_ELEMENTS (title_words); i++)
+        g_hash_table_add (t, (gpointer) title_words[i]);
+      g_once_init_leave (&set, t);
+    }
+  return set;
+}
 
 static gboolean
 title_word (const char *w)
@@ -1390,10 +1876,7 @@ title_word (const char *w)
     low[i] = w[i] >= 'A' && w[i] <= 'Z' ? w[i] + 32 : w[i];
   while (n > 0 && (low[n - 1] == '.' || low[n - 1] == ',' || low[n - 1] == ';' || low[n - 1] == ':'))
     low[--n] = '\0';
-  for (guint i = 0; i < G_N_ELEMENTS (title_words); i++)
-    if (strcmp (low, title_words[i]) == 0)
-      return TRUE;
-  return FALSE;
+  return g_hash_table_contains (title_word_set (), low);
 }
 
 static void
@@ -1523,6 +2006,63 @@ has_two_letters (const char *s)
   return n >= 2;
 }
 
+/* "Jr.", "SR", "III" after a name (w has n bytes, punctuation included). */
+static gboolean
+name_suffix (const char *w, gsize n)
+{
+  static const char *const suffixes[] = { "JR", "SR", "II", "III", "IV", NULL };
+  char buf[8];
+  gsize k = 0;
+
+  for (gsize i = 0; i < n && k + 1 < sizeof buf; i++)
+    if (hp_is_alpha (w[i]))
+      buf[k++] = hp_upper (w[i]);
+    else if (w[i] != '.' && w[i] != ',' && w[i] != ' ')
+      return FALSE;
+  buf[k] = '\0';
+  for (guint i = 0; suffixes[i]; i++)
+    if (strcmp (buf, suffixes[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The comma that ends a name written first, skipping the one before a suffix. */
+static const char *
+name_comma (const char *who)
+{
+  const char *comma = strchr (who, ',');
+
+  while (comma)
+    {
+      const char *w = comma + 1, *we;
+      while (*w == ' ')
+        w++;
+      we = w;
+      while (*we && *we != ' ' && *we != ',')
+        we++;
+      if (!name_suffix (w, we - w))
+        return comma;
+      comma = strchr (we, ',');
+      if (!comma)
+        return we;
+    }
+  return who + strlen (who);
+}
+
+/* Typing and OCR slips in a name: a zero among letters is the letter O ("LEE 0. COLDREN"). */
+static void
+name_fix_ocr (char *name)
+{
+  for (char *p = name; *p; p++)
+    {
+      gboolean word_start = p == name || p[-1] == ' ';
+      if (*p != '0')
+        continue;
+      if ((word_start && p[1] == '.') || (p > name && hp_is_alpha (p[-1])) || hp_is_alpha (p[1]))
+        *p = hp_is_upper (p[1]) || (p > name && hp_is_upper (p[-1])) || p[1] == '.' ? 'O' : 'o';
+    }
+}
+
 static void
 parse_classified_by (Ctx *c, const char *s, gsize n)
 {
@@ -1552,12 +2092,27 @@ parse_classified_by (Ctx *c, const char *s, gsize n)
   }
   rs = find_reasons_start (fixed);
   who = g_strndup (fixed, rs ? (gsize) (rs - fixed) : strlen (fixed));
+  if (!rs)
+    {
+      /* no reasons: the name ends with its sentence ("... Ambassador X. Summary: ...") */
+      for (char *p = who; *p; p++)
+        if (p[0] == '.' && p[1] == ' ' && p - who >= 3 && hp_is_alpha (p[-1]) && hp_is_alpha (p[-2])
+            && hp_is_alpha (p[-3]) && !name_suffix (p - 3, 4))
+          {
+            *p = '\0';
+            break;
+          }
+    }
   /* drop "for" and punctuation before the reasons */
   end = who + strlen (who);
   for (;;)
     {
       while (end > who && (end[-1] == ' ' || end[-1] == ',' || end[-1] == ';' || end[-1] == ':' || end[-1] == '.'))
-        end--;
+        {
+          if (end[-1] == '.' && end - who >= 4 && end[-4] == ' ' && name_suffix (end - 3, 3))
+            break;  /* "Jr." */
+          end--;
+        }
       if (end - who >= 4 && (g_ascii_strncasecmp (end - 4, " for", 4) == 0 || g_ascii_strncasecmp (end - 4, " per", 4) == 0))
         end -= 4;
       else if (end - who == 3 && g_ascii_strncasecmp (who, "for", 3) == 0)
@@ -1568,18 +2123,13 @@ parse_classified_by (Ctx *c, const char *s, gsize n)
   *end = '\0';
   tok = g_strsplit (who, " ", -1);
   ntok = g_strv_length (tok);
-  if (ntok > 0 && !title_word (tok[0]) && strchr (who, ',') && !strchr (tok[0], ','))
+  if (ntok > 0 && !title_word (tok[0]) && strchr (who, ','))
     {
-      /* "Richard Olson, Ambassador": the name first */
-      const char *comma = strchr (who, ',');
+      /* "Richard Olson, Ambassador", "Robert Ford, Jr., Ambassador": the name first */
+      const char *comma = name_comma (who);
       g_string_append_len (name, who, comma - who);
-      g_string_append (title, comma + 1);
-    }
-  else if (ntok > 0 && !title_word (tok[0]) && strchr (tok[0], ','))
-    {
-      const char *comma = strchr (who, ',');
-      g_string_append_len (name, who, comma - who);
-      g_string_append (title, comma + 1);
+      if (*comma)
+        g_string_append (title, comma + 1);
     }
   else
     {
@@ -1589,6 +2139,30 @@ parse_classified_by (Ctx *c, const char *s, gsize n)
             g_string_append_c (title, ' ');
           g_string_append (title, tok[i]);
         }
+      {
+        /* "Assistant Secretary for European and Eurasian Affairs Daniel Fried": a name has
+         * at most four words; what stands before them belongs to the title */
+        guint stop = i, keep;
+        while (stop < ntok && !strchr (tok[stop], ',') && !strchr (tok[stop], ';'))
+          stop++;
+        if (stop < ntok)
+          stop++;
+        keep = i;
+        if (stop - i > 4)
+          {
+            keep = stop;
+            while (keep > i && stop - keep < 4 && hp_is_upper (tok[keep - 1][0]) && !title_word (tok[keep - 1]))
+              keep--;
+            if (stop - keep < 2)
+              keep = i;
+          }
+        for (; i < keep; i++)
+          {
+            if (title->len)
+              g_string_append_c (title, ' ');
+            g_string_append (title, tok[i]);
+          }
+      }
       for (; i < ntok; i++)
         {
           gsize tl = strlen (tok[i]);
@@ -1596,6 +2170,12 @@ parse_classified_by (Ctx *c, const char *s, gsize n)
             g_string_append_c (name, ' ');
           if (tl > 0 && (tok[i][tl - 1] == ',' || tok[i][tl - 1] == ';'))
             {
+              /* "Robert S. Ford, Jr.," keeps its suffix */
+              if (i + 1 < ntok && name_suffix (tok[i + 1], strlen (tok[i + 1])))
+                {
+                  g_string_append_printf (name, "%s %s", tok[i], tok[i + 1]);
+                  break;
+                }
               g_string_append_len (name, tok[i], tl - 1);
               break;
             }
@@ -1605,7 +2185,9 @@ parse_classified_by (Ctx *c, const char *s, gsize n)
   g_strstrip (name->str);
   name->len = strlen (name->str);
   while (name->len > 0 && (name->str[name->len - 1] == ',' || name->str[name->len - 1] == '.' || name->str[name->len - 1] == ';')
-         && !(name->len >= 2 && hp_is_upper (name->str[name->len - 2]) && (name->len == 2 || name->str[name->len - 3] == ' ')))
+         && !(name->len >= 2 && hp_is_upper (name->str[name->len - 2]) && (name->len == 2 || name->str[name->len - 3] == ' '))
+         && !(name->str[name->len - 1] == '.' && name->len >= 4 && name->str[name->len - 4] == ' '
+              && name_suffix (name->str + name->len - 3, 3)))
     g_string_truncate (name, name->len - 1);
   g_strstrip (title->str);
   title->len = strlen (title->str);
@@ -1613,6 +2195,7 @@ parse_classified_by (Ctx *c, const char *s, gsize n)
     g_string_truncate (title, title->len - 1);
   if (name->len == 1 || (name->len > 0 && !has_two_letters (name->str)))
     g_string_truncate (name, 0);
+  name_fix_ocr (name->str);
   if (name->len)
     json_object_object_add (obj, "name", json_object_new_string (name->str));
   if (title->len)
@@ -1841,11 +2424,46 @@ parse_fields (Ctx *c, const HpClean *z, gsize zone_len, gboolean *sbu)
         case L_EO: parse_eo (c, z, l->value, e); break;
         case L_TAGS: parse_tags (c, b + l->value, e - l->value); break;
         case L_SUBJ: parse_subject (c, b + l->value, e - l->value); break;
-        case L_REF: c->ref_s = l->value, c->ref_e = e; break;
+        case L_REF: c->ref_s = l->value, c->ref_e = trim_end (b, l->value, ref_block_end (b, l->value, e)); break;
         case L_CLASSBY: parse_classified_by (c, b + l->value, e - l->value); break;
         default: break;
         }
     }
+}
+
+/* "1. (U) CLASSIFIED BY ...", "1. CONFIDENTIAL - ENTIRE TEXT. CLASSIFIED BY: ...": the line
+ * written inside the first paragraph, when the header has none of its own. */
+static void
+classified_by_in_para (Ctx *c, const HpBody *body, gsize from)
+{
+  HpClean p1;
+  Label labels[L_N];
+  gsize ps = 0, pe = c->re;
+  guint i;
+
+  for (i = 0; i < body->paras->len; i++)
+    if (g_array_index (body->paras, HpPara, i).start >= from)
+      break;
+  if (i == body->paras->len)
+    return;
+  ps = g_array_index (body->paras, HpPara, i).start;
+  if (i + 1 < body->paras->len)
+    pe = g_array_index (body->paras, HpPara, i + 1).start;
+  pe = MIN (pe, ps + 2048);
+  /* most first paragraphs do not say it: look before copying */
+  if (!g_strstr_len (c->t + ps, MIN (pe - ps, 240), "LASSIFIED") && !g_strstr_len (c->t + ps, MIN (pe - ps, 240), "lassified"))
+    return;
+  hp_clean_init (&p1, -1, c->t, ps, pe, (const HpRange *) body->breaks->data, body->breaks->len);
+  find_labels (p1.s->str, p1.s->len, labels);
+  if (labels[L_CLASSBY].found && labels[L_CLASSBY].label < 160)
+    {
+      const char *b = p1.s->str;
+      gsize e = cut_at_blank_line (b, labels[L_CLASSBY].value, labels[L_CLASSBY].end);
+      e = trim_end (b, labels[L_CLASSBY].value, e);
+      if (e > labels[L_CLASSBY].value)
+        parse_classified_by (c, b + labels[L_CLASSBY].value, e - labels[L_CLASSBY].value);
+    }
+  hp_clean_clear (&p1);
 }
 
 /* The latest year that a reference writes out ("08 STATE 123" -> 2008), or 0. */
@@ -1878,7 +2496,7 @@ ordered (json_object *f)
   static const char *const order[] = {
     "classification", "caveats", "sipdis", "section", "origin", "reference_number", "reference_id",
     "reference_id_inferred", "date", "executive_order", "decl_date", "decl_reasons",
-    "decl_na", "tags", "subject", "references", "classified_by", "signers", "routing", NULL };
+    "decl_na", "tags", "subject", "subject_marking", "references", "classified_by", "signers", "routing", NULL };
   json_object *out = json_object_new_object ();
   for (guint i = 0; order[i]; i++)
     {
@@ -1951,7 +2569,7 @@ hp_parse (const char *text, gsize length, const HpInput *input)
   gboolean have_class, sbu = FALSE;
   gsize hs, hend, zs, head_end, signer_s = 0, signer_e = 0;
   const char *zny;
-  char *signer;
+  GPtrArray *signers;
 
   res->spans = g_array_sized_new (FALSE, FALSE, sizeof (HpSpan), 64);
   res->diags = g_array_sized_new (FALSE, FALSE, sizeof (HpDiag), 4);
@@ -1998,6 +2616,8 @@ hp_parse (const char *text, gsize length, const HpInput *input)
   /* 3. the labelled fields, from a markup-free copy without page-break lines */
   hp_clean_init (&zone, HP_SLOT_ZONE, text, zs, MAX (zs, hend), (const HpRange *) body.breaks->data, body.breaks->len);
   parse_fields (&c, &zone, zone.s->len, &sbu);
+  if (!json_object_object_get_ex (c.f, "classified_by", NULL))
+    classified_by_in_para (&c, &body, zs);
 
   /* 4. classification, origin, number, dates */
   if (c.class_name)
@@ -2047,17 +2667,27 @@ hp_parse (const char *text, gsize length, const HpInput *input)
     json_object_object_add (c.f, "routing", json_object_get (c.routing));
 
   /* 5. the signer and the layout spans */
-  signer = hp_find_signer (text, MAX (hend, c.rs), c.re, &body, &signer_s, &signer_e);
-  if (signer)
+  /* a fragment without a header block is searched whole; a cable from the end of its header */
+  {
+    /* a fragment without a header block is searched whole (also when its only "header" is
+     * the classification line that closes it); a cable from the end of its header */
+    gsize from = c.have_hdr ? MAX (c.rs, c.hdr_end) : c.rs;
+    if (c.have_hdr && from > c.rs && c.re - c.hdr_end < 512 && hp_only_closing_lines (text + c.hdr_start, text + c.re))
+      from = c.rs;
+    signers = hp_find_signers (text, from, c.re, &body, &signer_s, &signer_e);
+  }
+  if (signers)
     {
       json_object *list = json_object_new_array ();
-      json_object_array_add (list, json_object_new_string (signer));
+      for (guint i = 0; i < signers->len; i++)
+        json_object_array_add (list, json_object_new_string (signers->pdata[i]));
       json_object_object_add (c.f, "signers", list);
-      g_free (signer);
     }
   if (c.have_hdr)
     add_span (&c, "header", NULL, c.hdr_start, c.hdr_end, NULL);
-  emit_body_spans (&c, &body, zs, signer ? signer_s : 0);
+  emit_body_spans (&c, &body, zs, signers ? signer_s : 0);
+  if (signers)
+    g_ptr_array_unref (signers);
 
   /* 6. what is missing */
   if (!c.have_hdr)

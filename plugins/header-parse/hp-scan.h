@@ -4,6 +4,8 @@
 #include <glib.h>
 #include <json-c/json.h>
 
+#include "hp-vocab.h"
+
 G_BEGIN_DECLS
 
 /* What the caller knows beyond the text (all optional). */
@@ -12,6 +14,8 @@ typedef struct {
   gsize       region_end;     /* where it ends; 0 means the end of the text */
   const char *reference_id;   /* fields.page.reference_id, or NULL */
   const char *created;        /* fields.page.created (ISO 8601), or NULL */
+  const HpVocab *tags;        /* the TAGS vocabulary (data/tags.txt), or NULL: no glued tags are split */
+  const HpVocab *origins;     /* multi-word origin spellings (data/origins.txt), or NULL */
 } HpInput;
 
 typedef struct {

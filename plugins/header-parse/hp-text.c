@@ -114,8 +114,19 @@ hp_clean_init (HpClean *clean, int slot, const char *text, gsize from, gsize to,
       if (k < n_skip && skip[k].start <= i)
         {
           /* a skipped range (a page-break line) */
+          gsize s0 = skip[k].start;
           clean_add_run (clean, text, run_start, i - run_start);
           i = MIN (skip[k].end, to);
+          /* a whole line goes with its line end, so no blank line is left where a wrapped
+           * value (a subject, a TAGS line) went on to the next page */
+          if (s0 > 0 && text[s0 - 1] == '\n')
+            {
+              gsize j = i;
+              while (j < to && hp_is_blank (text[j]))
+                j++;
+              if (j < to && text[j] == '\n')
+                i = j + 1;
+            }
           run_start = i;
           continue;
         }
