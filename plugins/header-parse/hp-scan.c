@@ -2509,6 +2509,16 @@ ordered (json_object *f)
 }
 
 /* The first paragraph or section heading at or after from, or limit. */
+/* The last character boundary at or before p: a byte limit (HP_HEAD_MAX) must not
+ * end a field in the middle of a character. */
+static gsize
+utf8_floor (const char *text, gsize from, gsize p)
+{
+  while (p > from && ((guchar) text[p] & 0xC0) == 0x80)
+    p--;
+  return p;
+}
+
 static gsize
 first_layout_start (const HpBody *body, gsize from, gsize limit)
 {
@@ -2584,7 +2594,7 @@ hp_parse (const char *text, gsize length, const HpInput *input)
 
   /* 1. the body: one linear pass (paragraphs, sections, page breaks) */
   hp_body_scan (&body, text, c.rs, c.re, NULL);
-  head_end = first_layout_start (&body, c.rs, MIN (c.re, c.rs + HP_HEAD_MAX));
+  head_end = first_layout_start (&body, c.rs, utf8_floor (text, c.rs, MIN (c.re, c.rs + HP_HEAD_MAX)));
 
   /* 2. the part before the first paragraph, without markup: routing block and classification line */
   hp_clean_init (&head, HP_SLOT_HEAD, text, c.rs, head_end, NULL, 0);
@@ -2611,7 +2621,7 @@ hp_parse (const char *text, gsize length, const HpInput *input)
     c.number = g_strdup (c.de_number);
   if (c.origin)
     fix_break_origins (&body, text, c.origin);
-  hend = first_layout_start (&body, zs, MIN (c.re, zs + HP_HEAD_MAX));
+  hend = first_layout_start (&body, zs, utf8_floor (text, zs, MIN (c.re, zs + HP_HEAD_MAX)));
 
   /* 3. the labelled fields, from a markup-free copy without page-break lines */
   hp_clean_init (&zone, HP_SLOT_ZONE, text, zs, MAX (zs, hend), (const HpRange *) body.breaks->data, body.breaks->len);

@@ -26,6 +26,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   reg = quarry_registry_new ();
   g_setenv ("QUARRY_ENTITY_LINK_KB", FUZZ_BUILDDIR "/plugins/entity-link/kb.sqlite", FALSE);
   g_setenv ("QUARRY_ENTITY_SPOT_DATA", FUZZ_SRCDIR "/plugins/entity-spot/data", FALSE);
+  g_setenv ("QUARRY_HEADER_PARSE_DATA", FUZZ_SRCDIR "/plugins/header-parse/data", FALSE);
   quarry_registry_add_path (reg, FUZZ_BUILDDIR "/plugins");
   quarry_registry_scan (reg);
   if (FUZZ_STAGES[0] == '@')  /* a whole config of configs/ */
