@@ -297,7 +297,15 @@ es_key_hash (const char *key, gsize len)
   return h ? h : 1;
 }
 
-static const EsSlot *
+/* g_ascii_tolower() is a call into GLib: this is on the path of every word */
+static inline guint
+ascii_lower (char c)
+{
+  guchar b = (guchar) c;
+  return b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
+}
+
+static inline const EsSlot *
 table_find (const EsTable *t, guint64 hash)
 {
   if (!t->slots)
@@ -326,7 +334,7 @@ es_lexicon_lookup (const EsLexicon *lex, const char *text, EsToken *tok, gboolea
     {
       /* most lower-case words start as no small word does: no hash needed ("'" and "."
        * are dropped from keys, so such a second byte says nothing) */
-      guint pair = (guchar) g_ascii_tolower (s[0]) << 8 | (len > 1 ? (guchar) g_ascii_tolower (s[1]) : 0);
+      guint pair = ascii_lower (s[0]) << 8 | (len > 1 ? ascii_lower (s[1]) : 0);
       if (len > 1 && s[1] != '\'' && s[1] != '.' && !(lex->small_pairs[pair >> 3] & (1 << (pair & 7))))
         return;
     }
