@@ -320,8 +320,8 @@ table_find (const EsTable *t, guint64 hash)
     }
 }
 
-void
-es_lexicon_lookup (const EsLexicon *lex, const char *text, EsToken *tok, gboolean small, GString *scratch)
+static inline void
+lookup_one (const EsLexicon *lex, const char *text, EsToken *tok, gboolean small, GString *scratch)
 {
   const char *s = text + tok->start;
   gsize len = tok->end - tok->start;
@@ -367,6 +367,14 @@ es_lexicon_lookup (const EsLexicon *lex, const char *text, EsToken *tok, gboolea
       tok->root = slot->root;
       tok->wflags = (guint16) (slot->word_flags & 0xff);
     }
+}
+
+void
+es_lexicon_lookup_words (const EsLexicon *lex, const char *text, EsToken *toks, guint n, GString *scratch)
+{
+  /* one call per line, not per word: the lookup is inlined in this loop */
+  for (guint i = 0; i < n; i++)
+    lookup_one (lex, text, &toks[i], !(toks[i].flags & (ES_T_CAP | ES_T_CAPS_LINE)), scratch);
 }
 
 static inline guint64

@@ -131,27 +131,26 @@ finish_line (Doc *d, guint first, guint end, guint upper, guint lower)
       if (ls == 0 || d->text[ls - 1] == '\n')
         flags |= ES_T_TAGS_LINE;
     }
-  for (guint i = first; i < end; i++)
-    {
-      EsToken *t = TOK (d, i);
-      t->flags |= flags;
-      /* a lower-case word in mixed text can only continue an alias or be a connector
-       * or a lower-case cue: the small table answers that */
-      es_lexicon_lookup (d->lex, d->text, t, !(t->flags & (ES_T_CAP | ES_T_CAPS_LINE)), d->scratch);
-    }
+  if (flags)
+    for (guint i = first; i < end; i++)
+      TOK (d, i)->flags |= flags;
+  /* a lower-case word in mixed text can only continue an alias or be a connector
+   * or a lower-case cue: the small table answers that */
+  es_lexicon_lookup_words (d->lex, d->text, TOK (d, first), end - first, d->scratch);
 }
 
 #define FNV_BASIS G_GUINT64_CONSTANT (14695981039346656037)
 #define FNV_PRIME G_GUINT64_CONSTANT (1099511628211)
 
+/* two compares, not three: bit 0x20 folds only 'A'-'Z' into 'a'-'z' */
 static inline gboolean
 ascii_alnum (guchar c)
 {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  return (guchar) ((c | 0x20) - 'a') < 26 || (guchar) (c - '0') < 10;
 }
 
 /* The next word at or after p, for ASCII text in one pass: the same word as
- * es_next_token() gives, with its key's hash (as es_lexicon_lookup() computes it) and
+ * es_next_token() gives, with its key's hash (as es_lexicon_lookup_words() computes it) and
  * its letter counts. FALSE (and nothing read) when a byte outside ASCII is in the way:
  * the caller takes the general path. *more is FALSE at the end of the text. */
 static inline gboolean
@@ -268,7 +267,6 @@ tokenize (Doc *d, const Range *blocked, guint n_blocked)
 {
   const char *text = d->text, *end = text + d->len;
   const char *p = text;
-  EsToken tok;
   guint line_first = 0, upper = 0, lower = 0, b = 0;
 
   /* about one word in six bytes of cable text */
@@ -284,20 +282,27 @@ tokenize (Doc *d, const Range *blocked, guint n_blocked)
     {
       guint u, l;
       gboolean more;
-      if (!fast_token (text, p, end, &tok, &u, &l, &more) &&
-          (!more || !slow_token (text, p, end, &tok, &u, &l)))
-        break;
       guint n = d->n_toks;
+      if (n == d->cap_toks)
+        {
+          d->cap_toks *= 2;
+          d->toks = g_renew (EsToken, d->toks, d->cap_toks);
+        }
+      /* made in place: no copy of the word per word */
+      EsToken *tok = &d->toks[n];
+      if (!fast_token (text, p, end, tok, &u, &l, &more) &&
+          (!more || !slow_token (text, p, end, tok, &u, &l)))
+        break;
       if (n > 0)
         {
           EsToken *prev = TOK (d, n - 1);
           /* one space: the common gap, decided at once */
-          gboolean one_space = tok.start == prev->end + 1 && text[prev->end] == ' ';
+          gboolean one_space = tok->start == prev->end + 1 && text[prev->end] == ' ';
           if (one_space && !(prev->flags & ES_T_POSSESSIVE))
-            tok.gap = ES_GAP_SPACE;
+            tok->gap = ES_GAP_SPACE;
           else
-            tok.gap = es_gap (text, prev, &tok);
-          if (!one_space && memchr (text + prev->end, '\n', tok.start - prev->end))
+            tok->gap = es_gap (text, prev, tok);
+          if (!one_space && memchr (text + prev->end, '\n', tok->start - prev->end))
             {
               finish_line (d, line_first, n, upper, lower);
               line_first = n;
@@ -306,18 +311,12 @@ tokenize (Doc *d, const Range *blocked, guint n_blocked)
         }
       upper += u;
       lower += l;
-      while (b < n_blocked && blocked[b].end <= tok.start)
+      while (b < n_blocked && blocked[b].end <= tok->start)
         b++;
-      if (b < n_blocked && blocked[b].start < tok.end)
-        tok.flags |= ES_T_BLOCKED;
-      if (n == d->cap_toks)
-        {
-          d->cap_toks *= 2;
-          d->toks = g_renew (EsToken, d->toks, d->cap_toks);
-        }
-      d->toks[n] = tok;
+      if (b < n_blocked && blocked[b].start < tok->end)
+        tok->flags |= ES_T_BLOCKED;
       d->n_toks = n + 1;
-      p = text + tok.end;
+      p = text + tok->end;
     }
   finish_line (d, line_first, d->n_toks, upper, lower);
 }
