@@ -393,6 +393,10 @@ forms_match (const GPtrArray *forms, const char *s, const char *e, gboolean caps
   for (guint i = 0; i < forms->len; i++)
     {
       const char *f = forms->pdata[i];
+      /* written as the form is, byte for byte (most matches): equal under every rule */
+      gsize fl = strlen (f);
+      if ((gsize) (e - s) == fl && !memcmp (s, f, fl))
+        return TRUE;
       if (form_equal (s, e, f, caps_line ? CASE_ANY : CASE_EXACT, &n))
         return TRUE;
       if (!caps_line && form_equal (s, e, f, CASE_UPPER, &n) && n >= 4)
