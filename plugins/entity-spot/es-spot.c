@@ -1083,7 +1083,9 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
       scratch_give (sp, w);
       return TRUE;
     }
-  qsort (blocked->data, blocked->len, sizeof (Range), range_cmp);
+  /* an empty GArray has no data: qsort must not see NULL (UBSan says so) */
+  if (blocked->len > 1)
+    qsort (blocked->data, blocked->len, sizeof (Range), range_cmp);
   /* overlapping ranges: keep each end the furthest so far, the scan stays monotone */
   for (guint i = 1; i < blocked->len; i++)
     {
@@ -1169,7 +1171,8 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
     }
   g_array_set_size (kept, n_kept);
 
-  qsort (existing->data, existing->len, sizeof (QuarrySpan), span_start_cmp);
+  if (existing->len > 1)
+    qsort (existing->data, existing->len, sizeof (QuarrySpan), span_start_cmp);
   gboolean ok = TRUE;
   guint ex = 0;
   /* one value per source, shared by the document's spans: no allocation per mention */
