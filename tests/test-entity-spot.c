@@ -419,6 +419,28 @@ test_alias_files (void)
     g_unlink (made[i]);
 }
 
+/* The common-word list decides what is no name: a word in it twice is one word, a
+ * word that another list has too ("of", a connector) keeps both roles. */
+static void
+test_common_words (void)
+{
+  static const char text[] = "They met Quentin Farrowby in Paris.";
+  g_autoptr (QuarryDocument) doc = harness_run (pipeline_for (INI_SPOT), "a", text, -1, NULL);
+  g_autofree char *got = describe_spans (doc);
+  g_assert_cmpstr (got, ==, "9-25 PER/pattern 'Quentin Farrowby'\n29-34 LOC/gazetteer 'Paris'\n");
+
+  g_autofree char *name = g_strdup_printf ("es-%d-common.txt", (int) getpid ());
+  g_autofree char *path = write_temp (name, "# test\nquentin\nof\nquentin\n", -1);
+  g_autofree char *ini = g_strdup_printf (INI_SPOT "[entity-spot]\ncommon-words = %s\n", path);
+  g_autoptr (QuarryDocument) doc2 = harness_run (pipeline_for (ini), "a", text, -1, NULL);
+  g_autofree char *got2 = describe_spans (doc2);
+  g_assert_cmpstr (got2, ==, "29-34 LOC/gazetteer 'Paris'\n");
+  g_autoptr (QuarryDocument) doc3 = harness_run (pipeline_for (ini), "b", "the Ministry of Foreign Affairs", -1, NULL);
+  g_autofree char *got3 = describe_spans (doc3);
+  g_assert_cmpstr (got3, ==, "4-31 ORG/pattern 'Ministry of Foreign Affairs'\n");
+  g_unlink (path);
+}
+
 /* ---- threads: one pipeline, documents on several threads at once ---- */
 
 typedef struct {
@@ -571,6 +593,7 @@ main (int argc, char **argv)
   g_test_add_func ("/entity-spot/bad-input/repeated-name", test_repeated_name);
   g_test_add_func ("/entity-spot/bad-input/capitals", test_capitals);
   g_test_add_func ("/entity-spot/bad-input/alias-files", test_alias_files);
+  g_test_add_func ("/entity-spot/common-words", test_common_words);
   g_test_add_func ("/entity-spot/seed-check", test_seed_check);
 
   int rc = g_test_run ();

@@ -145,7 +145,8 @@ el_kb_add_alias (ElKb *kb, const char *alias, ElEntry *entry, const char *relati
     return;
   kb->indexed = FALSE;
 
-  g_autofree char *rkey = g_strdup_printf ("%s\x1f%s\x1f%s", kb->scratch->str, entry->id, relation);
+  /* g_strconcat, not a printf: this runs for every alias at every set-up */
+  g_autofree char *rkey = g_strconcat (kb->scratch->str, "\x1f", entry->id, "\x1f", relation, NULL);
   AliasRecord *rec = g_hash_table_lookup (kb->records, rkey);
   if (rec)
     rec->hit.priority = MAX (rec->hit.priority, priority);
@@ -298,12 +299,24 @@ el_kb_foreach_alias (const ElKb *kb, ElKbAliasFunc func, gpointer user_data)
     }
 }
 
+/* The fields go to the sum through a buffer: one g_checksum_update() a field was a
+ * good part of the set-up (the digest is of the same bytes either way). */
+typedef struct {
+  GChecksum *sum;
+  GString   *buf;
+} SumBuf;
+
 static void
-checksum_field (GChecksum *sum, const char *s, char end)
+checksum_field (SumBuf *sb, const char *s, char end)
 {
   if (s)
-    g_checksum_update (sum, (const guchar *) s, strlen (s));
-  g_checksum_update (sum, (const guchar *) &end, 1);
+    g_string_append (sb->buf, s);
+  g_string_append_c (sb->buf, end);
+  if (sb->buf->len >= 16384)
+    {
+      g_checksum_update (sb->sum, (const guchar *) sb->buf->str, sb->buf->len);
+      g_string_truncate (sb->buf, 0);
+    }
 }
 
 static void
@@ -322,20 +335,23 @@ el_kb_checksum (const ElKb *kb)
 {
   g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
   g_autoptr (GPtrArray) entries = el_kb_sorted_entries (kb);
+  g_autoptr (GString) buf = g_string_sized_new (16384 + 256);
+  SumBuf sb = { sum, buf };
 
-  checksum_field (sum, "quarry-kb entries", '\n');
+  checksum_field (&sb, "quarry-kb entries", '\n');
   for (guint i = 0; i < entries->len; i++)
     {
       const ElEntry *e = entries->pdata[i];
-      checksum_field (sum, e->id, '\t');
-      checksum_field (sum, e->name, '\t');
-      checksum_field (sum, e->type, '\t');
-      checksum_field (sum, e->kind ? e->kind : "", '\t');
-      checksum_field (sum, e->parent_id ? e->parent_id : "", '\t');
-      checksum_field (sum, e->code ? e->code : "", '\n');
+      checksum_field (&sb, e->id, '\t');
+      checksum_field (&sb, e->name, '\t');
+      checksum_field (&sb, e->type, '\t');
+      checksum_field (&sb, e->kind ? e->kind : "", '\t');
+      checksum_field (&sb, e->parent_id ? e->parent_id : "", '\t');
+      checksum_field (&sb, e->code ? e->code : "", '\n');
     }
-  checksum_field (sum, "aliases", '\n');
-  el_kb_foreach_alias (kb, checksum_alias, sum);
+  checksum_field (&sb, "aliases", '\n');
+  el_kb_foreach_alias (kb, checksum_alias, &sb);
+  g_checksum_update (sum, (const guchar *) buf->str, buf->len);
   return g_strdup (g_checksum_get_string (sum));
 }
 

@@ -233,6 +233,8 @@ struct _EsLexicon {
   EsTable     all, small, common; /* the words by hash: all but the plain common words;
                                    * the few a lower-case word can need; the plain common words */
   guint8      small_pairs[8192];  /* bit (first byte << 8 | second byte): some small word starts so */
+  GString    *plain_keys;   /* while built: the keys of the plain common words, each ending in '\0' */
+  GArray     *plain_offs;   /* guint32: where each starts in plain_keys */
   guint       n_aliases, n_cues, n_skipped, n_words;
 };
 
@@ -269,6 +271,10 @@ es_lexicon_free (EsLexicon *lex)
   g_free (lex->all.slots);
   g_free (lex->small.slots);
   g_free (lex->common.slots);
+  if (lex->plain_keys)
+    g_string_free (lex->plain_keys, TRUE);
+  if (lex->plain_offs)
+    g_array_unref (lex->plain_offs);
   g_hash_table_unref (lex->checksums);
   g_free (lex);
 }
@@ -297,7 +303,15 @@ es_key_hash (const char *key, gsize len)
   return h ? h : 1;
 }
 
-static const EsSlot *
+/* g_ascii_tolower() is a call into GLib: this is on the path of every word */
+static inline guint
+ascii_lower (char c)
+{
+  guchar b = (guchar) c;
+  return b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
+}
+
+static inline const EsSlot *
 table_find (const EsTable *t, guint64 hash)
 {
   if (!t->slots)
@@ -312,8 +326,8 @@ table_find (const EsTable *t, guint64 hash)
     }
 }
 
-void
-es_lexicon_lookup (const EsLexicon *lex, const char *text, EsToken *tok, gboolean small, GString *scratch)
+static inline void
+lookup_one (const EsLexicon *lex, const char *text, EsToken *tok, gboolean small, GString *scratch)
 {
   const char *s = text + tok->start;
   gsize len = tok->end - tok->start;
@@ -326,7 +340,7 @@ es_lexicon_lookup (const EsLexicon *lex, const char *text, EsToken *tok, gboolea
     {
       /* most lower-case words start as no small word does: no hash needed ("'" and "."
        * are dropped from keys, so such a second byte says nothing) */
-      guint pair = (guchar) g_ascii_tolower (s[0]) << 8 | (len > 1 ? (guchar) g_ascii_tolower (s[1]) : 0);
+      guint pair = ascii_lower (s[0]) << 8 | (len > 1 ? ascii_lower (s[1]) : 0);
       if (len > 1 && s[1] != '\'' && s[1] != '.' && !(lex->small_pairs[pair >> 3] & (1 << (pair & 7))))
         return;
     }
@@ -359,6 +373,14 @@ es_lexicon_lookup (const EsLexicon *lex, const char *text, EsToken *tok, gboolea
       tok->root = slot->root;
       tok->wflags = (guint16) (slot->word_flags & 0xff);
     }
+}
+
+void
+es_lexicon_lookup_words (const EsLexicon *lex, const char *text, EsToken *toks, guint n, GString *scratch)
+{
+  /* one call per line, not per word: the lookup is inlined in this loop */
+  for (guint i = 0; i < n; i++)
+    lookup_one (lex, text, &toks[i], !(toks[i].flags & (ES_T_CAP | ES_T_CAPS_LINE)), scratch);
 }
 
 static inline guint64
@@ -691,8 +713,17 @@ common_line (EsLexicon *lex, char *line, guint lineno, const char *path, GString
   if (!es_next_token (line, end, line, &tok) || tok.start != 0 || tok.end != (gsize) (end - line))
     return TRUE;
   es_token_key (line, end - line, scratch);
-  gint32 w = word_add (lex, scratch->str, scratch->len);
-  ((EsWord *) lex->words->pdata[w])->flags |= ES_W_COMMON;
+  /* the list is read last: a word no other list has is a plain common word, the most
+   * of them; it needs no word of its own (an allocation, a map entry), only its key */
+  gpointer v = el_map_lookup (&lex->word_index, scratch->str, scratch->len);
+  if (v)
+    {
+      ((EsWord *) lex->words->pdata[GPOINTER_TO_INT (v) - 1])->flags |= ES_W_COMMON;
+      return TRUE;
+    }
+  guint32 off = (guint32) lex->plain_keys->len;
+  g_array_append_val (lex->plain_offs, off);
+  g_string_append_len (lex->plain_keys, scratch->str, scratch->len + 1);
   return TRUE;
 }
 
@@ -768,7 +799,7 @@ tables_build (EsLexicon *lex, GError **error)
     }
   table_init (&lex->all, lex->words->len - n_common);
   table_init (&lex->small, n_small);
-  table_init (&lex->common, n_common);
+  table_init (&lex->common, n_common + lex->plain_offs->len);
   for (guint i = 0; i < lex->words->len; i++)
     {
       const EsWord *w = lex->words->pdata[i];
@@ -803,6 +834,38 @@ tables_build (EsLexicon *lex, GError **error)
           lex->small_pairs[pair >> 3] |= 1 << (pair & 7);
         }
     }
+  /* the plain common words no other list has, by key alone. In the common table, root
+   * tells where a slot's word is (it is never read there otherwise): 0 in words, 1 in
+   * plain_keys. The same key twice is one word, as word_add() makes it. */
+  guint n_plain = 0;
+  for (guint i = 0; i < lex->plain_offs->len; i++)
+    {
+      const char *key = lex->plain_keys->str + g_array_index (lex->plain_offs, guint32, i);
+      guint64 h = es_key_hash (key, strlen (key));
+      EsSlot *slot = table_slot (&lex->common, h);
+      const EsSlot *other = slot->hash ? slot : table_find (&lex->all, h);
+      if (other)
+        {
+          const char *o = other->root == 1 && other == slot
+                            ? lex->plain_keys->str + g_array_index (lex->plain_offs, guint32, other->word_flags >> 8)
+                            : ((const EsWord *) lex->words->pdata[other->word_flags >> 8])->key;
+          if (other == slot && other->root == 1 && !strcmp (o, key))
+            continue;
+          g_set_error (error, ES_LEXICON_ERROR, ES_LEXICON_ERROR_LINE,
+                       "the words '%s' and '%s' have the same 64-bit hash: remove one of them from the data",
+                       o, key);
+          return FALSE;
+        }
+      if (i >= (1u << 24))
+        {
+          g_set_error (error, ES_LEXICON_ERROR, ES_LEXICON_ERROR_LINE,
+                       "more than 16 million words: the lexicon cannot hold them");
+          return FALSE;
+        }
+      *slot = (EsSlot) { h, i << 8 | ES_W_COMMON, 1 };
+      n_plain++;
+    }
+  lex->n_words = lex->words->len + n_plain;
   return TRUE;
 }
 
@@ -823,6 +886,8 @@ es_lexicon_new (const EsLexiconFiles *files, GError **error)
   lex->words = g_ptr_array_new_with_free_func (word_free);
   lex->terms = g_ptr_array_new_with_free_func (term_free);
   lex->checksums = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  lex->plain_keys = g_string_new (NULL);
+  lex->plain_offs = g_array_new (FALSE, FALSE, sizeof (guint32));
   new_node (lex);                /* the root */
 
   /* the aliases: entity-link's KB and alias files, loaded by entity-link's own code */
@@ -854,9 +919,12 @@ es_lexicon_new (const EsLexiconFiles *files, GError **error)
       return NULL;
     }
   /* the tables hold what the text needs: the build's words can go (megabytes) */
-  lex->n_words = lex->words->len;
   g_ptr_array_set_size (lex->words, 0);
   el_map_destroy (&lex->word_index);
+  g_string_free (lex->plain_keys, TRUE);
+  lex->plain_keys = NULL;
+  g_array_unref (lex->plain_offs);
+  lex->plain_offs = NULL;
   return lex;
 }
 

@@ -39,7 +39,7 @@ enum {
  * abbreviations ("M.", "U.S."). Offsets are bytes of the text. */
 typedef struct {
   guint32 start, end;    /* documents are below 4 GiB (es_spot_document checks) */
-  guint64 hash;          /* of the word's key, 0 when not looked up (see es_lexicon_lookup) */
+  guint64 hash;          /* of the word's key, 0 when not looked up (see es_lexicon_lookup_words) */
   gint32  word;          /* the lexicon's word, -1 if not in it */
   guint32 root;          /* trie node the word leads to from the root, 0 if none */
   guint16 wflags;        /* ES_W_* of the word */
@@ -100,11 +100,12 @@ void       es_lexicon_free (EsLexicon *lex);
  * that no two words of its data share one. */
 guint64 es_key_hash (const char *key, gsize len);
 
-/* Looks up the word of tok (bytes of text): fills tok->hash, word, root and wflags.
- * small: only the few words a lower-case word in mixed-case text can need (inside
- * aliases, lower-case cues, connectors), a table that stays in the cache. */
-void es_lexicon_lookup (const EsLexicon *lex, const char *text, EsToken *tok, gboolean small,
-                        GString *scratch);
+/* Looks up the words of toks[0..n) (bytes of text): fills each one's hash, word, root
+ * and wflags. A lower-case word in mixed-case text (neither ES_T_CAP nor
+ * ES_T_CAPS_LINE in its flags) is looked up only among the few words it can need
+ * (inside aliases, lower-case cues, connectors), a table that stays in the cache. */
+void es_lexicon_lookup_words (const EsLexicon *lex, const char *text, EsToken *toks, guint n,
+                              GString *scratch);
 
 /* Whether the word of a looked-up token is a common word (ES_W_COMMON). */
 gboolean es_lexicon_is_common (const EsLexicon *lex, const EsToken *tok);

@@ -57,7 +57,8 @@ typedef struct {
   EsToken         *toks;     /* the buffer of the scratch below */
   guint            n_toks, cap_toks;
   struct _Scratch *work;
-  GArray          *cands;    /* Cand */
+  Cand            *cands;    /* the buffer of the scratch below (a GArray append is a call) */
+  guint            n_cands, cap_cands;
   GArray          *people;   /* Person */
   GArray          *person_keys; /* PersonKey, sorted by hash before propagation */
   GString         *scratch;
@@ -87,11 +88,15 @@ is_alias_word (const Doc *d, const EsToken *t)
   return term && term->alias_forms;
 }
 
-static void
+static inline void
 add_cand (Doc *d, guint first, guint last, const char *label, Source source, guint tier)
 {
-  Cand c = { first, last, label, (guint8) source, (guint8) tier };
-  g_array_append_val (d->cands, c);
+  if (G_UNLIKELY (d->n_cands == d->cap_cands))
+    {
+      d->cap_cands = MAX (64, d->cap_cands * 2);
+      d->cands = g_renew (Cand, d->cands, d->cap_cands);
+    }
+  d->cands[d->n_cands++] = (Cand) { first, last, label, (guint8) source, (guint8) tier };
 }
 
 /* ---- words and lines ---- */
@@ -126,27 +131,26 @@ finish_line (Doc *d, guint first, guint end, guint upper, guint lower)
       if (ls == 0 || d->text[ls - 1] == '\n')
         flags |= ES_T_TAGS_LINE;
     }
-  for (guint i = first; i < end; i++)
-    {
-      EsToken *t = TOK (d, i);
-      t->flags |= flags;
-      /* a lower-case word in mixed text can only continue an alias or be a connector
-       * or a lower-case cue: the small table answers that */
-      es_lexicon_lookup (d->lex, d->text, t, !(t->flags & (ES_T_CAP | ES_T_CAPS_LINE)), d->scratch);
-    }
+  if (flags)
+    for (guint i = first; i < end; i++)
+      TOK (d, i)->flags |= flags;
+  /* a lower-case word in mixed text can only continue an alias or be a connector
+   * or a lower-case cue: the small table answers that */
+  es_lexicon_lookup_words (d->lex, d->text, TOK (d, first), end - first, d->scratch);
 }
 
 #define FNV_BASIS G_GUINT64_CONSTANT (14695981039346656037)
 #define FNV_PRIME G_GUINT64_CONSTANT (1099511628211)
 
+/* two compares, not three: bit 0x20 folds only 'A'-'Z' into 'a'-'z' */
 static inline gboolean
 ascii_alnum (guchar c)
 {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  return (guchar) ((c | 0x20) - 'a') < 26 || (guchar) (c - '0') < 10;
 }
 
 /* The next word at or after p, for ASCII text in one pass: the same word as
- * es_next_token() gives, with its key's hash (as es_lexicon_lookup() computes it) and
+ * es_next_token() gives, with its key's hash (as es_lexicon_lookup_words() computes it) and
  * its letter counts. FALSE (and nothing read) when a byte outside ASCII is in the way:
  * the caller takes the general path. *more is FALSE at the end of the text. */
 static inline gboolean
@@ -263,7 +267,6 @@ tokenize (Doc *d, const Range *blocked, guint n_blocked)
 {
   const char *text = d->text, *end = text + d->len;
   const char *p = text;
-  EsToken tok;
   guint line_first = 0, upper = 0, lower = 0, b = 0;
 
   /* about one word in six bytes of cable text */
@@ -279,20 +282,27 @@ tokenize (Doc *d, const Range *blocked, guint n_blocked)
     {
       guint u, l;
       gboolean more;
-      if (!fast_token (text, p, end, &tok, &u, &l, &more) &&
-          (!more || !slow_token (text, p, end, &tok, &u, &l)))
-        break;
       guint n = d->n_toks;
+      if (n == d->cap_toks)
+        {
+          d->cap_toks *= 2;
+          d->toks = g_renew (EsToken, d->toks, d->cap_toks);
+        }
+      /* made in place: no copy of the word per word */
+      EsToken *tok = &d->toks[n];
+      if (!fast_token (text, p, end, tok, &u, &l, &more) &&
+          (!more || !slow_token (text, p, end, tok, &u, &l)))
+        break;
       if (n > 0)
         {
           EsToken *prev = TOK (d, n - 1);
           /* one space: the common gap, decided at once */
-          gboolean one_space = tok.start == prev->end + 1 && text[prev->end] == ' ';
+          gboolean one_space = tok->start == prev->end + 1 && text[prev->end] == ' ';
           if (one_space && !(prev->flags & ES_T_POSSESSIVE))
-            tok.gap = ES_GAP_SPACE;
+            tok->gap = ES_GAP_SPACE;
           else
-            tok.gap = es_gap (text, prev, &tok);
-          if (!one_space && memchr (text + prev->end, '\n', tok.start - prev->end))
+            tok->gap = es_gap (text, prev, tok);
+          if (!one_space && memchr (text + prev->end, '\n', tok->start - prev->end))
             {
               finish_line (d, line_first, n, upper, lower);
               line_first = n;
@@ -301,18 +311,12 @@ tokenize (Doc *d, const Range *blocked, guint n_blocked)
         }
       upper += u;
       lower += l;
-      while (b < n_blocked && blocked[b].end <= tok.start)
+      while (b < n_blocked && blocked[b].end <= tok->start)
         b++;
-      if (b < n_blocked && blocked[b].start < tok.end)
-        tok.flags |= ES_T_BLOCKED;
-      if (n == d->cap_toks)
-        {
-          d->cap_toks *= 2;
-          d->toks = g_renew (EsToken, d->toks, d->cap_toks);
-        }
-      d->toks[n] = tok;
+      if (b < n_blocked && blocked[b].start < tok->end)
+        tok->flags |= ES_T_BLOCKED;
       d->n_toks = n + 1;
-      p = text + tok.end;
+      p = text + tok->end;
     }
   finish_line (d, line_first, d->n_toks, upper, lower);
 }
@@ -360,6 +364,16 @@ form_equal (const char *s, const char *e, const char *form, CaseRule rule, guint
       n++;
       if (a == b)
         continue;
+      if (a < 0x80 && b < 0x80)
+        {
+          /* ASCII folds as GLib's Unicode tables do, without the calls; both are
+           * letters or digits, so equal but for bit 0x20 means one letter in two cases */
+          if (rule == CASE_ANY && (a | 0x20) == (b | 0x20))
+            continue;
+          if (rule == CASE_UPPER && b >= 'a' && b <= 'z' && a == b - ('a' - 'A'))
+            continue;
+          return FALSE;
+        }
       if (rule == CASE_ANY && g_unichar_tolower (a) == g_unichar_tolower (b))
         continue;
       if (rule == CASE_UPPER && a == g_unichar_toupper (b))
@@ -379,6 +393,10 @@ forms_match (const GPtrArray *forms, const char *s, const char *e, gboolean caps
   for (guint i = 0; i < forms->len; i++)
     {
       const char *f = forms->pdata[i];
+      /* written as the form is, byte for byte (most matches): equal under every rule */
+      gsize fl = strlen (f);
+      if ((gsize) (e - s) == fl && !memcmp (s, f, fl))
+        return TRUE;
       if (form_equal (s, e, f, caps_line ? CASE_ANY : CASE_EXACT, &n))
         return TRUE;
       if (!caps_line && form_equal (s, e, f, CASE_UPPER, &n) && n >= 4)
@@ -917,7 +935,9 @@ cand_pos_cmp (const void *a, const void *b)
 typedef struct _Scratch {
   EsToken *toks;
   guint    cap_toks;
-  GArray  *cands, *people, *person_keys, *kept, *blocked, *existing;
+  Cand    *cands;
+  guint    cap_cands, n_cands;
+  GArray  *people, *person_keys, *kept, *blocked, *existing;
   GArray  *sorted;
   GString *scratch;
   guint32 *count;
@@ -931,7 +951,6 @@ static Scratch *
 scratch_new (void)
 {
   Scratch *w = g_new0 (Scratch, 1);
-  w->cands = g_array_new (FALSE, FALSE, sizeof (Cand));
   w->people = g_array_new (FALSE, FALSE, sizeof (Person));
   w->person_keys = g_array_new (FALSE, FALSE, sizeof (PersonKey));
   w->kept = g_array_new (FALSE, FALSE, sizeof (Cand));
@@ -947,7 +966,7 @@ scratch_free (gpointer p)
 {
   Scratch *w = p;
   g_free (w->toks);
-  g_array_unref (w->cands);
+  g_free (w->cands);
   g_array_unref (w->people);
   g_array_unref (w->person_keys);
   g_array_unref (w->kept);
@@ -993,12 +1012,12 @@ scratch_take (EsSpotter *sp)
 static void
 scratch_give (EsSpotter *sp, Scratch *w)
 {
-  if (w->cap_toks > KEEP_MAX_WORDS || w->cands->len > KEEP_MAX_WORDS || w->kept->len > KEEP_MAX_WORDS)
+  if (w->cap_toks > KEEP_MAX_WORDS || w->n_cands > KEEP_MAX_WORDS || w->kept->len > KEEP_MAX_WORDS)
     {
       scratch_free (w);
       return;
     }
-  g_array_set_size (w->cands, 0);
+  w->n_cands = 0;
   g_array_set_size (w->people, 0);
   g_array_set_size (w->person_keys, 0);
   g_array_set_size (w->kept, 0);
@@ -1065,6 +1084,7 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
       scratch_give (sp, w);
       return TRUE;
     }
+  /* an empty GArray has no data: qsort must not see NULL (UBSan says so) */
   if (blocked->len > 1)
     qsort (blocked->data, blocked->len, sizeof (Range), range_cmp);
   /* overlapping ranges: keep each end the furthest so far, the scan stays monotone */
@@ -1080,6 +1100,7 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
   d.toks = w->toks;
   d.cap_toks = w->cap_toks;
   d.cands = w->cands;
+  d.cap_cands = w->cap_cands;
   d.people = w->people;
   d.person_keys = w->person_keys;
   d.scratch = w->scratch;
@@ -1096,7 +1117,10 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
    * as settling all at once, as groups do not touch. Candidates in word order by a
    * counting sort: no comparison sort of the whole list. */
   GArray *kept = w->kept;
-  guint n_c = d.cands->len;
+  guint n_c = d.n_cands;
+  w->cands = d.cands;
+  w->cap_cands = d.cap_cands;
+  w->n_cands = n_c;
   if (w->cap_count < d.n_toks + 1)
     {
       w->cap_count = d.n_toks + 1;
@@ -1104,16 +1128,20 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
     }
   memset (w->count, 0, (d.n_toks + 1) * sizeof (guint32));
   for (guint i = 0; i < n_c; i++)
-    w->count[g_array_index (d.cands, Cand, i).first + 1]++;
+    w->count[d.cands[i].first + 1]++;
   for (guint i = 1; i <= d.n_toks; i++)
     w->count[i] += w->count[i - 1];
   g_array_set_size (w->sorted, n_c);
   for (guint i = 0; i < n_c; i++)
     {
-      const Cand *c = &g_array_index (d.cands, Cand, i);
+      const Cand *c = &d.cands[i];
       g_array_index (w->sorted, Cand, w->count[c->first]++) = *c;
     }
   Cand *sorted = (Cand *) (void *) w->sorted->data;
+  /* at most every candidate is kept: written in place, no append per mention */
+  g_array_set_size (kept, n_c);
+  Cand *kv = (Cand *) (void *) kept->data;
+  guint n_kept = 0;
   for (guint a = 0; a < n_c;)
     {
       guint b = a + 1, reach = sorted[a].last;
@@ -1121,27 +1149,28 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
         reach = MAX (reach, sorted[b].last), b++;
       if (b == a + 1)
         {
-          g_array_append_val (kept, sorted[a]);
+          kv[n_kept++] = sorted[a];
           a = b;
           continue;
         }
       /* a group: best first, each kept if its words are still free */
       qsort (sorted + a, b - a, sizeof (Cand), cand_cmp);
-      guint kept0 = kept->len;
+      guint kept0 = n_kept;
       for (guint i = a; i < b; i++)
         {
           gboolean free_ = TRUE;
-          for (guint k = kept0; free_ && k < kept->len; k++)
+          for (guint k = kept0; free_ && k < n_kept; k++)
             {
-              const Cand *o = &g_array_index (kept, Cand, k);
+              const Cand *o = &kv[k];
               free_ = sorted[i].last < o->first || sorted[i].first > o->last;
             }
           if (free_)
-            g_array_append_val (kept, sorted[i]);
+            kv[n_kept++] = sorted[i];
         }
-      qsort ((Cand *) (void *) kept->data + kept0, kept->len - kept0, sizeof (Cand), cand_pos_cmp);
+      qsort (kv + kept0, n_kept - kept0, sizeof (Cand), cand_pos_cmp);
       a = b;
     }
+  g_array_set_size (kept, n_kept);
 
   if (existing->len > 1)
     qsort (existing->data, existing->len, sizeof (QuarrySpan), span_start_cmp);
