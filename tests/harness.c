@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "document-private.h"
 #include "harness.h"
@@ -379,4 +380,48 @@ harness_count_diagnostics (QuarryDocument *doc, const char *code)
     if (code == NULL || g_strcmp0 (quarry_document_get_diagnostic (doc, i)->code, code) == 0)
       n++;
   return n;
+}
+
+void
+harness_remove_tree (const char *dir)
+{
+  GDir *d;
+  const char *n;
+
+  g_chmod (dir, 0755);
+  d = g_dir_open (dir, 0, NULL);
+  while (d != NULL && (n = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, n, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR) && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
+        harness_remove_tree (p);
+      else
+        g_unlink (p);
+    }
+  if (d != NULL)
+    g_dir_close (d);
+  g_rmdir (dir);
+}
+
+void
+harness_put_file (const char *dir, const char *name, const char *content, gssize len)
+{
+  g_autofree char *p = g_build_filename (dir, name, NULL);
+  g_autofree char *parent = g_path_get_dirname (p);
+  GError *error = NULL;
+
+  g_mkdir_with_parents (parent, 0755);
+  g_file_set_contents (p, content, len, &error);
+  g_assert_no_error (error);
+}
+
+char *
+harness_slurp (const char *dir, const char *name, gsize *len)
+{
+  g_autofree char *p = g_build_filename (dir, name, NULL);
+  char *data = NULL;
+
+  if (!g_file_get_contents (p, &data, len, NULL))
+    return NULL;
+  return data;
 }

@@ -61,4 +61,13 @@ json_object *harness_spans (QuarryDocument *doc, const char *layer);
 /* Counts diagnostics of doc with this code (NULL: any). */
 guint harness_count_diagnostics (QuarryDocument *doc, const char *code);
 
+/* Temporary folders for tests that run the quarry command. */
+/* Removes dir and everything in it: links are removed, never followed; folders a test
+ * made unreadable are opened first. */
+void harness_remove_tree (const char *dir);
+/* Writes len bytes of content (-1: NUL-terminated) to dir/name, making the folders on the way. */
+void harness_put_file (const char *dir, const char *name, const char *content, gssize len);
+/* (transfer full) (nullable): the contents of dir/name (length in *len if not NULL), NULL if unreadable. */
+char *harness_slurp (const char *dir, const char *name, gsize *len);
+
 G_END_DECLS

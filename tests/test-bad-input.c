@@ -13,6 +13,8 @@
 #include <glib/gstdio.h>
 #include <json-c/json.h>
 
+#include "harness.h"
+
 typedef struct {
   char *dir;
   char *quarry;
@@ -37,30 +39,9 @@ fx_setup (Fx *f, gconstpointer data)
 }
 
 static void
-remove_tree (const char *dir)
-{
-  GDir *d;
-  const char *n;
-
-  g_chmod (dir, 0755);
-  d = g_dir_open (dir, 0, NULL);
-  while (d != NULL && (n = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, n, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR) && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (p);
-      else
-        g_unlink (p);
-    }
-  if (d != NULL)
-    g_dir_close (d);
-  g_rmdir (dir);
-}
-
-static void
 fx_teardown (Fx *f, gconstpointer data)
 {
-  remove_tree (f->dir);
+  harness_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->quarry);
 }
@@ -86,13 +67,7 @@ path_in (const Fx *f, const char *name)
 static void
 put_len (const Fx *f, const char *name, const char *content, gssize len)
 {
-  g_autofree char *p = path_in (f, name);
-  g_autofree char *d = g_path_get_dirname (p);
-  GError *error = NULL;
-
-  g_mkdir_with_parents (d, 0755);
-  g_file_set_contents (p, content, len, &error);
-  g_assert_no_error (error);
+  harness_put_file (f->dir, name, content, len);
 }
 
 static void
@@ -111,12 +86,7 @@ link_at (const Fx *f, const char *target, const char *name)
 static char *
 slurp (const Fx *f, const char *name, gsize *len)
 {
-  g_autofree char *p = path_in (f, name);
-  char *data = NULL;
-
-  if (!g_file_get_contents (p, &data, len, NULL))
-    return NULL;
-  return data;
+  return harness_slurp (f->dir, name, len);
 }
 
 static gboolean

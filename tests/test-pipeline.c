@@ -353,28 +353,9 @@ cli_setup (Cli *c, gconstpointer data)
 }
 
 static void
-remove_tree (const char *dir)
-{
-  GDir *d = g_dir_open (dir, 0, NULL);
-  const char *n;
-
-  while (d != NULL && (n = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, n, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        remove_tree (p);
-      else
-        g_unlink (p);
-    }
-  if (d != NULL)
-    g_dir_close (d);
-  g_rmdir (dir);
-}
-
-static void
 cli_teardown (Cli *c, gconstpointer data)
 {
-  remove_tree (c->dir);
+  harness_remove_tree (c->dir);
   g_free (c->dir);
   g_free (c->quarry);
 }
@@ -382,24 +363,13 @@ cli_teardown (Cli *c, gconstpointer data)
 static void
 put (const Cli *c, const char *name, const char *content)
 {
-  g_autofree char *p = g_build_filename (c->dir, name, NULL);
-  g_autofree char *d = g_path_get_dirname (p);
-  GError *error = NULL;
-
-  g_mkdir_with_parents (d, 0755);
-  g_file_set_contents (p, content, -1, &error);
-  g_assert_no_error (error);
+  harness_put_file (c->dir, name, content, -1);
 }
 
 static char *
 slurp (const Cli *c, const char *name)
 {
-  g_autofree char *p = g_build_filename (c->dir, name, NULL);
-  char *data = NULL;
-
-  if (!g_file_get_contents (p, &data, NULL, NULL))
-    return NULL;
-  return data;
+  return harness_slurp (c->dir, name, NULL);
 }
 
 /* Runs quarry with args (NULL-terminated) in the test folder; returns the exit code. */

@@ -10,6 +10,8 @@
 #include <glib/gstdio.h>
 #include <json-c/json.h>
 
+#include "harness.h"
+
 static void
 json_put (gpointer obj)
 {
@@ -39,28 +41,9 @@ run_setup (Run *r, gconstpointer data)
 }
 
 static void
-remove_tree (const char *dir)
-{
-  GDir *d = g_dir_open (dir, 0, NULL);
-  const char *n;
-
-  while (d != NULL && (n = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, n, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR) && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (p);
-      else
-        g_unlink (p);
-    }
-  if (d != NULL)
-    g_dir_close (d);
-  g_rmdir (dir);
-}
-
-static void
 run_teardown (Run *r, gconstpointer data)
 {
-  remove_tree (r->dir);
+  harness_remove_tree (r->dir);
   g_free (r->dir);
   g_free (r->quarry);
   g_free (r->broken);
@@ -69,24 +52,13 @@ run_teardown (Run *r, gconstpointer data)
 static void
 put (const Run *r, const char *name, const char *content)
 {
-  g_autofree char *p = g_build_filename (r->dir, name, NULL);
-  g_autofree char *d = g_path_get_dirname (p);
-  GError *error = NULL;
-
-  g_mkdir_with_parents (d, 0755);
-  g_file_set_contents (p, content, -1, &error);
-  g_assert_no_error (error);
+  harness_put_file (r->dir, name, content, -1);
 }
 
 static char *
 slurp (const Run *r, const char *name)
 {
-  g_autofree char *p = g_build_filename (r->dir, name, NULL);
-  char *data = NULL;
-
-  if (!g_file_get_contents (p, &data, NULL, NULL))
-    return NULL;
-  return data;
+  return harness_slurp (r->dir, name, NULL);
 }
 
 static gboolean
