@@ -36,7 +36,7 @@ fuzz_one () {
   dirs="$srcdir/tests/fuzz/seeds/$kind $extra"
   [ -d "$srcdir/tests/fuzz/regressions/$name" ] && dirs="$dirs $srcdir/tests/fuzz/regressions/$name"
   # shellcheck disable=SC2086
-  "$target" -seed="$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=3072 -max_len=65536 \
+  "$target" -seed="$seed" -max_total_time="$seconds" -timeout=120 -rss_limit_mb=3072 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="$work/findings/$name-" "$corpus" $dirs \
     >"$work/logs/$name.log" 2>&1
   status=$?
