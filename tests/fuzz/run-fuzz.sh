@@ -41,7 +41,10 @@ fuzz_one () {
     >"$work/logs/$name.log" 2>&1
   status=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/logs/$name.log" | grep -o '[0-9]*$')
-  if [ $status -eq 0 ]; then
+  if [ $status -eq 70 ]; then
+    # a slow unit (-timeout): reported, kept in findings/, not a failure (see tests/fuzz/slow/)
+    echo "fuzz $name: SLOW unit (over the timeout), kept: $(ls "$work/findings/$name-timeout-"* 2>/dev/null | head -1)"
+  elif [ $status -eq 0 ]; then
     echo "fuzz $name: ok (${execs:-?} runs in ${seconds}s, corpus $(ls "$corpus" | wc -l))"
   else
     echo "fuzz $name: FAILED (exit $status); log: $work/logs/$name.log"
