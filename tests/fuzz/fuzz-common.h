@@ -8,6 +8,9 @@
 #include <string.h>
 #include <glib.h>
 #include <json-c/json.h>
+#include <quarry/quarry.h>
+#include "registry.h"
+#include "quarry-config.h"
 
 /* Reads the fuzzer's bytes as a stream of small decisions. */
 typedef struct {
@@ -80,4 +83,38 @@ fuzz_check_record (const char *line, size_t len, const char *first_key)
       FUZZ_CHECK (strcmp (json_object_iter_peek_name (&it), first_key) == 0, "first key is not %s", first_key);
     }
   return obj;
+}
+
+/* A registry of the build tree's plugins. The registry also searches the installed plugin
+ * folder, so an installed copy of a plugin is refused there as a duplicate: that is not a
+ * failure here, but a build-tree module that does not load is (an installed copy would
+ * stand in for it unseen). The registry is kept for the process: plugins live as long. */
+static inline QuarryRegistry *
+fuzz_registry_new (void)
+{
+  QuarryRegistry *reg = quarry_registry_new ();
+  const char *tree = FUZZ_BUILDDIR "/plugins/";
+  const GPtrArray *failures;
+
+  quarry_registry_add_path (reg, FUZZ_BUILDDIR "/plugins");
+  quarry_registry_scan (reg);
+  failures = quarry_registry_get_failures (reg);
+  for (guint i = 0; i < failures->len; i++)
+    {
+      const QuarryLoadFailure *f = failures->pdata[i];
+      FUZZ_CHECK (!g_str_has_prefix (f->file, tree), "the build-tree plugin %s did not load: %s", f->file, f->reason);
+    }
+  return reg;
+}
+
+/* Every stage of cfg runs a build-tree plugin, not an installed one. */
+static inline void
+fuzz_check_build_tree (const QuarryConfig *cfg)
+{
+  for (guint i = 0; i < quarry_config_get_n_stages (cfg); i++)
+    {
+      const QuarryPlugin *plugin = quarry_stage_get_plugin (quarry_config_get_stage (cfg, i));
+      FUZZ_CHECK (g_str_has_prefix (plugin->file, FUZZ_BUILDDIR "/plugins/"),
+                  "stage %u runs %s, which is not in the build tree", i, plugin->file);
+    }
 }

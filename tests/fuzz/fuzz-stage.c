@@ -23,12 +23,10 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   GError *error = NULL;
   QuarryConfig *cfg;
 
-  reg = quarry_registry_new ();
   g_setenv ("QUARRY_ENTITY_LINK_KB", FUZZ_BUILDDIR "/plugins/entity-link/kb.sqlite", FALSE);
   g_setenv ("QUARRY_ENTITY_SPOT_DATA", FUZZ_SRCDIR "/plugins/entity-spot/data", FALSE);
   g_setenv ("QUARRY_HEADER_PARSE_DATA", FUZZ_SRCDIR "/plugins/header-parse/data", FALSE);
-  quarry_registry_add_path (reg, FUZZ_BUILDDIR "/plugins");
-  quarry_registry_scan (reg);
+  reg = fuzz_registry_new ();
   if (FUZZ_STAGES[0] == '@')  /* a whole config of configs/ */
     {
       g_autofree char *file = g_build_filename (FUZZ_SRCDIR, "configs", FUZZ_STAGES + 1, NULL);
@@ -40,6 +38,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
       cfg = quarry_config_new_from_data (ini, -1, "fuzz.ini", FUZZ_SRCDIR "/configs", reg, NULL, &error);
     }
   FUZZ_CHECK (cfg != NULL, "config: %s", error ? error->message : "?");
+  fuzz_check_build_tree (cfg);
   pipeline = quarry_pipeline_new (cfg, &error);
   FUZZ_CHECK (pipeline != NULL, "set-up: %s", error ? error->message : "?");
   return 0;
