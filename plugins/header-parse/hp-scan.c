@@ -1348,6 +1348,10 @@ marking_len (const char *p, const char *e)
       gboolean hit = FALSE;
       while (q < end && hp_is_alpha (*q))
         q++;
+      if (q == w)
+        /* not a word: "(C - ENTIRE TEXT)" is a marking and free words, anything else
+         * ("(1)", "(C-3)", "(c-ne9-01257)") is none (and q must move on, or this never ends) */
+        return *q == '-' && w > p + 2 && w[-1] == ' ' && w[1] == ' ' ? (gsize) (end - p + 1) : 0;
       for (guint i = 0; parts[i] && !hit; i++)
         hit = strlen (parts[i]) == (gsize) (q - w) && hp_has_prefix_ci (w, q, parts[i]);
       /* "REL NATO", "REL UK AND AUS": the countries after REL are free */
