@@ -1,4 +1,4 @@
-/* main.c: the `quarry` command: run, inspect, validate, config. */
+/* main.c: the `quarry` command: run, inspect, validate, config, view. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include "pipeline.h"
 #include "registry.h"
 #include "run.h"
+#include "view.h"
 
 static char **opt_plugin_path;
 
@@ -22,6 +23,8 @@ static const char *const summary_text =
   "  inspect [PLUGIN]       list the plugins found (and those that failed to load), or one plugin's options\n"
   "  validate [CONFIG]      check a config against the plugins; exit 0 if it is valid\n"
   "  config [CONFIG]        print the resolved config (defaults filled in) and its SHA-256\n"
+  "  view [-o OUT.html] [--layers L,...] [--limit N] [--report REPORT.json] RECORDS.jsonl [ID...]\n"
+  "                         one self-contained HTML page showing records (text, spans, header, summary) or a run report\n"
   "\n"
   "Without -c/CONFIG the default config is used: $QUARRY_CONFIG_DIR/cables.ini, else the installed one.\n"
   "Plugins are searched in --plugin-path folders, then $QUARRY_PLUGIN_PATH, then " QUARRY_PLUGIN_DIR ".\n"
@@ -413,6 +416,48 @@ cmd_config (int argc, char **argv, gboolean print)
   return QUARRY_EXIT_OK;
 }
 
+/* ---- view ---- */
+
+static int
+cmd_view (int argc, char **argv)
+{
+  QuarryViewOptions v = { 0 };
+  g_autofree char *output = NULL, *layers = NULL, *report = NULL;
+  int limit = 0;
+  GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the page to FILE (default: stdout)", "FILE" },
+    { "layers", 'l', 0, G_OPTION_ARG_STRING, &layers,
+      "Span layers to draw, comma-separated; the first is drawn whole and listed (default: entity)", "L,..." },
+    { "limit", 'n', 0, G_OPTION_ARG_INT, &limit, "Without IDs, show the first N records (default 20)", "N" },
+    { "report", 'r', 0, G_OPTION_ARG_FILENAME, &report, "Draw a run report (quarry run --report FILE)", "REPORT.json" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("[RECORDS.jsonl [ID...]] - show records or a run report as HTML");
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_set_description (ctx,
+    "Writes one HTML file with no outside resources: for each record its header fields, its summary\n"
+    "with the sentences highlighted in the text, and the text with the spans of the chosen layers\n"
+    "(hover or focus a mention for its entity, knowledge-base id and attributes; the list beside the\n"
+    "text counts each entity's mentions). The records file is read a line at a time and only the\n"
+    "records shown are kept, so a large output is fine. A missing ID is an error and nothing is\n"
+    "written. RECORDS - reads standard input.");
+  if (!parse_options (ctx, &argc, &argv))
+    return QUARRY_EXIT_USAGE;
+  if (limit < 0)
+    {
+      g_printerr ("quarry view: --limit %d: give a positive number of records\n", limit);
+      return QUARRY_EXIT_USAGE;
+    }
+  v.records = argc >= 2 ? argv[1] : NULL;
+  v.ids = argc >= 3 ? argv + 2 : NULL;
+  v.output = output;
+  v.layers = layers;
+  v.report = report;
+  v.limit = limit;
+  return quarry_view (&v);
+}
+
 static void
 usage (FILE *f)
 {
@@ -459,6 +504,8 @@ main (int argc, char **argv)
     return cmd_config (argc, argv, FALSE);
   if (g_str_equal (cmd, "config"))
     return cmd_config (argc, argv, TRUE);
-  g_printerr ("quarry: unknown command '%s'; commands are run, inspect, validate, config (see quarry --help)\n", cmd);
+  if (g_str_equal (cmd, "view"))
+    return cmd_view (argc, argv);
+  g_printerr ("quarry: unknown command '%s'; commands are run, inspect, validate, config, view (see quarry --help)\n", cmd);
   return QUARRY_EXIT_USAGE;
 }

@@ -70,7 +70,79 @@ typedef struct {
   gboolean failed, io_error;
   QuarryOutput *out, *dead;
   gint64 t_start, last_progress;
+  GHashTable *reasons;  /* "stage\ncode" -> DeadReason, for the report */
 } Tally;
+
+/* The dead letters of one stage and code, counted for the report. */
+typedef struct {
+  char   *stage, *code, *example;
+  guint64 count;
+} DeadReason;
+
+static void
+dead_reason_free (gpointer data)
+{
+  DeadReason *d = data;
+  g_free (d->stage);
+  g_free (d->code);
+  g_free (d->example);
+  g_free (d);
+}
+
+/* Counts a dead letter by its stage and the code of its first error diagnostic (the
+ * record is read back: dead letters are few, and their line is the one fact). */
+static void
+count_dead_reason (Tally *t, const GString *line)
+{
+  json_object *rec = json_tokener_parse (line->str), *v, *diags;
+  const char *stage = "?", *code = "?", *reason = "";
+  g_autofree char *key = NULL;
+  DeadReason *d;
+
+  if (rec == NULL)
+    return;
+  if (json_object_object_get_ex (rec, "stage", &v) && json_object_is_type (v, json_type_string))
+    stage = json_object_get_string (v);
+  if (json_object_object_get_ex (rec, "reason", &v) && json_object_is_type (v, json_type_string))
+    reason = json_object_get_string (v);
+  if (json_object_object_get_ex (rec, "diagnostics", &diags) && json_object_is_type (diags, json_type_array))
+    for (gsize i = 0; i < json_object_array_length (diags); i++)
+      {
+        json_object *dg = json_object_array_get_idx (diags, i), *lvl, *c;
+        if (json_object_object_get_ex (dg, "level", &lvl) && g_strcmp0 (json_object_get_string (lvl), "error") == 0
+            && json_object_object_get_ex (dg, "code", &c) && json_object_is_type (c, json_type_string))
+          {
+            code = json_object_get_string (c);
+            break;
+          }
+      }
+  if (t->reasons == NULL)
+    t->reasons = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, dead_reason_free);
+  key = g_strconcat (stage, "\n", code, NULL);
+  d = g_hash_table_lookup (t->reasons, key);
+  if (d == NULL)
+    {
+      d = g_new0 (DeadReason, 1);
+      d->stage = g_strdup (stage);
+      d->code = g_strdup (code);
+      d->example = g_strdup (reason);
+      g_hash_table_insert (t->reasons, g_steal_pointer (&key), d);
+    }
+  d->count++;
+  json_object_put (rec);
+}
+
+static gint
+dead_reason_cmp (gconstpointer a, gconstpointer b)
+{
+  const DeadReason *x = *(DeadReason *const *) a, *y = *(DeadReason *const *) b;
+  int c;
+
+  if (x->count != y->count)
+    return x->count > y->count ? -1 : 1;
+  c = strcmp (x->stage, y->stage);
+  return c != 0 ? c : strcmp (x->code, y->code);
+}
 
 /* The dead-letter file is written before the output each time, so on disk it
  * always holds every dead letter of the documents before the output's last
@@ -94,6 +166,8 @@ write_job (const QuarryRunOptions *opt, Tally *t, Job *job)
   if (job->dead)
     {
       t->dead_seen++;
+      if (opt->report_path != NULL)
+        count_dead_reason (t, job->line);
       if (t->dead == NULL && !t->io_error)
         {
           int fd = open (opt->dead_letter_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -188,6 +262,32 @@ write_report (QuarryPipeline *pipeline, const QuarryRunOptions *opt, const Tally
       json_object_array_add (stages, s);
     }
   json_object_object_add (r, "stages", stages);
+  {
+    /* the dead letters of this run by stage and error code, most frequent first, with
+     * the first reason seen as an example */
+    json_object *reasons = json_object_new_array ();
+    g_autoptr(GPtrArray) list = g_ptr_array_new ();
+    if (t->reasons != NULL)
+      {
+        GHashTableIter it;
+        gpointer v;
+        g_hash_table_iter_init (&it, t->reasons);
+        while (g_hash_table_iter_next (&it, NULL, &v))
+          g_ptr_array_add (list, v);
+        g_ptr_array_sort (list, dead_reason_cmp);
+      }
+    for (guint i = 0; i < list->len; i++)
+      {
+        const DeadReason *d = list->pdata[i];
+        json_object *o = json_object_new_object ();
+        json_object_object_add (o, "stage", json_object_new_string (d->stage));
+        json_object_object_add (o, "code", json_object_new_string (d->code));
+        json_object_object_add (o, "count", json_object_new_int64 (d->count));
+        json_object_object_add (o, "example", json_object_new_string (d->example));
+        json_object_array_add (reasons, o);
+      }
+    json_object_object_add (r, "dead_letter_reasons", reasons);
+  }
   if (json_object_to_file_ext (opt->report_path, r, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE) != 0)
     g_printerr ("quarry: cannot write report %s: %s\n", opt->report_path, json_util_get_last_err ());
   json_object_put (r);
@@ -626,6 +726,7 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
       }
     t.skipped_dead = dead_records;
   }
+  g_clear_pointer (&t.reasons, g_hash_table_destroy);
 
   if (t.io_error)
     code = QUARRY_EXIT_IO;

@@ -45,8 +45,8 @@ tests/broken/not-a-module.so: $(srcdir)/tests/broken/not-a-module.so.in
 CLEANFILES += tests/broken/not-a-module.so
 EXTRA_DIST += tests/broken/not-a-module.so.in
 
-check_PROGRAMS += tests/test-document tests/test-config tests/test-pipeline tests/test-run
-TESTS += tests/test-document tests/test-config tests/test-pipeline tests/test-run
+check_PROGRAMS += tests/test-document tests/test-config tests/test-pipeline tests/test-run tests/test-view
+TESTS += tests/test-document tests/test-config tests/test-pipeline tests/test-run tests/test-view
 tests_test_document_SOURCES = tests/test-document.c
 tests_test_document_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_document_LDADD = $(TEST_LDADD)
@@ -59,6 +59,9 @@ tests_test_pipeline_LDADD = $(TEST_LDADD)
 tests_test_run_SOURCES = tests/test-run.c
 tests_test_run_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_run_LDADD = $(TEST_LDADD)
+tests_test_view_SOURCES = tests/test-view.c
+tests_test_view_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_view_LDADD = $(TEST_LDADD)
 
 # modules cut short, as an interrupted copy or a full disk leaves them: the loader
 # must refuse them with a reason instead of dying with SIGBUS inside dlopen
