@@ -316,21 +316,70 @@ close_element (GString *out, const DrawCtx *c, const Draw *d)
 static gint
 gint64_cmp (gconstpointer a, gconstpointer b);
 
+/* A whole span's range, in two sorted lists for split_pieces. */
+typedef struct {
+  gint64 start, end;
+} Range;
+
+static gint
+range_start_cmp (gconstpointer a, gconstpointer b)
+{
+  const Range *x = a, *y = b;
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static gint
+range_end_cmp (gconstpointer a, gconstpointer b)
+{
+  const Range *x = a, *y = b;
+  return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/* The first index of sorted whose key (start or end) is > pos. */
+static guint
+range_upper (GArray *sorted, gint64 pos, gboolean by_end)
+{
+  guint lo = 0, hi = sorted->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      const Range *r = &g_array_index (sorted, Range, mid);
+      if ((by_end ? r->end : r->start) <= pos)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
 /* Cuts every span that is not drawn whole where a whole span it crosses starts or ends,
  * so that no piece crosses a whole span: elements must nest, spans need not. A span
- * that contains a whole span, or lies inside one, stays in one piece. */
+ * that contains a whole span, or lies inside one, stays in one piece. The cost is the
+ * number of whole-span ends inside each span, not whole spans times spans. */
 static void
 split_pieces (GArray *draws)
 {
-  g_autoptr(GArray) whole = g_array_new (FALSE, FALSE, sizeof (Draw));
+  g_autoptr(GArray) by_start = g_array_new (FALSE, FALSE, sizeof (Range));
+  g_autoptr(GArray) by_end = NULL;
   g_autoptr(GArray) cuts = g_array_new (FALSE, FALSE, sizeof (gint64));
   guint n = draws->len;
 
   for (guint i = 0; i < n; i++)
-    if (g_array_index (draws, Draw, i).whole)
-      g_array_append_val (whole, g_array_index (draws, Draw, i));
-  if (whole->len == 0)
+    {
+      const Draw *d = &g_array_index (draws, Draw, i);
+      if (d->whole)
+        {
+          Range r = { d->start, d->end };
+          g_array_append_val (by_start, r);
+        }
+    }
+  if (by_start->len == 0)
     return;
+  by_end = g_array_sized_new (FALSE, FALSE, sizeof (Range), by_start->len);
+  g_array_append_vals (by_end, by_start->data, by_start->len);
+  g_array_sort (by_start, range_start_cmp);
+  g_array_sort (by_end, range_end_cmp);
   for (guint i = 0; i < n; i++)
     {
       Draw d = g_array_index (draws, Draw, i);
@@ -339,12 +388,22 @@ split_pieces (GArray *draws)
       if (d.whole)
         continue;
       g_array_set_size (cuts, 0);
-      for (guint k = 0; k < whole->len; k++)
+      /* whole spans that start inside d and end after it */
+      for (guint k = range_upper (by_start, d.start, FALSE); k < by_start->len; k++)
         {
-          const Draw *w = &g_array_index (whole, Draw, k);
-          if (w->start > d.start && w->start < d.end && w->end > d.end)
+          const Range *w = &g_array_index (by_start, Range, k);
+          if (w->start >= d.end)
+            break;
+          if (w->end > d.end)
             g_array_append_val (cuts, w->start);
-          if (w->end > d.start && w->end < d.end && w->start < d.start)
+        }
+      /* whole spans that end inside d and start before it */
+      for (guint k = range_upper (by_end, d.start, TRUE); k < by_end->len; k++)
+        {
+          const Range *w = &g_array_index (by_end, Range, k);
+          if (w->end >= d.end)
+            break;
+          if (w->start < d.start)
             g_array_append_val (cuts, w->end);
         }
       if (cuts->len == 0)
