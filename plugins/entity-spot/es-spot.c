@@ -1044,6 +1044,8 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
 
   const char *ENTITY = g_intern_static_string ("entity");
   const char *PAGE_BREAK = g_intern_static_string ("page-break");
+  /* interned names go back to the document as they are: it knows them by address */
+  const char *SPOTTED_BY = g_intern_static_string ("spotted_by");
   Doc d = { 0 };
   d.lex = sp->lex;
   d.text = quarry_document_get_text (doc, &d.len);
@@ -1193,14 +1195,14 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
         }
       if (dup)
         continue;
-      gint idx = quarry_document_add_span (doc, "entity", c->label, s, e, NULL, error);
+      gint idx = quarry_document_add_span (doc, ENTITY, c->label, s, e, NULL, error);
       if (idx < 0)
         ok = FALSE;
       else
         {
           if (!by[c->source])
             by[c->source] = json_object_new_string (source_names[c->source]);
-          quarry_document_span_set_attr (doc, idx, "spotted_by", json_object_get (by[c->source]));
+          quarry_document_span_set_attr (doc, idx, SPOTTED_BY, json_object_get (by[c->source]));
         }
     }
   for (guint i = 0; i < G_N_ELEMENTS (by); i++)
