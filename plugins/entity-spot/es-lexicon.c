@@ -635,11 +635,20 @@ common_line (EsLexicon *lex, char *line, guint lineno, const char *path, GString
   /* a word the list cannot hold as one token ("o'clock" is fine, "ad hoc" is not) is
    * simply not a common word for us: the list is data, not a contract */
   EsToken tok;
-  const char *end = line + strlen (line);
+  const char *end = line;
   (void) lineno; (void) path; (void) error;
-  if (!es_next_token (line, end, line, &tok) || tok.start != 0 || tok.end != (gsize) (end - line))
-    return TRUE;
-  es_token_key (line, end - line, scratch);
+  /* most lines are plain lower-case ASCII: one word, its own key, no tokenizer needed */
+  while (*end >= 'a' && *end <= 'z')
+    end++;
+  if (*end == '\0')
+    g_string_overwrite_len (g_string_truncate (scratch, 0), 0, line, end - line);
+  else
+    {
+      end += strlen (end);
+      if (!es_next_token (line, end, line, &tok) || tok.start != 0 || tok.end != (gsize) (end - line))
+        return TRUE;
+      es_token_key (line, end - line, scratch);
+    }
   /* the list is read last: a word no other list has is a plain common word, the most
    * of them; it needs no word of its own (an allocation, a map entry), only its key */
   gpointer v = el_map_lookup (&lex->word_index, scratch->str, scratch->len);
