@@ -635,23 +635,26 @@ common_line (EsLexicon *lex, char *line, guint lineno, const char *path, GString
   /* a word the list cannot hold as one token ("o'clock" is fine, "ad hoc" is not) is
    * simply not a common word for us: the list is data, not a contract */
   EsToken tok;
-  const char *end = line;
+  const char *key = line, *end = line;
+  gsize len;
   (void) lineno; (void) path; (void) error;
   /* most lines are plain lower-case ASCII: one word, its own key, no tokenizer needed */
   while (*end >= 'a' && *end <= 'z')
     end++;
   if (*end == '\0')
-    g_string_overwrite_len (g_string_truncate (scratch, 0), 0, line, end - line);
+    len = end - line;
   else
     {
       end += strlen (end);
       if (!es_next_token (line, end, line, &tok) || tok.start != 0 || tok.end != (gsize) (end - line))
         return TRUE;
       es_token_key (line, end - line, scratch);
+      key = scratch->str;
+      len = scratch->len;
     }
   /* the list is read last: a word no other list has is a plain common word, the most
    * of them; it needs no word of its own (an allocation, a map entry), only its key */
-  gpointer v = el_map_lookup (&lex->word_index, scratch->str, scratch->len);
+  gpointer v = el_map_lookup (&lex->word_index, key, len);
   if (v)
     {
       ((EsWord *) lex->words->pdata[GPOINTER_TO_INT (v) - 1])->flags |= ES_W_COMMON;
@@ -659,7 +662,8 @@ common_line (EsLexicon *lex, char *line, guint lineno, const char *path, GString
     }
   guint32 off = (guint32) lex->plain_keys->len;
   g_array_append_val (lex->plain_offs, off);
-  g_string_append_len (lex->plain_keys, scratch->str, scratch->len + 1);
+  g_string_append_len (lex->plain_keys, key, len);
+  g_string_append_c (lex->plain_keys, '\0');
   return TRUE;
 }
 
