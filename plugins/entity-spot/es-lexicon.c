@@ -291,7 +291,6 @@ es_key_hash (const char *key, gsize len)
   return h ? h : 1;
 }
 
-
 const EsTable *
 es_lexicon_table_all (const EsLexicon *lex)
 {
