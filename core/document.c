@@ -40,6 +40,7 @@ struct _QuarryDocument {
   CpMark       cp_last[2];  /* recent char_offset answers (valid with cp_index) */
   guint        cp_next;     /* the slot of cp_last to replace next */
   const char  *interned[64];/* layer/label/code/key strings by hash: spares g_intern_string's global lock */
+  const char  *interned_by_ptr[32]; /* the same strings by address: a caller passing them back is answered at once */
   /* attributes set one by one (quarry_document_span_set_attr), not yet a json-c object */
   AttrPair    *pairs;
   guint        n_pairs, cap_pairs;
@@ -825,15 +826,25 @@ doc_intern (QuarryDocument *doc, const char *s)
 {
   const char *r;
   guint h = 5381;
+  /* the top bits of a multiplicative hash of the address: neighbouring literals differ */
+  guint ph = (guint) (((guint64) (guintptr) s * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 59);
 
+  /* an interned string given back (a stage that interned its layer and labels once):
+   * no hash, no compare. Safe by address alone: interned strings are never freed or
+   * changed, so no other buffer can sit at that address. */
+  if (doc->interned_by_ptr[ph] == s)
+    return s;
   for (const guchar *p = (const guchar *) s; *p != '\0'; p++)
     h = h * 33 + *p;
   h = (h ^ (h >> 6)) % G_N_ELEMENTS (doc->interned);
   r = doc->interned[h];
-  if (r != NULL && (r == s || strcmp (r, s) == 0))
-    return r;
-  r = g_intern_string (s);
-  doc->interned[h] = r;
+  if (r == NULL || (r != s && strcmp (r, s) != 0))
+    {
+      r = g_intern_string (s);
+      doc->interned[h] = r;
+    }
+  if (r == s)
+    doc->interned_by_ptr[ph] = r;
   return r;
 }
 

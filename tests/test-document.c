@@ -590,6 +590,40 @@ test_entity_records (void)
   g_assert_cmpuint (json_object_array_length (quarry_document_get_entities (doc)), ==, 0);
 }
 
+/* Layers, labels and keys come back interned, whether the caller passed an interned
+ * string (known by its address), a literal or a buffer it then reuses. */
+static void
+test_span_interned_names (void)
+{
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("d", "abc def", 7, NULL);
+  const char *entity = g_intern_string ("entity");
+  char buf[16];
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_cmpint (quarry_document_add_span (doc, entity, g_intern_static_string ("PER"), 0, 3, NULL, NULL),
+                       ==, 2 * i);
+      /* the same address with other contents each time: read by content, never by address */
+      g_snprintf (buf, sizeof buf, "layer-%u", i);
+      g_assert_cmpint (quarry_document_add_span (doc, buf, buf, 4, 7, NULL, NULL), ==, 2 * i + 1);
+      quarry_document_span_set_attr (doc, 2 * i + 1, buf, json_object_new_int (i));
+    }
+  for (guint i = 0; i < 3; i++)
+    {
+      const QuarrySpan *a = quarry_document_peek_span (doc, 2 * i), *b = quarry_document_peek_span (doc, 2 * i + 1);
+      g_autofree char *want = g_strdup_printf ("layer-%u", i);
+      json_object *v = NULL;
+
+      g_assert_true (a->layer == entity);
+      g_assert_true (a->label == g_intern_string ("PER"));
+      g_assert_cmpstr (b->layer, ==, want);
+      g_assert_true (b->layer == g_intern_string (want));
+      g_assert_true (b->label == b->layer);
+      g_assert_true (quarry_document_span_get_attr (doc, 2 * i + 1, want, &v));
+      g_assert_cmpint (json_object_get_int (v), ==, i);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -607,6 +641,7 @@ main (int argc, char **argv)
   g_test_add_func ("/document/fields", test_fields_and_results);
   g_test_add_func ("/document/spans/set-attr", test_span_set_attr);
   g_test_add_func ("/document/spans/set-attr-out-of-range", test_span_set_attr_out_of_range);
+  g_test_add_func ("/document/spans/interned-names", test_span_interned_names);
   g_test_add_func ("/document/entities/records", test_entity_records);
   g_test_add_func ("/document/diagnostics", test_diagnostics);
   return g_test_run ();

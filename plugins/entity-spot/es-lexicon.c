@@ -211,18 +211,6 @@ typedef struct {
   gboolean lower_root;      /* some form starts with it in lower case ("journalist") */
 } EsWord;
 
-/* A word of the finished lexicon: what a text word needs, in one cache line's third. */
-typedef struct {
-  guint64 hash;             /* 0: empty */
-  guint32 word_flags;       /* word << 8 | flags: 16-byte slots keep the table small */
-  guint32 root;
-} EsSlot;
-
-typedef struct {
-  EsSlot *slots;
-  guint   mask;
-} EsTable;
-
 struct _EsLexicon {
   ElMap       word_index;   /* key -> word index + 1 */
   GPtrArray  *words;        /* EsWord* */
@@ -303,84 +291,22 @@ es_key_hash (const char *key, gsize len)
   return h ? h : 1;
 }
 
-/* g_ascii_tolower() is a call into GLib: this is on the path of every word */
-static inline guint
-ascii_lower (char c)
+const EsTable *
+es_lexicon_table_all (const EsLexicon *lex)
 {
-  guchar b = (guchar) c;
-  return b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
+  return &lex->all;
 }
 
-static inline const EsSlot *
-table_find (const EsTable *t, guint64 hash)
+const EsTable *
+es_lexicon_table_small (const EsLexicon *lex)
 {
-  if (!t->slots)
-    return NULL;
-  for (guint i = (guint) (hash ^ (hash >> 29)) & t->mask;; i = (i + 1) & t->mask)
-    {
-      const EsSlot *s = &t->slots[i];
-      if (s->hash == hash)
-        return s;
-      if (s->hash == 0)
-        return NULL;
-    }
+  return &lex->small;
 }
 
-static inline void
-lookup_one (const EsLexicon *lex, const char *text, EsToken *tok, gboolean small, GString *scratch)
+const guint8 *
+es_lexicon_small_pairs (const EsLexicon *lex)
 {
-  const char *s = text + tok->start;
-  gsize len = tok->end - tok->start;
-  guint64 h = G_GUINT64_CONSTANT (14695981039346656037);
-  gsize i = 0;
-
-  if (g_ascii_isdigit (s[0]) && g_ascii_isdigit (s[len - 1]))
-    return;                     /* a number ("002734", "1.4"): no word of the lexicon */
-  if (small && (guchar) s[0] < 0x80 && (len == 1 || (guchar) s[1] < 0x80))
-    {
-      /* most lower-case words start as no small word does: no hash needed ("'" and "."
-       * are dropped from keys, so such a second byte says nothing) */
-      guint pair = ascii_lower (s[0]) << 8 | (len > 1 ? ascii_lower (s[1]) : 0);
-      if (len > 1 && s[1] != '\'' && s[1] != '.' && !(lex->small_pairs[pair >> 3] & (1 << (pair & 7))))
-        return;
-    }
-
-  /* the key's hash straight from the bytes: ASCII folded as es_token_key() does */
-  for (; !tok->hash && i < len; i++)
-    {
-      guchar c = (guchar) s[i];
-      if (c >= 0x80)
-        break;
-      if (c == '.' || c == '\'')
-        continue;
-      if (c >= 'A' && c <= 'Z')
-        c += 'a' - 'A';
-      h = (h ^ c) * G_GUINT64_CONSTANT (1099511628211);
-    }
-  if (tok->hash)
-    ;                           /* the tokenizer hashed it on the way */
-  else if (i < len)
-    {
-      es_token_key (s, len, scratch);
-      tok->hash = es_key_hash (scratch->str, scratch->len);
-    }
-  else
-    tok->hash = h ? h : 1;
-  const EsSlot *slot = table_find (small ? &lex->small : &lex->all, tok->hash);
-  if (slot)
-    {
-      tok->word = (gint32) (slot->word_flags >> 8);
-      tok->root = slot->root;
-      tok->wflags = (guint16) (slot->word_flags & 0xff);
-    }
-}
-
-void
-es_lexicon_lookup_words (const EsLexicon *lex, const char *text, EsToken *toks, guint n, GString *scratch)
-{
-  /* one call per line, not per word: the lookup is inlined in this loop */
-  for (guint i = 0; i < n; i++)
-    lookup_one (lex, text, &toks[i], !(toks[i].flags & (ES_T_CAP | ES_T_CAPS_LINE)), scratch);
+  return lex->small_pairs;
 }
 
 static inline guint64
@@ -708,14 +634,26 @@ common_line (EsLexicon *lex, char *line, guint lineno, const char *path, GString
   /* a word the list cannot hold as one token ("o'clock" is fine, "ad hoc" is not) is
    * simply not a common word for us: the list is data, not a contract */
   EsToken tok;
-  const char *end = line + strlen (line);
+  const char *key = line, *end = line;
+  gsize len;
   (void) lineno; (void) path; (void) error;
-  if (!es_next_token (line, end, line, &tok) || tok.start != 0 || tok.end != (gsize) (end - line))
-    return TRUE;
-  es_token_key (line, end - line, scratch);
+  /* most lines are plain lower-case ASCII: one word, its own key, no tokenizer needed */
+  while (*end >= 'a' && *end <= 'z')
+    end++;
+  if (*end == '\0')
+    len = end - line;
+  else
+    {
+      end += strlen (end);
+      if (!es_next_token (line, end, line, &tok) || tok.start != 0 || tok.end != (gsize) (end - line))
+        return TRUE;
+      es_token_key (line, end - line, scratch);
+      key = scratch->str;
+      len = scratch->len;
+    }
   /* the list is read last: a word no other list has is a plain common word, the most
    * of them; it needs no word of its own (an allocation, a map entry), only its key */
-  gpointer v = el_map_lookup (&lex->word_index, scratch->str, scratch->len);
+  gpointer v = el_map_lookup (&lex->word_index, key, len);
   if (v)
     {
       ((EsWord *) lex->words->pdata[GPOINTER_TO_INT (v) - 1])->flags |= ES_W_COMMON;
@@ -723,7 +661,8 @@ common_line (EsLexicon *lex, char *line, guint lineno, const char *path, GString
     }
   guint32 off = (guint32) lex->plain_keys->len;
   g_array_append_val (lex->plain_offs, off);
-  g_string_append_len (lex->plain_keys, scratch->str, scratch->len + 1);
+  g_string_append_len (lex->plain_keys, key, len);
+  g_string_append_c (lex->plain_keys, '\0');
   return TRUE;
 }
 
@@ -806,7 +745,7 @@ tables_build (EsLexicon *lex, GError **error)
       guint64 h = es_key_hash (w->key, strlen (w->key));
       gboolean plain = w->flags == ES_W_COMMON && !w->root && !w->small;
       EsSlot *slot = table_slot (plain ? &lex->common : &lex->all, h);
-      const EsSlot *other = table_find (plain ? &lex->all : &lex->common, h);
+      const EsSlot *other = es_table_find (plain ? &lex->all : &lex->common, h);
       if (slot->hash || other)
         {
           const EsWord *o = lex->words->pdata[(slot->hash ? slot : other)->word_flags >> 8];
@@ -843,7 +782,7 @@ tables_build (EsLexicon *lex, GError **error)
       const char *key = lex->plain_keys->str + g_array_index (lex->plain_offs, guint32, i);
       guint64 h = es_key_hash (key, strlen (key));
       EsSlot *slot = table_slot (&lex->common, h);
-      const EsSlot *other = slot->hash ? slot : table_find (&lex->all, h);
+      const EsSlot *other = slot->hash ? slot : es_table_find (&lex->all, h);
       if (other)
         {
           const char *o = other->root == 1 && other == slot
@@ -874,7 +813,7 @@ es_lexicon_is_common (const EsLexicon *lex, const EsToken *tok)
 {
   if (tok->word >= 0)
     return (tok->wflags & ES_W_COMMON) != 0;
-  return tok->hash && table_find (&lex->common, tok->hash) != NULL;
+  return tok->hash && es_table_find (&lex->common, tok->hash) != NULL;
 }
 
 EsLexicon *

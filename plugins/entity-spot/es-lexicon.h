@@ -39,7 +39,7 @@ enum {
  * abbreviations ("M.", "U.S."). Offsets are bytes of the text. */
 typedef struct {
   guint32 start, end;    /* documents are below 4 GiB (es_spot_document checks) */
-  guint64 hash;          /* of the word's key, 0 when not looked up (see es_lexicon_lookup_words) */
+  guint64 hash;          /* of the word's key (es_key_hash), 0 when not yet computed */
   gint32  word;          /* the lexicon's word, -1 if not in it */
   guint32 root;          /* trie node the word leads to from the root, 0 if none */
   guint16 wflags;        /* ES_W_* of the word */
@@ -100,12 +100,43 @@ void       es_lexicon_free (EsLexicon *lex);
  * that no two words of its data share one. */
 guint64 es_key_hash (const char *key, gsize len);
 
-/* Looks up the words of toks[0..n) (bytes of text): fills each one's hash, word, root
- * and wflags. A lower-case word in mixed-case text (neither ES_T_CAP nor
- * ES_T_CAPS_LINE in its flags) is looked up only among the few words it can need
- * (inside aliases, lower-case cues, connectors), a table that stays in the cache. */
-void es_lexicon_lookup_words (const EsLexicon *lex, const char *text, EsToken *toks, guint n,
-                              GString *scratch);
+/* A word of the finished lexicon by the hash of its key: what a text word needs, in
+ * 16 bytes. The tables are open-addressed (linear probing, at most two thirds full). */
+typedef struct {
+  guint64 hash;             /* 0: empty */
+  guint32 word_flags;       /* word << 8 | ES_W_* flags */
+  guint32 root;             /* trie node the word leads to from the root, 0 if none */
+} EsSlot;
+
+typedef struct {
+  EsSlot *slots;
+  guint   mask;
+} EsTable;
+
+/* The slot of hash in t, NULL if none. Inline: the word pass asks it once per word. */
+static inline const EsSlot *
+es_table_find (const EsTable *t, guint64 hash)
+{
+  if (!t->slots)
+    return NULL;
+  for (guint i = (guint) (hash ^ (hash >> 29)) & t->mask;; i = (i + 1) & t->mask)
+    {
+      const EsSlot *s = &t->slots[i];
+      if (s->hash == hash)
+        return s;
+      if (s->hash == 0)
+        return NULL;
+    }
+}
+
+/* The word tables, for the word pass (es-spot.c) that looks each word up as it finds
+ * it: all words but the plain common ones; the few a lower-case word in mixed text can
+ * need (inside aliases, lower-case cues, connectors: a table that stays in the cache),
+ * with the bit set of their first two bytes (bit first << 8 | second, ASCII folded to
+ * lower case) that turns most lower-case words away before any probe. */
+const EsTable *es_lexicon_table_all (const EsLexicon *lex);
+const EsTable *es_lexicon_table_small (const EsLexicon *lex);
+const guint8  *es_lexicon_small_pairs (const EsLexicon *lex);
 
 /* Whether the word of a looked-up token is a common word (ES_W_COMMON). */
 gboolean es_lexicon_is_common (const EsLexicon *lex, const EsToken *tok);

@@ -63,6 +63,8 @@ typedef struct {
   GArray          *person_keys; /* PersonKey, sorted by hash before propagation */
   GString         *scratch;
   const char      *PER, *LOC, *ORG, *MISC;
+  const EsTable   *all, *small;  /* the lexicon's word tables (es_lexicon_table_all, _small) */
+  const guint8    *pairs;        /* es_lexicon_small_pairs */
 } Doc;
 
 #define TOK(d, i) (&(d)->toks[(i)])
@@ -112,6 +114,78 @@ range_cmp (const void *a, const void *b)
   return x->start < y->start ? -1 : x->start > y->start ? 1 : 0;
 }
 
+/* Byte kinds of the word pass: one table load tells a byte's role (the text is
+ * NUL-terminated and holds no other NUL, so the NUL ends every loop: no bounds test). */
+enum {
+  K_LOWER = 1 << 0,
+  K_UPPER = 1 << 1,
+  K_DIGIT = 1 << 2,
+  K_JOIN = 1 << 3,   /* '.', '-', '&', '\'': join two runs of letters into one word */
+  K_HIGH = 1 << 4,   /* a byte of a multi-byte character: the general path */
+  K_END = 1 << 5,    /* the NUL after the text */
+  K_ALNUM = K_LOWER | K_UPPER | K_DIGIT,
+};
+
+static const guint8 kinds[256] = {
+  [0] = K_END,
+  ['a' ... 'z'] = K_LOWER,
+  ['A' ... 'Z'] = K_UPPER,
+  ['0' ... '9'] = K_DIGIT,
+  ['.'] = K_JOIN, ['-'] = K_JOIN, ['&'] = K_JOIN, ['\''] = K_JOIN,
+  [0x80 ... 0xff] = K_HIGH,
+};
+
+/* A letter's count in one add: lower case in the low half, upper case in the high
+ * (a document is below 4 GiB, so neither half overflows) */
+#define CASE_COUNT(c) ((c) >= 'a' && (c) <= 'z' ? 1 : (c) >= 'A' && (c) <= 'Z' ? G_GUINT64_CONSTANT (1) << 32 : 0)
+#define CASE_COUNT4(c) CASE_COUNT (c), CASE_COUNT ((c) + 1), CASE_COUNT ((c) + 2), CASE_COUNT ((c) + 3)
+#define CASE_COUNT16(c) CASE_COUNT4 (c), CASE_COUNT4 ((c) + 4), CASE_COUNT4 ((c) + 8), CASE_COUNT4 ((c) + 12)
+static const guint64 case_counts[128] = {
+  CASE_COUNT16 (0), CASE_COUNT16 (16), CASE_COUNT16 (32), CASE_COUNT16 (48),
+  CASE_COUNT16 (64), CASE_COUNT16 (80), CASE_COUNT16 (96), CASE_COUNT16 (112),
+};
+
+#define FNV_BASIS G_GUINT64_CONSTANT (14695981039346656037)
+#define FNV_PRIME G_GUINT64_CONSTANT (1099511628211)
+
+/* The hash of a word's key (es_key_hash of es_token_key), computed once. */
+static guint64
+token_hash (const Doc *d, const EsToken *t)
+{
+  if (t->hash)
+    return t->hash;
+  es_token_key (d->text + t->start, t->end - t->start, d->scratch);
+  return es_key_hash (d->scratch->str, d->scratch->len);
+}
+
+/* Looks the word up: its lexicon word, trie root and flags. small: a lower-case word
+ * in mixed text, looked up only among the few words it can need. */
+static inline void
+lookup_word (const Doc *d, EsToken *tok, gboolean small)
+{
+  const guchar *s = (const guchar *) d->text + tok->start;
+  gsize len = tok->end - tok->start;
+
+  if (kinds[s[0]] & kinds[s[len - 1]] & K_DIGIT)
+    return;                     /* a number ("002734", "1.4"): no word of the lexicon */
+  if (small && len > 1 && !((kinds[s[0]] | kinds[s[1]]) & K_HIGH) && s[1] != '\'' && s[1] != '.')
+    {
+      /* most lower-case words start as no small word does: turned away by one bit ("'"
+       * and "." are dropped from keys, so such a second byte says nothing) */
+      guint pair = (s[0] | ((kinds[s[0]] & K_UPPER) << 4)) << 8 | (s[1] | ((kinds[s[1]] & K_UPPER) << 4));
+      if (!(d->pairs[pair >> 3] & (1 << (pair & 7))))
+        return;
+    }
+  tok->hash = token_hash (d, tok);
+  const EsSlot *slot = es_table_find (small ? d->small : d->all, tok->hash);
+  if (slot)
+    {
+      tok->word = (gint32) (slot->word_flags >> 8);
+      tok->root = slot->root;
+      tok->wflags = (guint16) (slot->word_flags & 0xff);
+    }
+}
+
 /* Flags of the words of one line, once the line is complete. */
 static void
 finish_line (Doc *d, guint first, guint end, guint upper, guint lower)
@@ -131,94 +205,91 @@ finish_line (Doc *d, guint first, guint end, guint upper, guint lower)
       if (ls == 0 || d->text[ls - 1] == '\n')
         flags |= ES_T_TAGS_LINE;
     }
-  if (flags)
-    for (guint i = first; i < end; i++)
-      TOK (d, i)->flags |= flags;
-  /* a lower-case word in mixed text can only continue an alias or be a connector
-   * or a lower-case cue: the small table answers that */
-  es_lexicon_lookup_words (d->lex, d->text, TOK (d, first), end - first, d->scratch);
-}
-
-#define FNV_BASIS G_GUINT64_CONSTANT (14695981039346656037)
-#define FNV_PRIME G_GUINT64_CONSTANT (1099511628211)
-
-/* two compares, not three: bit 0x20 folds only 'A'-'Z' into 'a'-'z' */
-static inline gboolean
-ascii_alnum (guchar c)
-{
-  return (guchar) ((c | 0x20) - 'a') < 26 || (guchar) (c - '0') < 10;
+  if (!flags)
+    return;
+  for (guint i = first; i < end; i++)
+    {
+      EsToken *t = TOK (d, i);
+      t->flags |= flags;
+      /* a word of a line of capitals is looked up among all words, whatever its case:
+       * the pass looked a lower-case one up among the few of mixed text */
+      if ((flags & ES_T_CAPS_LINE) && !(t->flags & ES_T_CAP))
+        {
+          t->word = -1;
+          t->root = 0;
+          t->wflags = 0;
+          lookup_word (d, t, FALSE);
+        }
+    }
 }
 
 /* The next word at or after p, for ASCII text in one pass: the same word as
- * es_next_token() gives, with its key's hash (as es_lexicon_lookup_words() computes it) and
- * its letter counts. FALSE (and nothing read) when a byte outside ASCII is in the way:
- * the caller takes the general path. *more is FALSE at the end of the text. */
+ * es_next_token() gives, with its key's hash and its letter counts. FALSE (and nothing
+ * read) when a byte outside ASCII is in the way: the caller takes the general path.
+ * *more is FALSE at the end of the text. */
 static inline gboolean
-fast_token (const char *text, const char *p, const char *end, EsToken *tok, guint *u_out, guint *l_out,
-            gboolean *more)
+fast_token (const char *text, const char *p, EsToken *tok, guint *u_out, guint *l_out, gboolean *more)
 {
-  const guchar *q = (const guchar *) p, *e = (const guchar *) end;
-  while (q < e && *q < 0x80 && !ascii_alnum (*q))
+  const guchar *q = (const guchar *) p;
+  guint k;
+  while (!((k = kinds[*q]) & (K_ALNUM | K_HIGH | K_END)))
     q++;
-  *more = q < e;
-  if (q >= e || *q >= 0x80)
+  *more = !(k & K_END);
+  if (!(k & K_ALNUM))
     return FALSE;
   const guchar *start = q;
-  guint64 h = FNV_BASIS;
-  guint u = 0, l = 0, n_chars = 0;
+  guint64 h = FNV_BASIS, counts = 0;
   gboolean inner_dot = FALSE, possessive = FALSE;
-  while (q < e)
+  for (;; q++)
     {
       guchar c = *q;
-      if (c >= 'a' && c <= 'z')
-        l++;
-      else if (c >= 'A' && c <= 'Z')
+      k = kinds[c];
+      if (G_LIKELY (k & K_ALNUM))
         {
-          u++;
-          c += 'a' - 'A';
-        }
-      else if (!(c >= '0' && c <= '9'))
-        {
-          if (c >= 0x80)
-            return FALSE;
-          if ((c != '.' && c != '-' && c != '&' && c != '\'') || q + 1 >= e)
-            break;
-          guchar c1 = q[1];
-          if (c1 >= 0x80)
-            return FALSE;
-          if (!ascii_alnum (c1))
-            break;
-          if (c == '\'' && (c1 == 's' || c1 == 'S'))
-            {
-              if (q + 2 < e && q[2] >= 0x80)
-                return FALSE;
-              if (q + 2 >= e || !ascii_alnum (q[2]))
-                {
-                  possessive = TRUE;
-                  break;
-                }
-            }
-          if (c == '.')
-            inner_dot = TRUE;
-          else if (c != '\'')
-            h = (h ^ c) * FNV_PRIME;
-          q++;
+          /* bit 0x20 folds 'A'-'Z' to 'a'-'z' and leaves digits as they are */
+          h = (h ^ (c | 0x20)) * FNV_PRIME;
+          counts += case_counts[c];
           continue;
         }
-      h = (h ^ c) * FNV_PRIME;
-      n_chars++;
-      q++;
+      if (!(k & K_JOIN))
+        {
+          if (k & K_HIGH)
+            return FALSE;
+          break;
+        }
+      guint k1 = kinds[q[1]];
+      if (k1 & K_HIGH)
+        return FALSE;
+      if (!(k1 & K_ALNUM))
+        break;
+      if (c == '\'' && (q[1] | 0x20) == 's')
+        {
+          guint k2 = kinds[q[2]];
+          if (k2 & K_HIGH)
+            return FALSE;
+          if (!(k2 & K_ALNUM))
+            {
+              possessive = TRUE;
+              break;
+            }
+        }
+      if (c == '.')
+        inner_dot = TRUE;
+      else if (c != '\'')
+        h = (h ^ c) * FNV_PRIME;
     }
-  if (q < e && *q == '.' && (inner_dot || (n_chars == 1 && *start >= 'A' && *start <= 'Z')))
+  /* initials and dotted abbreviations keep their final period: "M.", "U.S." */
+  if (*q == '.' && (inner_dot || (q - start == 1 && (kinds[*start] & K_UPPER))))
     q++;
   tok->start = (guint32) ((const char *) start - text);
   tok->end = (guint32) ((const char *) q - text);
+  guint u = (guint) (counts >> 32), l = (guint) counts;
   tok->hash = h ? h : 1;
   tok->word = -1;
   tok->root = 0;
   tok->wflags = 0;
   tok->gap = ES_GAP_BREAK;
-  tok->flags = (possessive ? ES_T_POSSESSIVE : 0) | (*start >= 'A' && *start <= 'Z' ? ES_T_CAP : 0) |
+  tok->flags = (possessive ? ES_T_POSSESSIVE : 0) | ((kinds[*start] & K_UPPER) ? ES_T_CAP : 0) |
                (u > 0 && l == 0 ? ES_T_UPPER : 0);
   *u_out = u;
   *l_out = l;
@@ -262,6 +333,7 @@ slow_token (const char *text, const char *p, const char *end, EsToken *tok, guin
   return TRUE;
 }
 
+/* The word pass: each word found, joined to the one before, looked up, once. */
 static void
 tokenize (Doc *d, const Range *blocked, guint n_blocked)
 {
@@ -290,7 +362,7 @@ tokenize (Doc *d, const Range *blocked, guint n_blocked)
         }
       /* made in place: no copy of the word per word */
       EsToken *tok = &d->toks[n];
-      if (!fast_token (text, p, end, tok, &u, &l, &more) &&
+      if (!fast_token (text, p, tok, &u, &l, &more) &&
           (!more || !slow_token (text, p, end, tok, &u, &l)))
         break;
       if (n > 0)
@@ -315,6 +387,10 @@ tokenize (Doc *d, const Range *blocked, guint n_blocked)
         b++;
       if (b < n_blocked && blocked[b].start < tok->end)
         tok->flags |= ES_T_BLOCKED;
+      /* a lower-case word in mixed text can only continue an alias or be a connector
+       * or a lower-case cue: the small table answers that (finish_line looks the
+       * words of a line of capitals up again) */
+      lookup_word (d, tok, !(tok->flags & ES_T_CAP));
       d->n_toks = n + 1;
       p = text + tok->end;
     }
@@ -1044,6 +1120,8 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
 
   const char *ENTITY = g_intern_static_string ("entity");
   const char *PAGE_BREAK = g_intern_static_string ("page-break");
+  /* interned names go back to the document as they are: it knows them by address */
+  const char *SPOTTED_BY = g_intern_static_string ("spotted_by");
   Doc d = { 0 };
   d.lex = sp->lex;
   d.text = quarry_document_get_text (doc, &d.len);
@@ -1051,6 +1129,9 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
   d.LOC = g_intern_static_string ("LOC");
   d.ORG = g_intern_static_string ("ORG");
   d.MISC = g_intern_static_string ("MISC");
+  d.all = es_lexicon_table_all (sp->lex);
+  d.small = es_lexicon_table_small (sp->lex);
+  d.pairs = es_lexicon_small_pairs (sp->lex);
   if (d.len >= G_MAXUINT32)
     {
       /* words keep 32-bit offsets: four gigabytes of text is no document to spot */
@@ -1193,14 +1274,14 @@ es_spot_document (EsSpotter *sp, QuarryDocument *doc, GError **error)
         }
       if (dup)
         continue;
-      gint idx = quarry_document_add_span (doc, "entity", c->label, s, e, NULL, error);
+      gint idx = quarry_document_add_span (doc, ENTITY, c->label, s, e, NULL, error);
       if (idx < 0)
         ok = FALSE;
       else
         {
           if (!by[c->source])
             by[c->source] = json_object_new_string (source_names[c->source]);
-          quarry_document_span_set_attr (doc, idx, "spotted_by", json_object_get (by[c->source]));
+          quarry_document_span_set_attr (doc, idx, SPOTTED_BY, json_object_get (by[c->source]));
         }
     }
   for (guint i = 0; i < G_N_ELEMENTS (by); i++)
