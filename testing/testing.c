@@ -490,10 +490,10 @@ append_line_diff (GString *out, const char *expected, const char *actual, guint 
     {
       if (i < m && j < n && g_str_equal (e[head + i], a[head + j]))
         g_string_append_c (ops, '='), i++, j++;
-      else if (j < n && (i == m || L (i, j + 1) >= L (i + 1, j)))
-        g_string_append_c (ops, '+'), j++;
-      else
+      else if (i < m && (j == n || L (i + 1, j) >= L (i, j + 1)))
         g_string_append_c (ops, '-'), i++;
+      else
+        g_string_append_c (ops, '+'), j++;
     }
 #undef L
   g_string_append_printf (out, "@@ expected line %u, actual line %u @@\n", head + 1, head + 1);
@@ -522,6 +522,10 @@ append_line_diff (GString *out, const char *expected, const char *actual, guint 
     }
   if (shown >= max_lines)
     g_string_append_printf (out, "(diff cut after %u lines)\n", max_lines);
+  else
+    for (guint c = ne - tail; c < ne && c < ne - tail + 2; c++)
+      if (c + 1 < ne || e[c][0] != '\0')  /* not the empty piece after a final newline */
+        g_string_append_printf (out, " %s\n", e[c]);
 }
 
 static void

@@ -9,7 +9,6 @@
 #include "harness.h"
 #include "es-spot.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
 
 #define INI_SPOT "[pipeline]\nstages = entity-spot\n"
 

@@ -6,7 +6,6 @@
 #include "harness.h"
 #include "hp-scan.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
 
 #define INI_HP "[pipeline]\nstages = header-parse\n"
 #define INI_HTML "[pipeline]\nstages = html-strip;header-parse\n[html-strip]\nmeta-table = table.cable\n"

@@ -8,8 +8,6 @@
 #include "document-private.h"
 
 /* json-c has no autoptr cleanup of its own */
-static void json_put0 (json_object *o) { if (o != NULL) json_object_put (o); }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_put0)
 
 /* How the cables config sets the stage up for WikiLeaks pages. */
 #define CABLES_INI \

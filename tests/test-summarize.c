@@ -9,7 +9,6 @@
 #include "sum-rouge.h"
 #include "sum-text.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
 
 /* Pipelines by INI text, kept until exit (diagnostics keep the stage name). */
 static GHashTable *pipelines;

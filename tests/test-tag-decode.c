@@ -7,7 +7,6 @@
 #include "document-private.h"
 #include "harness.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
 
 static const char *const default_labels[] = { "PER", "LOC", "ORG", "MISC", NULL };
 

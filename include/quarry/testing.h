@@ -38,7 +38,7 @@ QUARRY_API QuarryHarness *quarry_harness_try_new (const char *ini, GError **erro
 QUARRY_API QuarryHarness *quarry_harness_new_from_file (const char *path);
 QUARRY_API QuarryHarness *quarry_harness_new_for_plugin (const char *plugin,
                                                         const char *first_key,
-                                                        ...) G_GNUC_NULL_TERMINATED;
+                                                        ...);
 QUARRY_API void quarry_harness_free (QuarryHarness *harness);
 
 QUARRY_API QuarryDocument *quarry_harness_run (QuarryHarness *harness,
@@ -182,5 +182,7 @@ QUARRY_API void quarry_test_assert_golden_text_impl (const char *domain, const c
                                                      const char *func, const char *actual, const char *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QuarryHarness, quarry_harness_free)
+/* g_autoptr(json_object) in tests: json-c has no cleanup function of its own */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
 
 G_END_DECLS
