@@ -464,6 +464,7 @@ append_line_diff (GString *out, const char *expected, const char *actual, guint 
   guint head = 0, tail = 0, m, n, shown = 0;
   g_autofree guint *lcs = NULL;
   g_autoptr(GString) ops = g_string_new (NULL);  /* '=' '-' '+' per step */
+  gboolean skipping = FALSE;  /* inside a run of unchanged lines that are not shown */
   guint i, j;
 
   while (head < ne && head < na && g_str_equal (e[head], a[head]))
@@ -496,7 +497,7 @@ append_line_diff (GString *out, const char *expected, const char *actual, guint 
         g_string_append_c (ops, '+'), j++;
     }
 #undef L
-  g_string_append_printf (out, "@@ expected line %u, actual line %u @@\n", head + 1, head + 1);
+  g_string_append_printf (out, "@@ from line %u @@\n", head + 1);
   for (guint c = head >= 2 ? head - 2 : 0; c < head; c++)
     g_string_append_printf (out, " %s\n", e[c]);
   for (guint k = 0, ie = head, ia = head; k < ops->len && shown < max_lines; k++)
@@ -509,12 +510,13 @@ append_line_diff (GString *out, const char *expected, const char *actual, guint 
         near |= ops->str[d] != '=';
       if (op == '=' && near)
         g_string_append_printf (out, " %s\n", e[ie]), shown++;
-      else if (op == '=' && k > 0 && ops->str[k - 1] != '=')
+      else if (op == '=' && !skipping)
         g_string_append (out, " ...\n");
       else if (op == '-')
         g_string_append_printf (out, "-%s\n", e[ie]), shown++;
       else if (op == '+')
         g_string_append_printf (out, "+%s\n", a[ia]), shown++;
+      skipping = op == '=' && !near;
       if (op != '+')
         ie++;
       if (op != '-')
