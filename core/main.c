@@ -1,4 +1,4 @@
-/* main.c: the `quarry` command: run, inspect, validate, config, view. */
+/* main.c: the `quarry` command: run, inspect, validate, config, view, new-plugin. */
 #include "config.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <glib/gstdio.h>
 
 #include "pipeline.h"
 #include "registry.h"
@@ -25,6 +26,7 @@ static const char *const summary_text =
   "  config [CONFIG]        print the resolved config (defaults filled in) and its SHA-256\n"
   "  view [-o OUT.html] [--layers L,...] [--limit N] [--report REPORT.json] RECORDS.jsonl [ID...]\n"
   "                         one self-contained HTML page showing records (text, spans, header, summary) or a run report\n"
+  "  new-plugin NAME [DIR]  write a new plugin project NAME (source, test, both builds) into DIR (default ./NAME)\n"
   "\n"
   "Without -c/CONFIG the default config is used: $QUARRY_CONFIG_DIR/cables.ini, else the installed one.\n"
   "Plugins are searched in --plugin-path folders, then $QUARRY_PLUGIN_PATH, then " QUARRY_PLUGIN_DIR ".\n"
@@ -458,6 +460,115 @@ cmd_view (int argc, char **argv)
   return quarry_view (&v);
 }
 
+/* ---- new-plugin ---- */
+
+/* A plugin name is also a config group, a file name and (with '_' for '-') a C
+ * identifier, so it is stricter than a stage label. */
+static gboolean
+valid_plugin_name (const char *name)
+{
+  gsize len = strlen (name);
+
+  if (len == 0 || len > 64 || !g_ascii_islower (name[0]) || name[len - 1] == '-')
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!(g_ascii_islower (*p) || g_ascii_isdigit (*p) || (*p == '-' && p[1] != '-')))
+      return FALSE;
+  return TRUE;
+}
+
+/* The template's own name in its spellings, and NAME's. */
+static char *
+rename_template (const char *text, const char *name)
+{
+  g_autofree char *ident = g_strdelimit (g_strdup (name), "-", '_');
+  g_autofree char *upper = g_ascii_strup (ident, -1);
+  g_autoptr(GString) camel = g_string_new (NULL);
+  g_autoptr(GString) out = g_string_new (text);
+
+  for (const char *p = name; *p; p++)
+    if (*p != '-')
+      g_string_append_c (camel, (p == name || p[-1] == '-') ? g_ascii_toupper (*p) : *p);
+  g_string_replace (out, "my-stage", name, 0);
+  g_string_replace (out, "my_stage", ident, 0);
+  g_string_replace (out, "MY_STAGE", upper, 0);
+  g_string_replace (out, "MyStage", camel->str, 0);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static int
+cmd_new_plugin (int argc, char **argv)
+{
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("NAME [DIR] - write a new plugin project from the template");
+  const char *env = g_getenv ("QUARRY_TEMPLATE_DIR");
+  const char *template = env != NULL && env[0] != '\0' ? env : QUARRY_TEMPLATE_DIR;
+  const char *name, *entry;
+  g_autofree char *dir = NULL;
+  g_autoptr(GDir) d = NULL;
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  GError *error = NULL;
+
+  g_option_context_set_description (ctx, "The plugin marks every match of a regular expression as a span of layer NAME;\n"
+                                    "its README says how to build, test and install it and what to change.");
+  if (!parse_options (ctx, &argc, &argv))
+    return QUARRY_EXIT_USAGE;
+  if (argc < 2 || argc > 3)
+    {
+      g_printerr ("quarry new-plugin: give a plugin name and optionally a folder: quarry new-plugin date-spot [DIR]\n");
+      return QUARRY_EXIT_USAGE;
+    }
+  name = argv[1];
+  if (!valid_plugin_name (name))
+    {
+      g_printerr ("quarry new-plugin: '%s' is not a plugin name: use lower-case letters, digits and single '-' "
+                  "between them, starting with a letter (e.g. date-spot)\n", name);
+      return QUARRY_EXIT_USAGE;
+    }
+  dir = g_strdup (argc == 3 ? argv[2] : name);
+  d = g_dir_open (template, 0, &error);
+  if (d == NULL)
+    {
+      g_printerr ("quarry new-plugin: cannot read the plugin template: %s; reinstall Quarry, or point "
+                  "QUARRY_TEMPLATE_DIR at examples/plugin-template of its source\n", error->message);
+      g_error_free (error);
+      return QUARRY_EXIT_USAGE;
+    }
+  while ((entry = g_dir_read_name (d)) != NULL)
+    g_ptr_array_add (files, g_strdup (entry));
+  /* made with mkdir, not mkdir -p, so that an existing folder is never written into */
+  if (g_mkdir (dir, 0755) != 0)
+    {
+      int e = errno;
+      g_printerr ("quarry new-plugin: cannot create %s: %s%s\n", dir, g_strerror (e),
+                  e == EEXIST ? "; it is never overwritten: choose another folder, or remove it first" : "");
+      return QUARRY_EXIT_USAGE;
+    }
+  for (guint i = 0; i < files->len; i++)
+    {
+      const char *base = files->pdata[i];
+      g_autofree char *from = g_build_filename (template, base, NULL);
+      g_autofree char *new_base = rename_template (base, name);
+      g_autofree char *to = g_build_filename (dir, new_base, NULL);
+      g_autofree char *text = NULL, *renamed = NULL;
+      gsize len;
+
+      if (!g_file_test (from, G_FILE_TEST_IS_REGULAR))
+        continue;
+      if (!g_file_get_contents (from, &text, &len, &error) ||
+          !g_file_set_contents (to, (renamed = rename_template (text, name)), -1, &error))
+        {
+          g_printerr ("quarry new-plugin: %s; %s is left incomplete: remove it and try again\n", error->message, dir);
+          g_error_free (error);
+          return QUARRY_EXIT_USAGE;
+        }
+    }
+  g_print ("wrote plugin %s into %s/ (from %s)\n"
+           "  build and test: make -C %s check    (or autoreconf -fi, then configure and make check in a build folder)\n"
+           "  try it: quarry run --plugin-path %s -c CONFIG INPUT    (a config with stages = %s)\n"
+           "  next: read %s/README.md\n", name, dir, template, dir, dir, name, dir);
+  return QUARRY_EXIT_OK;
+}
+
 static void
 usage (FILE *f)
 {
@@ -506,6 +617,8 @@ main (int argc, char **argv)
     return cmd_config (argc, argv, TRUE);
   if (g_str_equal (cmd, "view"))
     return cmd_view (argc, argv);
-  g_printerr ("quarry: unknown command '%s'; commands are run, inspect, validate, config, view (see quarry --help)\n", cmd);
+  if (g_str_equal (cmd, "new-plugin"))
+    return cmd_new_plugin (argc, argv);
+  g_printerr ("quarry: unknown command '%s'; commands are run, inspect, validate, config, view, new-plugin (see quarry --help)\n", cmd);
   return QUARRY_EXIT_USAGE;
 }

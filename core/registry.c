@@ -20,6 +20,7 @@ struct _QuarryRegistry {
   GHashTable *seen;      /* module stems already tried, per folder */
   gboolean    scanned;
   gboolean    env_added;
+  gboolean    no_installed;  /* tests: never fall back on the installed plugin folder */
 };
 
 G_DEFINE_QUARK (quarry-registry-error-quark, quarry_registry_error)
@@ -129,7 +130,15 @@ add_env_paths (QuarryRegistry *reg)
         if (dirs[i][0] != '\0')
           quarry_registry_add_path (reg, dirs[i]);
     }
-  quarry_registry_add_path (reg, QUARRY_PLUGIN_DIR);
+  if (!reg->no_installed)
+    quarry_registry_add_path (reg, QUARRY_PLUGIN_DIR);
+}
+
+void
+quarry_registry_set_search_installed (QuarryRegistry *reg, gboolean search)
+{
+  g_return_if_fail (!reg->env_added);
+  reg->no_installed = !search;
 }
 
 const GPtrArray *

@@ -40,6 +40,11 @@ QUARRY_API void quarry_registry_free (QuarryRegistry *reg);
  * immediate subfolders are scanned for modules. */
 QUARRY_API void quarry_registry_add_path (QuarryRegistry *reg, const char *dir);
 
+/* search FALSE: leave the installed plugin folder out of the search (the test kit:
+ * a test must run the plugins it names, never an installed copy). Call before the
+ * first scan or lookup. */
+QUARRY_API void quarry_registry_set_search_installed (QuarryRegistry *reg, gboolean search);
+
 /* Loads every module found (once; later calls do nothing). */
 QUARRY_API void quarry_registry_scan (QuarryRegistry *reg);
 

@@ -79,3 +79,20 @@ TESTS += tests/test-bad-input
 tests_test_bad_input_SOURCES = tests/test-bad-input.c
 tests_test_bad_input_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_bad_input_LDADD = $(TEST_LDADD)
+
+# what a plugin author gets: the test kit's own assertions, quarry new-plugin
+check_PROGRAMS += tests/test-sdk
+TESTS += tests/test-sdk
+tests_test_sdk_SOURCES = tests/test-sdk.c
+tests_test_sdk_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_sdk_LDADD = $(TEST_LDADD)
+
+# the plugin template, built and tested here too so that it cannot rot
+check_LTLIBRARIES += examples/plugin-template/my-stage.la
+examples_plugin_template_my_stage_la_SOURCES = examples/plugin-template/my-stage.c
+examples_plugin_template_my_stage_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+examples_plugin_template_my_stage_la_LIBADD = $(PLUGIN_LIBADD)
+check_PROGRAMS += examples/plugin-template/test-my-stage
+TESTS += examples/plugin-template/test-my-stage
+examples_plugin_template_test_my_stage_SOURCES = examples/plugin-template/test-my-stage.c
+examples_plugin_template_test_my_stage_LDADD = libquarry-testing.la libquarry.la $(GLIB_LIBS) $(JSONC_LIBS)

@@ -31,8 +31,8 @@ test_utf8_repair (void)
 
   g_assert_true (g_utf8_validate (text, len, NULL));
   g_assert_cmpstr (text, ==, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD" "d\xEF\xBF\xBD\xEF\xBF\xBD" "e");
-  g_assert_cmpuint (harness_count_diagnostics (doc, "invalid-utf8"), ==, 4);
-  g_assert_cmpuint (harness_count_diagnostics (doc, "nul-byte"), ==, 1);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "invalid-utf8"), ==, 4);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "nul-byte"), ==, 1);
   d = quarry_document_get_diagnostic (doc, 0);
   g_assert_cmpstr (d->stage, ==, "input");
   g_assert_cmpint (d->source_offset, ==, 1);
@@ -56,7 +56,7 @@ test_many_repairs_capped (void)
   memset (src, 0xFF, 1000);
   doc = quarry_document_new ("binary", src, 1000, NULL);
   /* 20 listed, then one that counts them all */
-  g_assert_cmpuint (harness_count_diagnostics (doc, "invalid-utf8"), ==, 21);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "invalid-utf8"), ==, 21);
   g_assert_nonnull (strstr (quarry_document_get_diagnostic (doc, 20)->message, "1000"));
 }
 

@@ -438,8 +438,8 @@ test_kb_checksum (void)
   /* the pipeline writes it into the provenance of the stage */
   g_autofree char *ini = g_strdup_printf ("[pipeline]\nstages = tag-decode;entity-link\n"
                                           "[entity-link]\nkb = %s\naliases = %s\n", copy, extra);
-  g_autoptr (QuarryPipeline) p = harness_pipeline_new (ini);
-  json_object *prov = quarry_pipeline_get_provenance (p), *stages, *data, *sum;
+  g_autoptr (QuarryHarness) p = quarry_harness_new (ini);
+  json_object *prov = quarry_pipeline_get_provenance (quarry_harness_get_pipeline (p)), *stages, *data, *sum;
   g_assert_true (json_object_object_get_ex (prov, "stages", &stages));
   g_assert_true (json_object_object_get_ex (json_object_array_get_idx (stages, 1), "data", &data));
   g_assert_true (json_object_object_get_ex (data, "kb_sha256", &sum));
@@ -464,7 +464,7 @@ test_coref_surname (void)
   for (guint i = 0; i < 6; i++)
     g_assert_cmpstr (span_entity (doc, i), ==, i == 3 || i == 5 ? "PER:sergey-lavrov" : "PER:david-miliband");
   /* the MISC possessive joined the person: reported, its label kept */
-  g_assert_cmpuint (harness_count_diagnostics (doc, "label-mismatch"), ==, 1);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "label-mismatch"), ==, 1);
   g_assert_cmpstr (quarry_document_get_span (doc, 4)->label, ==, "MISC");
   /* order: by first mention */
   json_object *first = json_object_array_get_idx (quarry_document_get_entities (doc), 0);
@@ -494,11 +494,11 @@ test_coref_people_first (void)
       "[PER Michael Jordan ] played ; [PER Jordan ] scored in [LOC Jordan ] .", NULL);
   assert_entity (doc, "PER:michael-jordan", "Michael Jordan", "PER", NULL, 2);
   assert_entity (doc, "iso:JO", "Jordan", "LOC", "iso:JO", 1);
-  g_assert_cmpuint (harness_count_diagnostics (doc, "label-mismatch"), ==, 0);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "label-mismatch"), ==, 0);
   /* with no such person, a PER-tagged country name is linked and the disagreement reported */
   g_autoptr (QuarryDocument) alone = link_tagged (NULL, "[PER Jordan ] scored", NULL);
   assert_entity (alone, "iso:JO", "Jordan", "LOC", "iso:JO", 1);
-  g_assert_cmpuint (harness_count_diagnostics (alone, "label-mismatch"), ==, 1);
+  g_assert_cmpuint (quarry_test_count_diagnostics (alone, "label-mismatch"), ==, 1);
 }
 
 static void
@@ -510,7 +510,7 @@ test_coref_shared_surname (void)
   assert_entity (doc, "PER:john-smith", "John Smith", "PER", NULL, 1);
   assert_entity (doc, "PER:jane-smith", "Jane Smith", "PER", NULL, 1);
   assert_entity (doc, "PER:smith", "Smith", "PER", NULL, 2);
-  g_assert_cmpuint (harness_count_diagnostics (doc, "ambiguous-surname"), ==, 1);  /* once per surname */
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "ambiguous-surname"), ==, 1);  /* once per surname */
   const QuarryDiagnostic *d = quarry_document_get_diagnostic (doc, 0);
   g_assert_cmpstr (d->code, ==, "ambiguous-surname");
   g_assert_cmpint (d->level, ==, QUARRY_DIAGNOSTIC_WARNING);
@@ -549,7 +549,7 @@ test_link_demonyms (void)
   g_assert_cmpstr (attr_str (span_attrs (doc, 3), "relation"), ==, "short-form");
   g_assert_cmpstr (attr_str (span_attrs (doc, 5), "relation"), ==, "short-form");
   /* a demonym tagged MISC is expected; "Russia’s" tagged MISC names the country: reported */
-  g_assert_cmpuint (harness_count_diagnostics (doc, "label-mismatch"), ==, 1);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "label-mismatch"), ==, 1);
 }
 
 static void
@@ -569,7 +569,7 @@ test_link_acronyms (void)
   assert_entity (doc, "process:mepp", "Middle East Peace Process", "MISC", "process:mepp", 2);
   g_assert_cmpstr (attr_str (span_attrs (doc, 2), "relation"), ==, "acronym");
   /* LOC "Middle East Peace Process" vs a MISC KB entry: linked, reported, label kept */
-  g_assert_cmpuint (harness_count_diagnostics (doc, "label-mismatch"), ==, 1);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "label-mismatch"), ==, 1);
   g_assert_cmpstr (quarry_document_get_span (doc, 9)->label, ==, "LOC");
 }
 
@@ -578,7 +578,7 @@ test_label_mismatch (void)
 {
   g_autoptr (QuarryDocument) doc = link_tagged (NULL, "the [ORG NPT ] and the [MISC NPT ]", NULL);
   assert_entity (doc, "treaty:npt", "Nuclear Non-Proliferation Treaty", "MISC", "treaty:npt", 2);
-  g_assert_cmpuint (harness_count_diagnostics (doc, "label-mismatch"), ==, 1);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "label-mismatch"), ==, 1);
   const QuarryDiagnostic *d = quarry_document_get_diagnostic (doc, 0);
   g_assert_cmpint (d->level, ==, QUARRY_DIAGNOSTIC_INFO);
   g_assert_nonnull (strstr (d->message, "tagged ORG"));
@@ -606,7 +606,7 @@ test_georgia (void)
   g_autoptr (QuarryDocument) a = link_tagged (ctx, "He visited [LOC Georgia ] .", NULL);
   g_assert_cmpstr (span_entity (a, 0), ==, "iso:GE");
   g_assert_cmpstr (candidates (a, 0), ==, "[\"iso:GE\",\"iso:US-GA\"]");
-  g_assert_cmpuint (harness_count_diagnostics (a, "ambiguous-link"), ==, 1);
+  g_assert_cmpuint (quarry_test_count_diagnostics (a, "ambiguous-link"), ==, 1);
   g_assert_cmpint (quarry_document_get_diagnostic (a, 0)->level, ==, QUARRY_DIAGNOSTIC_WARNING);
 
   /* US states around it: the state */
@@ -656,7 +656,7 @@ test_government_acronyms (void)
   g_assert_cmpstr (span_entity (a, 0), ==, "gov:RO");
   g_autoptr (QuarryDocument) b = link_tagged (ctx, "the [ORG GOR ] said", NULL);
   g_assert_cmpstr (span_entity (b, 0), ==, "gov:RU");  /* the most common reading */
-  g_assert_cmpuint (harness_count_diagnostics (b, "ambiguous-link"), ==, 1);
+  g_assert_cmpuint (quarry_test_count_diagnostics (b, "ambiguous-link"), ==, 1);
   g_autoptr (QuarryDocument) c = link_tagged (ctx, "[LOC Iraq ] : the [ORG GOI ] said", NULL);
   g_assert_cmpstr (span_entity (c, 1), ==, "gov:IQ");
   /* the label alone can decide: AU is the African Union (ORG) or Austria's TAGS code (LOC) */
@@ -682,9 +682,9 @@ test_ids_stable (void)
   assert_entity (b, "PER:sergey-lavrov", "Sergey Lavrov", "PER", NULL, 1);
   assert_entity (a, "LOC:zhukovka", "Zhukovka", "LOC", NULL, 1);
   assert_entity (b, "LOC:zhukovka", "Zhukovka", "LOC", NULL, 1);
-  json_object *ra = harness_record (a);
-  json_object *rc = harness_record (c);
-  harness_assert_json_equal (ra, rc, "the same document twice");
+  json_object *ra = quarry_test_record (a);
+  json_object *rc = quarry_test_record (c);
+  quarry_assert_json_equal (ra, rc, "the same document twice");
   json_object_put (ra);
   json_object_put (rc);
 }
@@ -704,7 +704,7 @@ test_bad_empty (void)
   json_object *v = NULL;
   g_assert_true (json_object_object_get_ex (span_attrs (doc, 0), "entity", &v));
   g_assert_null (v);
-  g_assert_cmpuint (harness_count_diagnostics (doc, "empty-mention"), ==, 2);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "empty-mention"), ==, 2);
 
   /* no entity spans at all: an empty list */
   g_autoptr (QuarryDocument) none = quarry_document_new ("t", "nothing here", 12, NULL);
@@ -721,7 +721,7 @@ test_bad_long (void)
   g_string_append (text, "]");
   g_autoptr (QuarryDocument) a = link_tagged (NULL, text->str, NULL);
   g_assert_cmpuint (n_entities (a), ==, 0);
-  g_assert_cmpuint (harness_count_diagnostics (a, "mention-too-long"), ==, 1);
+  g_assert_cmpuint (quarry_test_count_diagnostics (a, "mention-too-long"), ==, 1);
 
   /* allowed by the option: an entity with a hashed id, no crash */
   g_autoptr (GError) error = NULL;
@@ -743,7 +743,7 @@ test_bad_utf8 (void)
   g_assert_cmpuint (n_entities (doc), ==, 2);
   g_assert_true (g_str_has_prefix (span_entity (doc, 0), "PER:h"));  /* no ASCII slug: hashed */
   g_assert_true (g_str_has_prefix (span_entity (doc, 1), "LOC:h"));
-  g_assert_cmpuint (harness_count_diagnostics (doc, "empty-mention"), ==, 3);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "empty-mention"), ==, 3);
 
   /* straight into the cleaner: bytes the document would never hold */
   ElCleanInfo info = { 0 };
@@ -775,10 +775,10 @@ check_seed_spans (QuarryDocument *doc)
 static void
 check_seed_diagnostics (QuarryDocument *doc)
 {
-  g_assert_cmpuint (harness_count_diagnostics (doc, "ambiguous-link"), ==, 3);
-  g_assert_cmpuint (harness_count_diagnostics (doc, "label-mismatch"), ==, 5);
-  g_assert_cmpuint (harness_count_diagnostics (doc, "ambiguous-surname"), ==, 0);
-  g_assert_cmpuint (harness_count_diagnostics (doc, "empty-mention"), ==, 0);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "ambiguous-link"), ==, 3);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "label-mismatch"), ==, 5);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "ambiguous-surname"), ==, 0);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "empty-mention"), ==, 0);
   for (guint i = 0; i < quarry_document_get_n_diagnostics (doc); i++)
     {
       const QuarryDiagnostic *d = quarry_document_get_diagnostic (doc, i);
@@ -796,11 +796,11 @@ test_seed_own_reader (void)
       g_test_skip ("../shared is not there");
       return;
     }
-  g_autofree char *seed = harness_read_file (path, NULL);
+  g_autofree char *seed = quarry_test_read_file (path, NULL);
   const char *const tags[] = { "PREL", "PGOV", "ETRD", "SENV", "IR", "AF", "UK", "RS", NULL };
   g_autoptr (QuarryDocument) doc = link_tagged (NULL, seed, tags);
   g_autofree char *expected = harness_data_path ("entity-link", "seed-entities.json", NULL);
-  harness_assert_json_file (quarry_document_get_entities (doc), expected);
+  quarry_assert_golden_json (quarry_document_get_entities (doc), expected);
   check_seed_spans (doc);
   check_seed_diagnostics (doc);
 }
@@ -819,19 +819,19 @@ test_seed_pipeline (void)
       return;
     }
   gsize len = 0;
-  g_autofree char *seed = harness_read_file (path, &len);
+  g_autofree char *seed = quarry_test_read_file (path, &len);
   for (gsize c = 0; c < G_N_ELEMENTS (chains); c++)
     {
       g_autoptr (GError) error = NULL;
       g_autofree char *ini = g_strdup_printf ("[pipeline]\nstages = %s\n[entity-link]\nkb = %s\n",
                                               chains[c], ENTITY_LINK_BUILD_KB);
-      g_autoptr (QuarryPipeline) pipeline = harness_pipeline_try_new (ini, &error);
+      g_autoptr (QuarryHarness) pipeline = quarry_harness_try_new (ini, &error);
       /* every stage of the chain is built with this one: a chain that cannot be set up fails */
       g_assert_no_error (error);
       g_assert_nonnull (pipeline);
-      g_autoptr (QuarryDocument) doc = harness_run (pipeline, "09MOSCOW2734", seed, len, "text/html");
+      g_autoptr (QuarryDocument) doc = quarry_harness_run (pipeline, "09MOSCOW2734", seed, len, "text/html");
       g_autofree char *expected = harness_data_path ("entity-link", "seed-entities.json", NULL);
-      harness_assert_json_file (quarry_document_get_entities (doc), expected);
+      quarry_assert_golden_json (quarry_document_get_entities (doc), expected);
       check_seed_spans (doc);
       check_seed_diagnostics (doc);
       ran++;
@@ -854,7 +854,7 @@ thread_run (gpointer data)
   g_autoptr (QuarryDocument) doc = doc_from_tagged ("t", job->tagged, NULL);
   if (!el_context_process (ctx_default (), doc, &error))
     return NULL;
-  json_object *rec = harness_record (doc);
+  json_object *rec = quarry_test_record (doc);
   job->json = g_strdup (json_object_to_json_string_ext (rec, JSON_C_TO_STRING_PLAIN));
   json_object_put (rec);
   return job;
@@ -985,20 +985,17 @@ test_seed_cables_config (void)
       g_test_skip ("../shared is not there");
       return;
     }
-  QuarryRegistry *reg = quarry_registry_new ();
-  QuarryConfig *cfg = quarry_config_new_from_file (config, reg, overrides, &error);
-  QuarryPipeline *pipeline = cfg ? quarry_pipeline_new (cfg, &error) : NULL;
+  QuarryConfig *cfg = quarry_config_new_from_file (config, quarry_test_registry (), overrides, &error);
   g_assert_no_error (error);  /* a chain that cannot be set up fails the test */
-  g_assert_nonnull (pipeline);
+  QuarryHarness *pipeline = quarry_harness_new_for_config (cfg);
   gsize len = 0;
-  g_autofree char *seed = harness_read_file (path, &len);
-  g_autoptr (QuarryDocument) doc = harness_run (pipeline, "09MOSCOW2734", seed, len, "text/html");
+  g_autofree char *seed = quarry_test_read_file (path, &len);
+  g_autoptr (QuarryDocument) doc = quarry_harness_run (pipeline, "09MOSCOW2734", seed, len, "text/html");
   g_autofree char *expected = harness_data_path ("entity-link", "seed-entities.json", NULL);
-  harness_assert_json_file (quarry_document_get_entities (doc), expected);
+  quarry_assert_golden_json (quarry_document_get_entities (doc), expected);
   check_seed_spans (doc);
   check_seed_diagnostics (doc);
-  quarry_pipeline_free (pipeline);
-  quarry_registry_free (reg);
+  quarry_harness_free (pipeline);
 }
 
 /* ---- the plugin through the host ---- */
@@ -1016,7 +1013,7 @@ test_plugin_setup_errors (void)
       g_autoptr (GError) error = NULL;
       const char *group = cases[i][0];
       g_autofree char *ini = g_strdup_printf ("[pipeline]\nstages = tag-decode;entity-link\n[entity-link]\n%s", group);
-      g_autoptr (QuarryPipeline) p = harness_pipeline_try_new (ini, &error);
+      g_autoptr (QuarryHarness) p = quarry_harness_try_new (ini, &error);
       g_assert_null (p);
       g_assert_nonnull (error);
       if (!strstr (error->message, "entity-link") && !strstr (error->message, "tag-decode"))

@@ -9,7 +9,6 @@
 #include "harness.h"
 #include "es-spot.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
 
 #define INI_SPOT "[pipeline]\nstages = entity-spot\n"
 
@@ -17,13 +16,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
 
 static GHashTable *pipelines;
 
-static QuarryPipeline *
+static QuarryHarness *
 pipeline_for (const char *ini)
 {
-  QuarryPipeline *p = g_hash_table_lookup (pipelines, ini);
+  QuarryHarness *p = g_hash_table_lookup (pipelines, ini);
   if (p == NULL)
     {
-      p = harness_pipeline_new (ini);
+      p = quarry_harness_new (ini);
       g_hash_table_insert (pipelines, g_strdup (ini), p);
     }
   return p;
@@ -127,7 +126,7 @@ static void
 test_cases (void)
 {
   g_autofree char *path = harness_data_path ("entity-spot", "cases.txt", NULL);
-  g_autofree char *data = harness_read_file (path, NULL);
+  g_autofree char *data = quarry_test_read_file (path, NULL);
   g_auto (GStrv) paras = g_strsplit (data, "\n\n", -1);
   guint n_cases = 0;
 
@@ -144,7 +143,7 @@ test_cases (void)
       g_autoptr (GArray) expected = g_array_new (FALSE, FALSE, sizeof (Mention));
       g_array_set_clear_func (expected, mention_clear);
       g_autofree char *text = parse_case (body->str, expected);
-      g_autoptr (QuarryDocument) doc = harness_run (pipeline_for (INI_SPOT), "case", text, -1, NULL);
+      g_autoptr (QuarryDocument) doc = quarry_harness_run (pipeline_for (INI_SPOT), "case", text, -1, NULL);
       g_autofree char *got = describe_spans (doc);
       g_autofree char *want = describe_expected (text, expected, doc);
       if (strcmp (got, want))
@@ -187,7 +186,7 @@ test_header_names (void)
     "Elliott met them.\nBEYRLE\n";      /* the signature: a line of its own */
   const char *const signers[] = { "Beyrle", NULL };
   g_autoptr (QuarryDocument) doc = doc_with_header (text, signers, "Susan M. Elliott");
-  QuarryResult r = quarry_pipeline_process (pipeline_for (INI_SPOT), doc, NULL);
+  QuarryResult r = quarry_pipeline_process (quarry_harness_get_pipeline (pipeline_for (INI_SPOT)), doc, NULL);
   g_assert_cmpint (r, ==, QUARRY_RESULT_OK);
   g_autofree char *got = describe_spans (doc);
   g_assert_cmpstr (got, ==,
@@ -197,7 +196,7 @@ test_header_names (void)
 
   /* use-header = false: the header is not read */
   g_autoptr (QuarryDocument) off = doc_with_header (text, signers, "Susan M. Elliott");
-  r = quarry_pipeline_process (pipeline_for (INI_SPOT "[entity-spot]\nuse-header = false\n"), off, NULL);
+  r = quarry_pipeline_process (quarry_harness_get_pipeline (pipeline_for (INI_SPOT "[entity-spot]\nuse-header = false\n")), off, NULL);
   g_assert_cmpint (r, ==, QUARRY_RESULT_OK);
   g_autofree char *none = describe_spans (off);
   g_assert_cmpstr (none, ==, "");
@@ -212,7 +211,7 @@ test_page_break (void)
   g_autoptr (QuarryDocument) doc = quarry_document_new ("pb", text, strlen (text), NULL);
   const char *pb = strstr (text, "MOSCOW");
   g_assert_cmpint (quarry_document_add_span (doc, "page-break", NULL, pb - text, pb - text + 26, NULL, NULL), >=, 0);
-  g_assert_cmpint (quarry_pipeline_process (pipeline_for (INI_SPOT), doc, NULL), ==, QUARRY_RESULT_OK);
+  g_assert_cmpint (quarry_pipeline_process (quarry_harness_get_pipeline (pipeline_for (INI_SPOT)), doc, NULL), ==, QUARRY_RESULT_OK);
   g_autofree char *got = describe_spans (doc);
   g_assert_cmpstr (got, ==, "55-61 LOC/gazetteer 'Moscow'\n");
 }
@@ -230,7 +229,7 @@ test_modes (void)
         INI_SPOT, INI_SPOT "[entity-spot]\nmode = replace\n", INI_SPOT "[entity-spot]\nmode = off\n" };
       g_autoptr (QuarryDocument) doc = quarry_document_new ("m", text, strlen (text), NULL);
       g_assert_cmpint (quarry_document_add_span (doc, "entity", "LOC", 15, 21, NULL, NULL), >=, 0);
-      g_assert_cmpint (quarry_pipeline_process (pipeline_for (inis[mode]), doc, NULL), ==, QUARRY_RESULT_OK);
+      g_assert_cmpint (quarry_pipeline_process (quarry_harness_get_pipeline (pipeline_for (inis[mode])), doc, NULL), ==, QUARRY_RESULT_OK);
       guint n = 0;
       for (guint i = 0; i < quarry_document_get_n_spans (doc); i++)
         n += !strcmp (quarry_document_peek_span (doc, i)->layer, "entity");
@@ -238,10 +237,10 @@ test_modes (void)
       g_assert_cmpuint (n, ==, mode == 1 ? 2 : 1);
     }
   /* fill on a document without entity spans spots it; off does nothing */
-  g_autoptr (QuarryDocument) plain = harness_run (pipeline_for (INI_SPOT), "p", text, -1, NULL);
+  g_autoptr (QuarryDocument) plain = quarry_harness_run (pipeline_for (INI_SPOT), "p", text, -1, NULL);
   g_autofree char *got = describe_spans (plain);
   g_assert_cmpstr (got, ==, "15-21 LOC/gazetteer 'Moscow'\n26-31 LOC/gazetteer 'Paris'\n");
-  g_autoptr (QuarryDocument) off = harness_run (pipeline_for (INI_SPOT "[entity-spot]\nmode = off\n"), "o", text, -1, NULL);
+  g_autoptr (QuarryDocument) off = quarry_harness_run (pipeline_for (INI_SPOT "[entity-spot]\nmode = off\n"), "o", text, -1, NULL);
   g_assert_cmpuint (quarry_document_get_n_spans (off), ==, 0);
 }
 
@@ -250,7 +249,7 @@ test_modes (void)
 static void
 test_provenance (void)
 {
-  json_object *prov = quarry_pipeline_get_provenance (pipeline_for (INI_SPOT));
+  json_object *prov = quarry_pipeline_get_provenance (quarry_harness_get_pipeline (pipeline_for (INI_SPOT)));
   json_object *stages = NULL, *data = NULL;
   g_assert_true (json_object_object_get_ex (prov, "stages", &stages));
   g_assert_true (json_object_object_get_ex (json_object_array_get_idx (stages, 0), "data", &data));
@@ -268,7 +267,7 @@ test_provenance (void)
   /* the cue list's sum is the file's own */
   g_autofree char *cues = g_build_filename (g_getenv ("QUARRY_ENTITY_SPOT_DATA"), "cues.txt", NULL);
   gsize len = 0;
-  g_autofree char *bytes = harness_read_file (cues, &len);
+  g_autofree char *bytes = quarry_test_read_file (cues, &len);
   g_autofree char *sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);
   json_object *v = NULL;
   json_object_object_get_ex (data, "cues_sha256", &v);
@@ -288,7 +287,7 @@ test_repeated_name (void)
   g_string_append (text, head);
   for (gsize i = 0; i < n; i++)
     g_string_append (text, unit);
-  g_autoptr (QuarryDocument) doc = harness_run (pipeline_for (INI_SPOT), "big", text->str, text->len, NULL);
+  g_autoptr (QuarryDocument) doc = quarry_harness_run (pipeline_for (INI_SPOT), "big", text->str, text->len, NULL);
   g_string_free (text, TRUE);
   guint per = 0;
   for (guint i = 0; i < quarry_document_get_n_spans (doc); i++)
@@ -300,7 +299,7 @@ test_repeated_name (void)
   GString *run = g_string_new (NULL);
   for (gsize i = 0; i < (1 << 20) / 7; i++)
     g_string_append (run, unit);
-  g_autoptr (QuarryDocument) doc2 = harness_run (pipeline_for (INI_SPOT), "run", run->str, run->len, NULL);
+  g_autoptr (QuarryDocument) doc2 = quarry_harness_run (pipeline_for (INI_SPOT), "run", run->str, run->len, NULL);
   g_string_free (run, TRUE);
   g_assert_cmpuint (quarry_document_get_n_spans (doc2), ==, 0);
 }
@@ -319,7 +318,7 @@ test_capitals (void)
       g_string_append_c (text, i % 13 == 12 ? '\n' : ' ');
     }
   g_rand_free (rand);
-  g_autoptr (QuarryDocument) doc = harness_run (pipeline_for (INI_SPOT), "caps", text->str, text->len, NULL);
+  g_autoptr (QuarryDocument) doc = quarry_harness_run (pipeline_for (INI_SPOT), "caps", text->str, text->len, NULL);
   /* every span is a whole word of the text (checked against the bytes) */
   const char *t = quarry_document_get_text (doc, NULL);
   for (guint i = 0; i < quarry_document_get_n_spans (doc); i++)
@@ -336,7 +335,7 @@ test_capitals (void)
   GString *one = g_string_new (NULL);
   for (guint i = 0; i < (1 << 20); i++)
     g_string_append_c (one, 'A' + i % 26);
-  g_autoptr (QuarryDocument) doc2 = harness_run (pipeline_for (INI_SPOT), "one", one->str, one->len, NULL);
+  g_autoptr (QuarryDocument) doc2 = quarry_harness_run (pipeline_for (INI_SPOT), "one", one->str, one->len, NULL);
   g_assert_cmpuint (quarry_document_get_n_spans (doc2), ==, 0);
   g_string_free (one, TRUE);
 }
@@ -356,7 +355,7 @@ setup_error (const char *group)
 {
   g_autofree char *ini = g_strdup_printf (INI_SPOT "[entity-spot]\n%s\n", group);
   GError *error = NULL;
-  QuarryPipeline *p = harness_pipeline_try_new (ini, &error);
+  QuarryHarness *p = quarry_harness_try_new (ini, &error);
   g_assert_null (p);
   g_assert_nonnull (error);
   char *msg = g_strdup (error->message);
@@ -379,7 +378,7 @@ test_alias_files (void)
   g_autofree char *dup_name = g_strconcat (tag, "-dup.tsv", NULL);
   g_autofree char *dup_path = write_temp (dup_name, dup, -1);
   g_autofree char *ini = g_strdup_printf (INI_SPOT "[entity-spot]\naliases = %s\n", dup_path);
-  g_autoptr (QuarryDocument) doc = harness_run (pipeline_for (ini), "a", "Zorgan Pelletier met the Pelletier Bank.", -1, NULL);
+  g_autoptr (QuarryDocument) doc = quarry_harness_run (pipeline_for (ini), "a", "Zorgan Pelletier met the Pelletier Bank.", -1, NULL);
   g_autofree char *got = describe_spans (doc);
   g_assert_cmpstr (got, ==, "0-16 PER/gazetteer 'Zorgan Pelletier'\n25-39 ORG/gazetteer 'Pelletier Bank'\n");
 
@@ -425,17 +424,17 @@ static void
 test_common_words (void)
 {
   static const char text[] = "They met Quentin Farrowby in Paris.";
-  g_autoptr (QuarryDocument) doc = harness_run (pipeline_for (INI_SPOT), "a", text, -1, NULL);
+  g_autoptr (QuarryDocument) doc = quarry_harness_run (pipeline_for (INI_SPOT), "a", text, -1, NULL);
   g_autofree char *got = describe_spans (doc);
   g_assert_cmpstr (got, ==, "9-25 PER/pattern 'Quentin Farrowby'\n29-34 LOC/gazetteer 'Paris'\n");
 
   g_autofree char *name = g_strdup_printf ("es-%d-common.txt", (int) getpid ());
   g_autofree char *path = write_temp (name, "# test\nquentin\nof\nquentin\n", -1);
   g_autofree char *ini = g_strdup_printf (INI_SPOT "[entity-spot]\ncommon-words = %s\n", path);
-  g_autoptr (QuarryDocument) doc2 = harness_run (pipeline_for (ini), "a", text, -1, NULL);
+  g_autoptr (QuarryDocument) doc2 = quarry_harness_run (pipeline_for (ini), "a", text, -1, NULL);
   g_autofree char *got2 = describe_spans (doc2);
   g_assert_cmpstr (got2, ==, "29-34 LOC/gazetteer 'Paris'\n");
-  g_autoptr (QuarryDocument) doc3 = harness_run (pipeline_for (ini), "b", "the Ministry of Foreign Affairs", -1, NULL);
+  g_autoptr (QuarryDocument) doc3 = quarry_harness_run (pipeline_for (ini), "b", "the Ministry of Foreign Affairs", -1, NULL);
   g_autofree char *got3 = describe_spans (doc3);
   g_assert_cmpstr (got3, ==, "4-31 ORG/pattern 'Ministry of Foreign Affairs'\n");
   g_unlink (path);
@@ -444,7 +443,7 @@ test_common_words (void)
 /* ---- threads: one pipeline, documents on several threads at once ---- */
 
 typedef struct {
-  QuarryPipeline *pipeline;
+  QuarryHarness *pipeline;
   const char     *text;
   char           *result;
 } ThreadJob;
@@ -457,7 +456,7 @@ spot_thread (gpointer data)
   for (guint i = 0; i < 50; i++)
     {
       QuarryDocument *doc = quarry_document_new ("t", job->text, strlen (job->text), NULL);
-      g_assert_cmpint (quarry_pipeline_process (job->pipeline, doc, NULL), ==, QUARRY_RESULT_OK);
+      g_assert_cmpint (quarry_pipeline_process (quarry_harness_get_pipeline (job->pipeline), doc, NULL), ==, QUARRY_RESULT_OK);
       g_autofree char *got = describe_spans (doc);
       if (i == 0)
         g_string_append (all, got);
@@ -479,7 +478,7 @@ test_threads (void)
     "He also met Mikhail Gorbachev and later Gorbachev again in Helmand Province.",
     "The GOR told the USG nothing new about NATO, the EU or the OSCE in Vienna.",
   };
-  QuarryPipeline *p = pipeline_for (INI_SPOT);
+  QuarryHarness *p = pipeline_for (INI_SPOT);
   ThreadJob jobs[8];
   GThread *threads[8];
   for (guint i = 0; i < 8; i++)
@@ -492,7 +491,7 @@ test_threads (void)
   /* each text gives the same spans on every thread as alone */
   for (guint i = 0; i < 8; i++)
     {
-      g_autoptr (QuarryDocument) doc = harness_run (p, "alone", texts[i % 4], -1, NULL);
+      g_autoptr (QuarryDocument) doc = quarry_harness_run (p, "alone", texts[i % 4], -1, NULL);
       g_autofree char *alone = describe_spans (doc);
       g_assert_cmpstr (jobs[i].result, ==, alone);
       g_assert_cmpstr (jobs[i].result, !=, "");
@@ -529,13 +528,13 @@ test_seed_check (void)
       return;
     }
   gsize raw_len = 0, seed_len = 0;
-  g_autofree char *raw = harness_read_file (raw_path, &raw_len);
-  g_autofree char *seed = harness_read_file (seed_path, &seed_len);
+  g_autofree char *raw = quarry_test_read_file (raw_path, &raw_len);
+  g_autofree char *seed = quarry_test_read_file (seed_path, &seed_len);
   static const char ini[] =
     "[pipeline]\nstages = html-strip;header-parse;tag-decode;entity-spot;entity-link\n"
     "[html-strip]\ncontent-selector = pre\nmeta-table = table.cable\n[tag-decode]\ndetokenize = true\n";
-  g_autoptr (QuarryDocument) gold_doc = harness_run (pipeline_for (ini), "seed", seed, seed_len, "text/html");
-  g_autoptr (QuarryDocument) doc = harness_run (pipeline_for (ini), "raw", raw, raw_len, "text/html");
+  g_autoptr (QuarryDocument) gold_doc = quarry_harness_run (pipeline_for (ini), "seed", seed, seed_len, "text/html");
+  g_autoptr (QuarryDocument) doc = quarry_harness_run (pipeline_for (ini), "raw", raw, raw_len, "text/html");
   g_autoptr (GHashTable) gold = mention_counts (gold_doc);
   g_autoptr (GHashTable) got = mention_counts (doc);
 
@@ -582,7 +581,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  pipelines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) quarry_pipeline_free);
+  pipelines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) quarry_harness_free);
 
   g_test_add_func ("/entity-spot/cases", test_cases);
   g_test_add_func ("/entity-spot/header-names", test_header_names);

@@ -6,7 +6,6 @@
 #include "harness.h"
 #include "hp-scan.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
 
 #define INI_HP "[pipeline]\nstages = header-parse\n"
 #define INI_HTML "[pipeline]\nstages = html-strip;header-parse\n[html-strip]\nmeta-table = table.cable\n"
@@ -19,14 +18,14 @@ static GHashTable *pipelines;
 static QuarryDocument *
 run_ini (const char *ini, const char *id, const char *data, gssize length, const char *media_type)
 {
-  QuarryPipeline *p = g_hash_table_lookup (pipelines, ini);
+  QuarryHarness *p = g_hash_table_lookup (pipelines, ini);
 
   if (p == NULL)
     {
-      p = harness_pipeline_new (ini);
+      p = quarry_harness_new (ini);
       g_hash_table_insert (pipelines, g_strdup (ini), p);
     }
-  return harness_run (p, id, data, length, media_type);
+  return quarry_harness_run (p, id, data, length, media_type);
 }
 
 static json_object *
@@ -87,7 +86,7 @@ layout_of (QuarryDocument *doc)
 static json_object *
 diagnostic_codes (QuarryDocument *doc)
 {
-  g_autoptr(json_object) rec = harness_record (doc);
+  g_autoptr(json_object) rec = quarry_test_record (doc);
   json_object *diags, *codes = json_object_new_array ();
 
   if (json_object_object_get_ex (rec, "diagnostics", &diags))
@@ -111,14 +110,14 @@ test_data_file (gconstpointer data)
   g_autofree char *json_name = g_strconcat (stem, ".json", NULL);
   g_autofree char *expected = harness_data_path ("header-parse", json_name, NULL);
   gsize len;
-  g_autofree char *input = harness_read_file (txt, &len);
+  g_autofree char *input = quarry_test_read_file (txt, &len);
   g_autoptr(QuarryDocument) doc = run_ini (INI_HP, stem, input, len, "text/plain");
   g_autoptr(json_object) actual = json_object_new_object ();
 
   json_object_object_add (actual, "header", header_of (doc));
   json_object_object_add (actual, "layout", layout_of (doc));
   json_object_object_add (actual, "diagnostics", diagnostic_codes (doc));
-  harness_assert_json_file (actual, expected);
+  quarry_assert_golden_json (actual, expected);
 }
 
 /* ---- the seed and the raw page give the same fields ---- */
@@ -127,11 +126,11 @@ static json_object *
 run_page (const char *ini, const char *path, const char *id)
 {
   gsize len;
-  g_autofree char *input = harness_read_file (path, &len);
+  g_autofree char *input = quarry_test_read_file (path, &len);
   g_autoptr(QuarryDocument) doc = run_ini (ini, id, input, len, "text/html");
   json_object *h = header_of (doc);
 
-  g_assert_cmpuint (harness_count_diagnostics (doc, NULL), ==, 0);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, NULL), ==, 0);
   return h;
 }
 
@@ -167,12 +166,12 @@ test_seed_equals_raw (void)
   g_assert_true (json_object_get_boolean (json_object_object_get (hs, "reference_id_inferred")));
   drop_routing (hs);
   drop_routing (hr);
-  harness_assert_json_equal (hs, hr, "fields.header of the seed vs the raw page");
+  quarry_assert_json_equal (hs, hr, "fields.header of the seed vs the raw page");
 
   /* before or after tag-decode: the same fields */
   ht = run_page (INI_HTML_TAGS, seed, "seed-decoded");
   drop_routing (ht);
-  harness_assert_json_equal (ht, hs, "fields.header after tag-decode vs before");
+  quarry_assert_json_equal (ht, hs, "fields.header after tag-decode vs before");
 }
 
 /* The seed's layout spans through html-strip: 12 paragraphs, 5 sections, 2 page breaks. */
@@ -190,11 +189,11 @@ test_seed_layout (void)
       g_test_skip ("no shared seed");
       return;
     }
-  input = harness_read_file (seed, &len);
+  input = quarry_test_read_file (seed, &len);
   doc = run_ini (INI_HTML, "seed", input, len, "text/html");
-  paras = harness_spans (doc, "paragraph");
-  secs = harness_spans (doc, "section");
-  breaks = harness_spans (doc, "page-break");
+  paras = quarry_test_spans (doc, "paragraph");
+  secs = quarry_test_spans (doc, "section");
+  breaks = quarry_test_spans (doc, "page-break");
   g_assert_cmpuint (json_object_array_length (paras), ==, 12);
   g_assert_cmpuint (json_object_array_length (secs), ==, 5);
   g_assert_cmpuint (json_object_array_length (breaks), ==, 2);
@@ -202,7 +201,7 @@ test_seed_layout (void)
                    ==, "[LOC MOSCOW  ] 00002734 002 OF 003");
   g_assert_cmpint (json_object_get_int (json_object_object_get (
                      json_object_object_get (json_object_array_get_idx (paras, 11), "attrs"), "number")), ==, 12);
-  g_assert_cmpuint (harness_count_diagnostics (doc, NULL), ==, 0);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, NULL), ==, 0);
 }
 
 /* ---- bad input ---- */
@@ -220,7 +219,7 @@ test_bad_no_header (void)
   json_object *h = quarry_document_get_fields (doc, "header");
 
   g_assert_cmpint (json_object_object_length (h), ==, 0);
-  g_assert_cmpuint (harness_count_diagnostics (doc, "no-header"), ==, 1);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "no-header"), ==, 1);
 }
 
 static void
@@ -229,7 +228,7 @@ test_bad_empty (void)
   g_autoptr(QuarryDocument) doc = run_text ("");
 
   g_assert_cmpint (json_object_object_length (quarry_document_get_fields (doc, "header")), ==, 0);
-  g_assert_cmpuint (harness_count_diagnostics (doc, "no-header"), ==, 1);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "no-header"), ==, 1);
 }
 
 static void
@@ -242,7 +241,7 @@ test_bad_truncated (void)
   g_assert_cmpstr (json_object_get_string (json_object_object_get (h, "decl_date")), ==, "2019-11-04");
   g_assert_false (json_object_object_get_ex (h, "subject", &v));
   g_assert_false (json_object_object_get_ex (h, "signers", &v));
-  g_assert_cmpuint (harness_count_diagnostics (doc, "header-truncated"), ==, 1);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "header-truncated"), ==, 1);
 
   {
     /* cut inside the label itself */
@@ -250,13 +249,13 @@ test_bad_truncated (void)
     h = quarry_document_get_fields (d2, "header");
     g_assert_cmpstr (json_object_get_string (json_object_object_get (h, "classification")), ==, "SECRET");
     g_assert_false (json_object_object_get_ex (h, "origin", &v));
-    g_assert_cmpuint (harness_count_diagnostics (d2, "header-truncated"), ==, 1);
+    g_assert_cmpuint (quarry_test_count_diagnostics (d2, "header-truncated"), ==, 1);
   }
   {
     g_autoptr(QuarryDocument) d3 = run_text ("UNCLAS ROME 000123\nSUBJECT:");
     h = quarry_document_get_fields (d3, "header");
     g_assert_false (json_object_object_get_ex (h, "subject", &v));
-    g_assert_cmpuint (harness_count_diagnostics (d3, "empty-field"), ==, 1);
+    g_assert_cmpuint (quarry_test_count_diagnostics (d3, "empty-field"), ==, 1);
   }
 }
 
@@ -275,7 +274,7 @@ test_bad_dates (void)
       g_assert_false (json_object_object_get_ex (h, "decl_date", &v));
       g_assert_false (json_object_object_get_ex (h, "reference_id", &v));  /* no year to build it from */
       g_assert_cmpstr (json_object_get_string (json_object_object_get (h, "executive_order")), ==, "12958");
-      g_assert_cmpuint (harness_count_diagnostics (doc, "bad-date"), ==, 1);
+      g_assert_cmpuint (quarry_test_count_diagnostics (doc, "bad-date"), ==, 1);
     }
 }
 
@@ -312,7 +311,7 @@ test_option_no_spans (void)
 {
   g_autofree char *path = harness_data_path ("header-parse", "variant-spaced-section.txt", NULL);
   gsize len;
-  g_autofree char *input = harness_read_file (path, &len);
+  g_autofree char *input = quarry_test_read_file (path, &len);
   g_autoptr(QuarryDocument) doc = run_ini (INI_NO_SPANS, "x", input, len, NULL);
 
   g_assert_cmpuint (quarry_document_get_n_spans (doc), ==, 0);
@@ -412,7 +411,7 @@ test_class_case (gconstpointer data)
 {
   const ClassCase *k = data;
   g_autofree char *ini_path = g_build_filename (g_getenv ("QUARRY_CONFIG_DIR"), "cables.ini", NULL);
-  g_autofree char *ini = harness_read_file (ini_path, NULL);
+  g_autofree char *ini = quarry_test_read_file (ini_path, NULL);
   g_autofree char *text = k->in_cable ? cable_around (k) : g_strdup (k->input);
   g_autoptr(QuarryDocument) doc = run_ini (ini, "case", text, -1, "text/plain");
   json_object *header = quarry_document_get_fields (doc, "header");
@@ -429,7 +428,7 @@ test_class_case (gconstpointer data)
     {
       g_autoptr(json_object) got = project (header, key);
       g_autofree char *what = g_strdup_printf ("%s: fields.header %s", k->path, key);
-      harness_assert_json_equal (got, want, what);
+      quarry_assert_json_equal (got, want, what);
     }
 }
 
@@ -449,7 +448,7 @@ static void
 add_class_cases (const char *file, GPtrArray *keep)
 {
   g_autofree char *path = harness_data_path ("header-parse", "classes", file, NULL);
-  g_autofree char *data = harness_read_file (path, NULL);
+  g_autofree char *data = quarry_test_read_file (path, NULL);
   g_auto (GStrv) lines = g_strsplit (data, "\n", -1);
   g_autofree char *cls = g_strndup (file, strlen (file) - 6);
   GString *input = NULL, *expect = NULL, *cable = NULL, *cur = NULL;
@@ -559,13 +558,13 @@ test_option_tags (void)
   g_autoptr(json_object) want_default = json_tokener_parse ("[\"PREL\", \"ECON\", \"EFIN\"]");
   json_object *tags = NULL;
   g_autoptr(GError) error = NULL;
-  QuarryPipeline *p;
+  QuarryHarness *p;
 
   g_assert_true (json_object_object_get_ex (quarry_document_get_fields (doc, "header"), "tags", &tags));
-  harness_assert_json_equal (tags, want, "tags with a vocabulary that lacks ECON");
+  quarry_assert_json_equal (tags, want, "tags with a vocabulary that lacks ECON");
   g_assert_true (json_object_object_get_ex (quarry_document_get_fields (with_default, "header"), "tags", &tags));
-  harness_assert_json_equal (tags, want_default, "tags with the default vocabulary");
-  p = harness_pipeline_try_new ("[pipeline]\nstages = header-parse\n[header-parse]\ntags = /nonexistent/tags.txt\n", &error);
+  quarry_assert_json_equal (tags, want_default, "tags with the default vocabulary");
+  p = quarry_harness_try_new ("[pipeline]\nstages = header-parse\n[header-parse]\ntags = /nonexistent/tags.txt\n", &error);
   g_assert_null (p);
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "'tags'"));
@@ -579,14 +578,14 @@ test_provenance (void)
   g_autofree char *bytes = NULL;
   g_autofree char *sum = NULL;
   gsize len;
-  QuarryPipeline *p;
+  QuarryHarness *p;
   json_object *prov, *stages, *pdata, *v;
 
   quarry_document_free (run_ini (INI_HP, "x", "TAGS: PREL\n", -1, NULL));  /* makes the pipeline */
   p = g_hash_table_lookup (pipelines, INI_HP);
   g_assert_true (g_file_get_contents (tags_path, &bytes, &len, NULL));
   sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);
-  prov = quarry_pipeline_get_provenance (p);
+  prov = quarry_pipeline_get_provenance (quarry_harness_get_pipeline (p));
   g_assert_true (json_object_object_get_ex (prov, "stages", &stages));
   g_assert_true (json_object_object_get_ex (json_object_array_get_idx (stages, 0), "data", &pdata));
   g_assert_true (json_object_object_get_ex (pdata, "tags_sha256", &v));
@@ -612,7 +611,7 @@ main (int argc, char **argv)
   int rc;
 
   g_test_init (&argc, &argv, NULL);
-  pipelines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) quarry_pipeline_free);
+  pipelines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) quarry_harness_free);
 
   dir = harness_data_path ("header-parse", NULL);
   d = g_dir_open (dir, 0, NULL);

@@ -20,8 +20,6 @@
 #include "../plugins/html-strip/entities.h"
 
 /* json-c has no autoptr cleanup of its own */
-static void json_put0 (json_object *o) { if (o != NULL) json_object_put (o); }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_put0)
 
 /* Replaces \uXXXX escapes (doubleEscaped tests); FALSE if one is a lone surrogate. */
 static gboolean

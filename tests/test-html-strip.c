@@ -8,8 +8,6 @@
 #include "document-private.h"
 
 /* json-c has no autoptr cleanup of its own */
-static void json_put0 (json_object *o) { if (o != NULL) json_object_put (o); }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_put0)
 
 /* How the cables config sets the stage up for WikiLeaks pages. */
 #define CABLES_INI \
@@ -17,30 +15,30 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_put0)
   "[html-strip]\ncontent-selector = pre\nmeta-table = table.cable\n"
 #define GENERIC_INI "[pipeline]\nstages = html-strip\n"
 
-static QuarryPipeline *cables_pipeline;
-static QuarryPipeline *generic_pipeline;
+static QuarryHarness *cables_pipeline;
+static QuarryHarness *generic_pipeline;
 
-static QuarryPipeline *
+static QuarryHarness *
 cables (void)
 {
   if (cables_pipeline == NULL)
-    cables_pipeline = harness_pipeline_new (CABLES_INI);
+    cables_pipeline = quarry_harness_new (CABLES_INI);
   return cables_pipeline;
 }
 
-static QuarryPipeline *
+static QuarryHarness *
 generic (void)
 {
   if (generic_pipeline == NULL)
-    generic_pipeline = harness_pipeline_new (GENERIC_INI);
+    generic_pipeline = quarry_harness_new (GENERIC_INI);
   return generic_pipeline;
 }
 
 /* Runs html through the generic stage and returns its text (transfer full). */
 static char *
-strip_text (QuarryPipeline *p, const char *html, gssize len, QuarryDocument **out)
+strip_text (QuarryHarness *p, const char *html, gssize len, QuarryDocument **out)
 {
-  QuarryDocument *doc = harness_run (p, "t", html, len, "text/html");
+  QuarryDocument *doc = quarry_harness_run (p, "t", html, len, "text/html");
   char *text = g_strdup (quarry_document_get_text (doc, NULL));
 
   if (out != NULL)
@@ -150,9 +148,9 @@ test_page (gconstpointer data)
   g_autofree char *path = harness_data_path ("html-strip", file, NULL);
   g_autofree char *expected = harness_data_path ("html-strip", expected_file, NULL);
   gsize len;
-  g_autofree char *src = harness_read_file (path, &len);
-  QuarryDocument *doc = harness_run (cables (), name, src, len, "text/html");
-  g_autoptr(json_object) rec = harness_record (doc);
+  g_autofree char *src = quarry_test_read_file (path, &len);
+  QuarryDocument *doc = quarry_harness_run (cables (), name, src, len, "text/html");
+  g_autoptr(json_object) rec = quarry_test_record (doc);
   guint anchors;
 
   check_spans_against_source (doc, src, len, &anchors);
@@ -162,7 +160,7 @@ test_page (gconstpointer data)
   g_assert_null (strstr (quarry_document_get_text (doc, NULL), "Browse latest releases"));
   g_assert_null (strstr (quarry_document_get_text (doc, NULL), "Understanding cables"));
   g_assert_null (strstr (quarry_document_get_text (doc, NULL), "<"));
-  harness_assert_json_file (rec, expected);
+  quarry_assert_golden_json (rec, expected);
   quarry_document_free (doc);
 }
 
@@ -172,8 +170,8 @@ test_page_fields (void)
 {
   g_autofree char *path = harness_data_path ("html-strip", "09MOSCOW2734.html", NULL);
   gsize len;
-  g_autofree char *src = harness_read_file (path, &len);
-  QuarryDocument *doc = harness_run (cables (), "09MOSCOW2734", src, len, "text/html");
+  g_autofree char *src = quarry_test_read_file (path, &len);
+  QuarryDocument *doc = quarry_harness_run (cables (), "09MOSCOW2734", src, len, "text/html");
 
   g_assert_cmpstr (json_object_get_string (quarry_document_lookup_field (doc, "page", "reference_id")), ==, "09MOSCOW2734");
   g_assert_cmpstr (json_object_get_string (quarry_document_lookup_field (doc, "page", "created")), ==, "2009-11-05T17:05");
@@ -185,7 +183,7 @@ test_page_fields (void)
   g_assert_nonnull (strstr (quarry_document_get_text (doc, NULL),
                             "RUEHXD/MOSCOW POLITICAL COLLECTIVE PRIORITY\n\nC O N F I D E N T I A L SECTION 01 OF 03"));
   g_assert_true (g_str_has_suffix (quarry_document_get_text (doc, NULL), "assist him. Beyrle"));
-  g_assert_cmpuint (harness_count_diagnostics (doc, NULL), ==, 0);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, NULL), ==, 0);
   quarry_document_free (doc);
 }
 
@@ -195,8 +193,8 @@ test_page_raw_ampersand (void)
 {
   g_autofree char *path = harness_data_path ("html-strip", "06SKOPJE105.html", NULL);
   gsize len;
-  g_autofree char *src = harness_read_file (path, &len);
-  QuarryDocument *doc = harness_run (cables (), "06SKOPJE105", src, len, "text/html");
+  g_autofree char *src = quarry_test_read_file (path, &len);
+  QuarryDocument *doc = quarry_harness_run (cables (), "06SKOPJE105", src, len, "text/html");
 
   g_assert_nonnull (strstr (quarry_document_get_text (doc, NULL), "a &one-stop shop window8"));
   quarry_document_free (doc);
@@ -265,7 +263,7 @@ test_dropped_and_raw_text (void)
 static void
 test_xhtml (void)
 {
-  QuarryDocument *doc = harness_run (generic (), "x", "<p><![CDATA[a<b]]></p><div/>c<script/>d", -1,
+  QuarryDocument *doc = quarry_harness_run (generic (), "x", "<p><![CDATA[a<b]]></p><div/>c<script/>d", -1,
                                      "application/xhtml+xml");
 
   g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, "a<b\n\ncd");
@@ -276,21 +274,21 @@ static void
 test_not_html (void)
 {
   const char *in = "<p>plain &amp; simple</p>";
-  QuarryDocument *doc = harness_run (generic (), "x", in, -1, "text/plain");
+  QuarryDocument *doc = quarry_harness_run (generic (), "x", in, -1, "text/plain");
 
   g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, in);
   g_assert_cmpuint (quarry_document_get_n_spans (doc), ==, 0);
-  g_assert_cmpuint (harness_count_diagnostics (doc, NULL), ==, 0);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, NULL), ==, 0);
   quarry_document_free (doc);
 }
 
 static void
 test_markup_spans (void)
 {
-  QuarryDocument *doc = harness_run (generic (), "x",
+  QuarryDocument *doc = quarry_harness_run (generic (), "x",
                                      "<p>See <a href=\"/x?a=1&amp;b=2\" id=l1>the <b>link</b></a>.<a name=top></a></p>"
                                      "<table><tr><td> cell </td></tr></table>", -1, "text/html");
-  g_autoptr(json_object) spans = harness_spans (doc, "markup");
+  g_autoptr(json_object) spans = quarry_test_spans (doc, "markup");
   g_autoptr(json_object) expected = json_tokener_parse (
     "[{\"label\":\"a\",\"start\":4,\"end\":12,\"text\":\"the link\",\"source\":[38,49],"
     "  \"attrs\":{\"href\":\"/x?a=1&b=2\",\"id\":\"l1\"}},"
@@ -298,14 +296,14 @@ test_markup_spans (void)
     " {\"label\":\"td\",\"start\":15,\"end\":19,\"text\":\"cell\",\"source\":[94,98]}]");
 
   g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, "See the link.\n\ncell");
-  harness_assert_json_equal (spans, expected, "markup spans");
+  quarry_assert_json_equal (spans, expected, "markup spans");
   quarry_document_free (doc);
 }
 
 static void
 test_selectors (void)
 {
-  g_autoptr(QuarryPipeline) p = harness_pipeline_new (
+  g_autoptr(QuarryHarness) p = quarry_harness_new (
     "[pipeline]\nstages = html-strip\n[html-strip]\n"
     "content-selector = div#main;article\ndrop-elements = .ad;nav;script\nmarkup-elements = h2\n");
   const char *html = "<nav>menu</nav><div id=main class=x><h2>Title</h2><p>Body <span class='ad big'>buy!</span>text</p>"
@@ -320,9 +318,9 @@ test_selectors (void)
 static void
 test_meta_table_vertical (void)
 {
-  g_autoptr(QuarryPipeline) p = harness_pipeline_new (
+  g_autoptr(QuarryHarness) p = quarry_harness_new (
     "[pipeline]\nstages = html-strip\n[html-strip]\nmeta-table = table#meta\n");
-  QuarryDocument *doc = harness_run (p, "x",
+  QuarryDocument *doc = quarry_harness_run (p, "x",
                                      "<table id=meta><tr><th>Published At<td>2011-02-03"
                                      "<tr><th>Author:</th><td> A.  N. Other </td></table><p>body</p>", -1, "text/html");
 
@@ -336,14 +334,14 @@ static void
 test_bad_options (void)
 {
   GError *error = NULL;
-  QuarryPipeline *p = harness_pipeline_try_new (
+  QuarryHarness *p = quarry_harness_try_new (
     "[pipeline]\nstages = html-strip\n[html-strip]\ncontent-selector = div[x=1]\n", &error);
 
   g_assert_null (p);
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "div[x=1]"));
   g_clear_error (&error);
-  p = harness_pipeline_try_new ("[pipeline]\nstages = html-strip\n[html-strip]\nmarkup-elements = a b\n", &error);
+  p = quarry_harness_try_new ("[pipeline]\nstages = html-strip\n[html-strip]\nmarkup-elements = a b\n", &error);
   g_assert_null (p);
   g_assert_nonnull (error);
   g_clear_error (&error);
@@ -492,7 +490,7 @@ test_random_soup (void)
     "\xFF", "\0", "<head>", "<style>", "</style>", "<code>", "</code>",
   };
   g_autoptr(GRand) rand = g_rand_new_with_seed (20101128);
-  QuarryPipeline *pipelines[] = { generic (), cables () };
+  QuarryHarness *pipelines[] = { generic (), cables () };
 
   for (int doc_i = 0; doc_i < 400; doc_i++)
     {
@@ -505,7 +503,7 @@ test_random_soup (void)
         }
       for (guint p = 0; p < G_N_ELEMENTS (pipelines); p++)
         {
-          QuarryDocument *doc = harness_run (pipelines[p], "soup", s->str, s->len,
+          QuarryDocument *doc = quarry_harness_run (pipelines[p], "soup", s->str, s->len,
                                              doc_i % 7 == 0 ? "application/xhtml+xml" : "text/html");
           gsize len;
           const char *text = quarry_document_get_text (doc, &len);
@@ -539,11 +537,11 @@ test_large_document (void)
 
   for (gsize i = 0; i < n; i++)
     g_string_append (s, unit);
-  doc = harness_run (generic (), "big", s->str, s->len, "text/html");
+  doc = quarry_harness_run (generic (), "big", s->str, s->len, "text/html");
   text = quarry_document_get_text (doc, &len);
   g_assert_cmpuint (len, ==, n * strlen ("word & more") + (n - 1) * 2);
   g_assert_true (g_str_has_prefix (text, "word & more\n\nword & more\n\n"));
-  g_assert_cmpuint (harness_count_diagnostics (doc, NULL), ==, 0);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, NULL), ==, 0);
   quarry_document_free (doc);
   g_string_free (s, TRUE);
 }
@@ -585,7 +583,7 @@ main (int argc, char **argv)
   g_test_add_func ("/html-strip/bad/random-soup", test_random_soup);
   g_test_add_func ("/html-strip/bad/large-document", test_large_document);
   ret = g_test_run ();
-  g_clear_pointer (&cables_pipeline, quarry_pipeline_free);
-  g_clear_pointer (&generic_pipeline, quarry_pipeline_free);
+  g_clear_pointer (&cables_pipeline, quarry_harness_free);
+  g_clear_pointer (&generic_pipeline, quarry_harness_free);
   return ret;
 }

@@ -16,14 +16,14 @@ static const char *const two_stages =
 static void
 test_order (void)
 {
-  g_autoptr(QuarryPipeline) p = harness_pipeline_new (two_stages);
-  g_autoptr(QuarryDocument) doc = harness_run (p, "o", "abc", -1, NULL);
+  g_autoptr(QuarryHarness) p = quarry_harness_new (two_stages);
+  g_autoptr(QuarryDocument) doc = quarry_harness_run (p, "o", "abc", -1, NULL);
   const QuarryStageStats *st;
   guint n;
 
   /* a->b then b->c; the other order would give "bcc" */
   g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, "ccc");
-  st = quarry_pipeline_get_stats (p, &n);
+  st = quarry_pipeline_get_stats (quarry_harness_get_pipeline (p), &n);
   g_assert_cmpuint (n, ==, 2);
   g_assert_cmpstr (st[0].name, ==, "one");
   g_assert_cmpuint (st[1].documents, ==, 1);
@@ -35,9 +35,9 @@ run_policy (const char *policy, const char *id, QuarryDocument **out, char **rea
 {
   g_autofree char *ini = g_strdup_printf ("[pipeline]\nstages = test-replace;test-needs\n"
                                           "[test-replace]\nfail-id = bad\non-error = %s\n", policy);
-  g_autoptr(QuarryPipeline) p = harness_pipeline_new (ini);
+  g_autoptr(QuarryHarness) p = quarry_harness_new (ini);
   QuarryDocument *doc = quarry_document_new (id, "banana", 6, NULL);
-  QuarryResult r = quarry_pipeline_process (p, doc, reason);
+  QuarryResult r = quarry_pipeline_process (quarry_harness_get_pipeline (p), doc, reason);
 
   *out = doc;
   return r;
@@ -57,7 +57,7 @@ test_policies (void)
   /* skip: recorded as an error diagnostic, the next stage still runs */
   g_assert_cmpint (run_policy ("skip", "bad", &doc, &reason), ==, QUARRY_RESULT_OK);
   g_assert_null (reason);
-  g_assert_cmpuint (harness_count_diagnostics (doc, "stage-failed"), ==, 1);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "stage-failed"), ==, 1);
   g_assert_cmpint (quarry_document_count_diagnostics (doc, QUARRY_DIAGNOSTIC_ERROR), ==, 1);
   g_assert_nonnull (quarry_document_lookup_field (doc, "needs", "replaced"));
   quarry_document_free (doc);
@@ -80,11 +80,11 @@ static void
 test_setup_failure (void)
 {
   GError *error = NULL;
-  QuarryPipeline *p;
+  QuarryHarness *p;
 
   /* test-replace refuses an empty find; broken-setup's failure is checked through the command */
   /* the failing stage comes second: the first is torn down, the third never set up */
-  p = harness_pipeline_try_new ("[pipeline]\nstages = a:test-replace;test-replace;c:test-replace\n[test-replace]\nfind =\n", &error);
+  p = quarry_harness_try_new ("[pipeline]\nstages = a:test-replace;test-replace;c:test-replace\n[test-replace]\nfind =\n", &error);
   g_assert_null (p);
   g_assert_error (error, QUARRY_PIPELINE_ERROR, QUARRY_PIPELINE_ERROR_SETUP);
   g_assert_nonnull (strstr (error->message, "stage 'test-replace' (plugin test-replace 1.0.0) could not set up: option find must not be empty"));
@@ -240,14 +240,14 @@ test_writer_light_forms (void)
 static void
 test_writer_record (void)
 {
-  g_autoptr(QuarryPipeline) p = harness_pipeline_new ("[pipeline]\nstages = test-replace\n[test-replace]\nfind = é\nreplace = \"e\"\n");
+  g_autoptr(QuarryHarness) p = quarry_harness_new ("[pipeline]\nstages = test-replace\n[test-replace]\nfind = é\nreplace = \"e\"\n");
   /* multi-byte text before the spans: offsets in the output count code points */
-  g_autoptr(QuarryDocument) doc = harness_run (p, "w\"1", "“né”\tx", -1, NULL);
+  g_autoptr(QuarryDocument) doc = quarry_harness_run (p, "w\"1", "“né”\tx", -1, NULL);
   g_autoptr(GString) a = g_string_new (NULL), b = g_string_new (NULL);
   json_object *rec, *spans, *s, *v;
 
-  quarry_writer_append_record (a, doc, quarry_pipeline_get_provenance_text (p));
-  quarry_writer_append_record (b, doc, quarry_pipeline_get_provenance_text (p));
+  quarry_writer_append_record (a, doc, quarry_pipeline_get_provenance_text (quarry_harness_get_pipeline (p)));
+  quarry_writer_append_record (b, doc, quarry_pipeline_get_provenance_text (quarry_harness_get_pipeline (p)));
   g_assert_cmpstr (a->str, ==, b->str);
   g_assert_true (g_str_has_prefix (a->str, "{\"id\":\"w\\\"1\",\"text\":\"“n\\\"e\\\"”\\tx\",\"fields\":"));
 

@@ -9,7 +9,6 @@
 #include "sum-rouge.h"
 #include "sum-text.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
 
 /* Pipelines by INI text, kept until exit (diagnostics keep the stage name). */
 static GHashTable *pipelines;
@@ -17,13 +16,13 @@ static GHashTable *pipelines;
 static QuarryDocument *
 run_ini (const char *ini, const char *text)
 {
-  QuarryPipeline *p = g_hash_table_lookup (pipelines, ini);
+  QuarryHarness *p = g_hash_table_lookup (pipelines, ini);
   if (!p)
     {
-      p = harness_pipeline_new (ini);
+      p = quarry_harness_new (ini);
       g_hash_table_insert (pipelines, g_strdup (ini), p);
     }
-  return harness_run (p, "test", text, -1, NULL);
+  return quarry_harness_run (p, "test", text, -1, NULL);
 }
 
 /* header-parse first: the page-break layer this stage requires */
@@ -34,7 +33,7 @@ static char *
 read_data (const char *name, gsize *len)
 {
   g_autofree char *path = harness_data_path ("summarize", name, NULL);
-  return harness_read_file (path, len);
+  return quarry_test_read_file (path, len);
 }
 
 /* The sentences of text as the summary writes them (page breaks out, spaces collapsed). */
@@ -145,7 +144,7 @@ collapse_space (const char *s, gsize len)
 static GPtrArray *
 sentence_texts (QuarryDocument *doc)
 {
-  g_autoptr (json_object) spans = harness_spans (doc, "sentence");
+  g_autoptr (json_object) spans = quarry_test_spans (doc, "sentence");
   GPtrArray *got = g_ptr_array_new_with_free_func (g_free);
   for (gsize i = 0; i < json_object_array_length (spans); i++)
     {
@@ -329,12 +328,12 @@ test_segment_seed_pipeline (void)
       g_test_skip ("shared seed not found");
       return;
     }
-  QuarryPipeline *p = harness_pipeline_new ("[pipeline]\nstages = html-strip;header-parse;tag-decode;summarize\n"
+  QuarryHarness *p = quarry_harness_new ("[pipeline]\nstages = html-strip;header-parse;tag-decode;summarize\n"
                                             "[html-strip]\ncontent-selector = pre\n"
                                             "[tag-decode]\ndetokenize = true\n");
   gsize len;
-  g_autofree char *html = harness_read_file (seed, &len);
-  QuarryDocument *doc = harness_run (p, "seed", html, (gssize) len, "text/html");
+  g_autofree char *html = quarry_test_read_file (seed, &len);
+  QuarryDocument *doc = quarry_harness_run (p, "seed", html, (gssize) len, "text/html");
   g_autofree char *want = read_data ("seed-09MOSCOW2734.sentences", NULL);
   g_auto (GStrv) lines = g_strsplit (g_strchomp (want), "\n", -1);
   /* a sentence cut by a page break says its text without it */
@@ -344,7 +343,7 @@ test_segment_seed_pipeline (void)
   g_assert_cmpuint (summary_n_sentences (doc), ==, 4);
   g_ptr_array_unref (got);
   quarry_document_free (doc);
-  quarry_pipeline_free (p);
+  quarry_harness_free (p);
 }
 
 /* ---- explicit summaries, one test per form ---- */
@@ -431,9 +430,9 @@ test_explicit_seed (void)
   QuarryDocument *doc = run_ini (INI, text);
   g_autoptr (json_object) got = json_object_new_object ();
   json_object_object_add (got, "summary", json_object_get (quarry_document_get_summary (doc)));
-  json_object_object_add (got, "sentences", harness_spans (doc, "sentence"));
+  json_object_object_add (got, "sentences", quarry_test_spans (doc, "sentence"));
   g_autofree char *path = harness_data_path ("summarize", "seed-09MOSCOW2734.expected.json", NULL);
-  harness_assert_json_file (got, path);
+  quarry_assert_golden_json (got, path);
   g_assert_cmpuint (summary_n_sentences (doc), ==, 4);
   quarry_document_free (doc);
 }
@@ -508,7 +507,7 @@ test_offsets_code_points (void)
   /* summary start/end count code points of the output text */
   const char *text = "1. (C) Caf\xc3\xa9 “talks” began. Summary: none here.\n\n2. (C) Ça va très bien, merci.\n";
   QuarryDocument *doc = run_ini ("[pipeline]\nstages = header-parse;summarize\n[summarize]\nsentences = 3\n", text);
-  g_autoptr (json_object) rec = harness_record (doc);
+  g_autoptr (json_object) rec = quarry_test_record (doc);
   json_object *t, *s, *list;
   g_assert_true (json_object_object_get_ex (rec, "text", &t));
   g_assert_true (json_object_object_get_ex (rec, "summary", &s));
@@ -538,7 +537,7 @@ test_sentence_spans (void)
 {
   const char *text = "1. (C) One here.\nMOSCOW 00002734 002 OF 003\nstill one. Two.\n";
   QuarryDocument *doc = run_ini (INI, text);
-  g_autoptr (json_object) spans = harness_spans (doc, "sentence");
+  g_autoptr (json_object) spans = quarry_test_spans (doc, "sentence");
   g_assert_cmpuint (json_object_array_length (spans), ==, 2);
   json_object *s0 = json_object_array_get_idx (spans, 0), *attrs, *v;
   g_assert_true (json_object_object_get_ex (s0, "attrs", &attrs));
@@ -555,9 +554,9 @@ check_empty (const char *text, const char *code)
   QuarryDocument *doc = run_ini (INI, text);
   g_assert_cmpstr (summary_text (doc), ==, "");
   g_assert_cmpuint (summary_n_sentences (doc), ==, 0);
-  g_assert_cmpuint (harness_count_diagnostics (doc, "no-sentences"), ==, 1);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "no-sentences"), ==, 1);
   if (code)
-    g_assert_cmpuint (harness_count_diagnostics (doc, code), ==, 1);
+    g_assert_cmpuint (quarry_test_count_diagnostics (doc, code), ==, 1);
   quarry_document_free (doc);
 }
 
@@ -607,7 +606,7 @@ static void
 test_bad_options (void)
 {
   g_autoptr (GError) error = NULL;
-  QuarryPipeline *p = harness_pipeline_try_new ("[pipeline]\nstages = header-parse;summarize\n[summarize]\nstemmer = klingon\n",
+  QuarryHarness *p = quarry_harness_try_new ("[pipeline]\nstages = header-parse;summarize\n[summarize]\nstemmer = klingon\n",
                                                 &error);
   g_assert_null (p);
   g_assert_nonnull (error);
@@ -732,7 +731,7 @@ static void
 test_requires_page_breaks (void)
 {
   g_autoptr (GError) error = NULL;
-  QuarryPipeline *p = harness_pipeline_try_new ("[pipeline]\nstages = summarize\n", &error);
+  QuarryHarness *p = quarry_harness_try_new ("[pipeline]\nstages = summarize\n", &error);
   g_assert_null (p);
   g_assert_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_REQUIREMENT);
   g_assert_nonnull (strstr (error->message, "layer:page-break"));
@@ -831,14 +830,14 @@ test_corpus_page_breaks (void)
       return;
     }
   g_ptr_array_add (pages, g_steal_pointer (&seed));
-  QuarryPipeline *p = harness_pipeline_from_config ("cables.ini");
+  QuarryHarness *p = harness_pipeline_from_config ("cables.ini");
   guint n_breaks = 0, n_cut = 0;
   for (guint i = 0; i < pages->len; i++)
     {
       gsize len;
-      g_autofree char *html = harness_read_file (pages->pdata[i], &len);
+      g_autofree char *html = quarry_test_read_file (pages->pdata[i], &len);
       g_autofree char *id = g_path_get_basename (pages->pdata[i]);
-      QuarryDocument *doc = harness_run (p, id, html, (gssize) len, "text/html");
+      QuarryDocument *doc = quarry_harness_run (p, id, html, (gssize) len, "text/html");
       check_page_break_readers (doc, &n_breaks, &n_cut);
       quarry_document_free (doc);
     }
@@ -847,13 +846,13 @@ test_corpus_page_breaks (void)
   g_assert_cmpuint (pages->len, ==, 416);
   g_assert_cmpuint (n_breaks, >, 0);
   g_assert_cmpuint (n_cut, >, 0);
-  quarry_pipeline_free (p);
+  quarry_harness_free (p);
 }
 
 static void
 free_pipeline (gpointer p)
 {
-  quarry_pipeline_free (p);
+  quarry_harness_free (p);
 }
 
 int

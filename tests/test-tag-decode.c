@@ -7,7 +7,6 @@
 #include "document-private.h"
 #include "harness.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
 
 static const char *const default_labels[] = { "PER", "LOC", "ORG", "MISC", NULL };
 
@@ -16,14 +15,14 @@ static const char *const default_labels[] = { "PER", "LOC", "ORG", "MISC", NULL 
 /* Pipelines by INI text, kept until exit: diagnostics name their stage with the pipeline's string. */
 static GHashTable *pipelines;
 
-static QuarryPipeline *
+static QuarryHarness *
 pipeline_for (const char *ini)
 {
-  QuarryPipeline *p = g_hash_table_lookup (pipelines, ini);
+  QuarryHarness *p = g_hash_table_lookup (pipelines, ini);
 
   if (p == NULL)
     {
-      p = harness_pipeline_new (ini);
+      p = quarry_harness_new (ini);
       g_hash_table_insert (pipelines, g_strdup (ini), p);
     }
   return p;
@@ -32,7 +31,7 @@ pipeline_for (const char *ini)
 static QuarryDocument *
 run_ini (const char *ini, const char *data, gssize length, const char *media_type)
 {
-  return harness_run (pipeline_for (ini), "test", data, length, media_type);
+  return quarry_harness_run (pipeline_for (ini), "test", data, length, media_type);
 }
 
 #define INI_PLAIN "[pipeline]\nstages = tag-decode\n"
@@ -236,7 +235,7 @@ read_seed (gsize *len)
 
   if (path == NULL)
     return NULL;
-  return harness_read_file (path, len);
+  return quarry_test_read_file (path, len);
 }
 
 /* Checks every entity span of doc against the tags of the raw seed: label, source range, and
@@ -377,7 +376,7 @@ test_seed_html (void)
 {
   gsize len;
   g_autofree char *seed = read_seed (&len);
-  g_autoptr(QuarryPipeline) p = NULL;
+  g_autoptr(QuarryHarness) p = NULL;
   const char *ini[] = {
     "[pipeline]\nstages = html-strip;tag-decode\n",
     "[pipeline]\nstages = html-strip;tag-decode\n[tag-decode]\ndetokenize = true\n",
@@ -393,15 +392,15 @@ test_seed_html (void)
       g_autoptr(QuarryDocument) doc = NULL;
       const char *text;
 
-      p = harness_pipeline_new (ini[i]);
-      doc = harness_run (p, "09MOSCOW2734", seed, len, "text/html");
+      p = quarry_harness_new (ini[i]);
+      doc = quarry_harness_run (p, "09MOSCOW2734", seed, len, "text/html");
       assert_seed_entities (doc, seed, i == 1);
       text = quarry_document_get_text (doc, NULL);
       g_assert_null (strstr (text, "<a "));
       g_assert_null (strstr (text, "[PER"));
-      g_assert_cmpuint (harness_count_diagnostics (doc, "unclosed-tag") + harness_count_diagnostics (doc, "bracket-text"),
+      g_assert_cmpuint (quarry_test_count_diagnostics (doc, "unclosed-tag") + quarry_test_count_diagnostics (doc, "bracket-text"),
                         ==, 0);
-      g_clear_pointer (&p, quarry_pipeline_free);
+      g_clear_pointer (&p, quarry_harness_free);
     }
 }
 
@@ -425,31 +424,31 @@ test_seed_header_order (void)
                                                      "[tag-decode]\ndetokenize = %s\n", detok[k]);
       g_autofree char *ini_after = g_strdup_printf ("[pipeline]\nstages = html-strip;tag-decode;header-parse\n"
                                                     "[tag-decode]\ndetokenize = %s\n", detok[k]);
-      g_autoptr(QuarryPipeline) before = harness_pipeline_new (ini_before);
-      g_autoptr(QuarryPipeline) after = NULL;
+      g_autoptr(QuarryHarness) before = quarry_harness_new (ini_before);
+      g_autoptr(QuarryHarness) after = NULL;
       g_autoptr(QuarryDocument) a = NULL, b = NULL;
       g_autoptr(json_object) ra = NULL, rb = NULL;
       json_object *fa, *fb;
       guint total = 0;
 
-      after = harness_pipeline_new (ini_after);
-      a = harness_run (before, "09MOSCOW2734", seed, len, "text/html");
-      b = harness_run (after, "09MOSCOW2734", seed, len, "text/html");
+      after = quarry_harness_new (ini_after);
+      a = quarry_harness_run (before, "09MOSCOW2734", seed, len, "text/html");
+      b = quarry_harness_run (after, "09MOSCOW2734", seed, len, "text/html");
       g_assert_cmpstr (quarry_document_get_text (a, NULL), ==, quarry_document_get_text (b, NULL));
       for (guint i = 0; i < G_N_ELEMENTS (layers); i++)
         {
-          g_autoptr(json_object) sa = harness_spans (a, layers[i]);
-          g_autoptr(json_object) sb = harness_spans (b, layers[i]);
+          g_autoptr(json_object) sa = quarry_test_spans (a, layers[i]);
+          g_autoptr(json_object) sb = quarry_test_spans (b, layers[i]);
 
-          harness_assert_json_equal (sa, sb, layers[i]);
+          quarry_assert_json_equal (sa, sb, layers[i]);
           total += json_object_array_length (sa);
         }
       g_assert_cmpuint (total, >=, 1 + 12 + 2);  /* the header, 12 paragraphs, 2 page breaks */
-      ra = harness_record (a);
-      rb = harness_record (b);
+      ra = quarry_test_record (a);
+      rb = quarry_test_record (b);
       g_assert_true (json_object_object_get_ex (ra, "fields", &fa));
       g_assert_true (json_object_object_get_ex (rb, "fields", &fb));
-      harness_assert_json_equal (fa, fb, "fields");
+      quarry_assert_json_equal (fa, fb, "fields");
       assert_seed_entities (a, seed, k == 1);
       assert_seed_entities (b, seed, k == 1);
     }
@@ -556,22 +555,20 @@ test_break_case (gconstpointer data)
   const BreakCase *c = data;
   g_autoptr(QuarryDocument) doc = run_ini (INI_HP_FIRST, c->input, -1, NULL);
   g_autoptr(QuarryDocument) alone = run_ini (INI_PLAIN, c->input, -1, NULL);
-  g_autoptr(json_object) breaks = harness_spans (doc, "page-break");
   g_autofree char *ents = entity_summary (doc);
   g_autofree char *codes = diagnostic_summary_of (doc, "tag-decode");
   g_autofree char *back = reencode (doc), *back_alone = reencode (alone);
 
   /* the case is about the line header-parse finds, so it must find it */
-  g_assert_cmpuint (json_object_array_length (breaks), ==, 1);
-  g_assert_cmpstr (json_object_get_string (json_object_object_get (json_object_array_get_idx (breaks, 0), "text")),
-                   ==, c->page_break);
+  quarry_assert_n_spans (doc, "page-break", 1);
+  quarry_assert_span (doc, "page-break", NULL, c->page_break);
   g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, c->text);
   g_assert_cmpstr (ents, ==, c->entities);
   g_assert_cmpstr (codes, ==, c->codes);
   g_assert_cmpstr (back, ==, c->input);
   /* without a page-break layer nothing is known of page breaks: the tags are decoded as
    * the tagger wrote them (a tag over another is left as text, as nested) */
-  g_assert_cmpuint (harness_count_diagnostics (alone, "tag-across-page-break"), ==, 0);
+  g_assert_cmpuint (quarry_test_count_diagnostics (alone, "tag-across-page-break"), ==, 0);
   g_assert_cmpstr (back_alone, ==, c->input);
 }
 
@@ -601,7 +598,7 @@ test_corpus_page_breaks (void)
   g_autoptr(GRegex) markup = g_regex_new ("\\[(?:PER|LOC|ORG|MISC) |  \\]", 0, 0, NULL);
   g_autoptr(GRegex) ref = g_regex_new ("&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));", 0, 0, NULL);
   const char *l_break = g_intern_static_string ("page-break"), *l_entity = g_intern_static_string ("entity");
-  QuarryPipeline *p;
+  QuarryHarness *p;
   guint n_breaks = 0, n_on_line = 0;
 
   if (pages == NULL || seed == NULL)
@@ -614,9 +611,9 @@ test_corpus_page_breaks (void)
   for (guint i = 0; i < pages->len; i++)
     {
       gsize len, src_len;
-      g_autofree char *html = harness_read_file (pages->pdata[i], &len);
+      g_autofree char *html = quarry_test_read_file (pages->pdata[i], &len);
       g_autofree char *id = g_path_get_basename (pages->pdata[i]);
-      g_autoptr(QuarryDocument) doc = harness_run (p, id, html, (gssize) len, "text/html");
+      g_autoptr(QuarryDocument) doc = quarry_harness_run (p, id, html, (gssize) len, "text/html");
       const char *src = quarry_document_get_source (doc, &src_len);
       guint n = quarry_document_get_n_spans (doc);
 
@@ -652,7 +649,7 @@ test_corpus_page_breaks (void)
   /* not vacuous: lines were checked, and the seed's tagged origins lie on its two */
   g_assert_cmpuint (n_breaks, >, 0);
   g_assert_cmpuint (n_on_line, ==, 2);
-  quarry_pipeline_free (p);
+  quarry_harness_free (p);
 }
 
 /* The source offset of a diagnostic points into the original bytes even after html-strip-like edits. */
@@ -688,7 +685,7 @@ test_diagnostic_cap (void)
   for (guint i = 0; i < 50; i++)
     g_string_append (in, "a [ b ");
   doc = run_ini (INI_PLAIN, in->str, in->len, NULL);
-  g_assert_cmpuint (harness_count_diagnostics (doc, "bracket-text"), ==, 21);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "bracket-text"), ==, 21);
   last = quarry_document_get_diagnostic (doc, 20);
   g_assert_cmpint (last->source_offset, ==, -1);
   g_assert_nonnull (strstr (last->message, "50 "));
@@ -706,7 +703,7 @@ test_max_length (void)
   g_string_append (in, "end  ]");
   doc = run_ini ("[pipeline]\nstages = tag-decode\n[tag-decode]\nmax-length = 100\n", in->str, in->len, NULL);
   g_assert_cmpuint (count_layer (doc, "entity"), ==, 0);
-  g_assert_cmpuint (harness_count_diagnostics (doc, "tag-too-long"), ==, 1);
+  g_assert_cmpuint (quarry_test_count_diagnostics (doc, "tag-too-long"), ==, 1);
   g_assert_cmpstr (quarry_document_get_text (doc, NULL), ==, in->str);
 
   doc2 = run_ini (INI_PLAIN, in->str, in->len, NULL);
@@ -757,7 +754,7 @@ test_labels_bad (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(QuarryPipeline) p = harness_pipeline_try_new (bad[i], &error);
+      g_autoptr(QuarryHarness) p = quarry_harness_try_new (bad[i], &error);
 
       g_assert_null (p);
       g_assert_nonnull (error);
@@ -868,11 +865,11 @@ test_data_file (gconstpointer data)
   g_autofree char *in_path = harness_data_path ("tag-decode", in_name, NULL);
   g_autofree char *out_path = harness_data_path ("tag-decode", out_name, NULL);
   gsize len;
-  g_autofree char *in = harness_read_file (in_path, &len);
+  g_autofree char *in = quarry_test_read_file (in_path, &len);
   g_autoptr(QuarryDocument) doc = run_ini (g_str_has_suffix (name, "-detok") ? INI_DETOK : INI_PLAIN, in, len, NULL);
-  g_autoptr(json_object) rec = harness_record (doc);
+  g_autoptr(json_object) rec = quarry_test_record (doc);
 
-  harness_assert_json_file (rec, out_path);
+  quarry_assert_golden_json (rec, out_path);
 }
 
 /* ---- property tests: random documents ---- */
@@ -1065,7 +1062,7 @@ static void
 test_random_wellformed (void)
 {
   g_rand_set_seed (rng, 20091104);
-  QuarryPipeline *p = pipeline_for (INI_PLAIN);
+  QuarryHarness *p = pipeline_for (INI_PLAIN);
 
   for (guint round = 0; round < 1000; round++)
     {
@@ -1074,7 +1071,7 @@ test_random_wellformed (void)
       g_autofree char *back = NULL, *ents = NULL;
 
       random_document (in, wanted, FALSE);
-      doc = harness_run (p, "random", in->str, in->len, NULL);
+      doc = quarry_harness_run (p, "random", in->str, in->len, NULL);
       back = reencode (doc);
       ents = entity_summary (doc);
       g_assert_cmpstr (back, ==, in->str);
@@ -1089,8 +1086,8 @@ static void
 test_random_junk (void)
 {
   g_rand_set_seed (rng, 2734);
-  QuarryPipeline *p = pipeline_for (INI_PLAIN);
-  QuarryPipeline *pd = pipeline_for (INI_DETOK);
+  QuarryHarness *p = pipeline_for (INI_PLAIN);
+  QuarryHarness *pd = pipeline_for (INI_DETOK);
 
   for (guint round = 0; round < 1000; round++)
     {
@@ -1100,12 +1097,12 @@ test_random_junk (void)
       g_autoptr(GString) plain = NULL, detok = NULL;
 
       random_document (in, NULL, TRUE);
-      doc = harness_run (p, "random", in->str, in->len, NULL);
+      doc = quarry_harness_run (p, "random", in->str, in->len, NULL);
       back = reencode (doc);
       g_assert_cmpstr (back, ==, in->str);
       assert_entity_sources (doc, FALSE);
 
-      docd = harness_run (pd, "random", in->str, in->len, NULL);
+      docd = quarry_harness_run (pd, "random", in->str, in->len, NULL);
       assert_entity_sources (docd, TRUE);
       g_assert_cmpuint (count_layer (docd, "entity"), ==, count_layer (doc, "entity"));
       plain = g_string_new (quarry_document_get_text (doc, NULL));
@@ -1124,8 +1121,8 @@ test_random_bytes (void)
     "[", "]", " ", "  ]", "\n", "PER", "LOC", "ORG", "MISC", "FOO", "x", "Ab", "(", ")", ",", ".",
     "“", "”", "’", " OF ", "002", "00002734", "%", "$", "1", "[PER ", "[LOC ", "\t",
   };
-  QuarryPipeline *p = pipeline_for (INI_PLAIN);
-  QuarryPipeline *pd = pipeline_for (INI_DETOK);
+  QuarryHarness *p = pipeline_for (INI_PLAIN);
+  QuarryHarness *pd = pipeline_for (INI_DETOK);
 
   g_rand_set_seed (rng, 415);
   for (guint round = 0; round < 3000; round++)
@@ -1137,11 +1134,11 @@ test_random_bytes (void)
 
       for (guint i = 0; i < n; i++)
         g_string_append (in, atoms[rand_range (0, G_N_ELEMENTS (atoms))]);
-      doc = harness_run (p, "bytes", in->str, in->len, NULL);
+      doc = quarry_harness_run (p, "bytes", in->str, in->len, NULL);
       back = reencode (doc);
       g_assert_cmpstr (back, ==, in->str);
       assert_entity_sources (doc, FALSE);
-      docd = harness_run (pd, "bytes", in->str, in->len, NULL);
+      docd = quarry_harness_run (pd, "bytes", in->str, in->len, NULL);
       assert_entity_sources (docd, TRUE);
       g_assert_cmpuint (count_layer (docd, "entity"), ==, count_layer (doc, "entity"));
     }
@@ -1215,7 +1212,7 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   rng = g_rand_new_with_seed (1);
-  pipelines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) quarry_pipeline_free);
+  pipelines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) quarry_harness_free);
 
   g_test_add_func ("/tag-decode/seed/plain", test_seed_plain);
   g_test_add_func ("/tag-decode/seed/roundtrip", test_seed_roundtrip);
