@@ -70,7 +70,25 @@ typedef struct {
   gboolean failed, io_error;
   QuarryOutput *out, *dead;
   gint64 t_start, last_progress;
+  char *first_id, *last_id;  /* of the documents written (or kept by --resume), in input order */
 } Tally;
+
+void
+quarry_run_result_clear (QuarryRunResult *result)
+{
+  g_free (result->first_id);
+  g_free (result->last_id);
+  memset (result, 0, sizeof *result);
+}
+
+static void
+tally_id (Tally *t, const char *id)
+{
+  if (t->first_id == NULL)
+    t->first_id = g_strdup (id);
+  g_free (t->last_id);
+  t->last_id = g_strdup (id);
+}
 
 /* The dead-letter file is written before the output each time, so on disk it
  * always holds every dead letter of the documents before the output's last
@@ -91,6 +109,7 @@ write_job (const QuarryRunOptions *opt, Tally *t, Job *job)
 
   t->bytes += job->bytes;
   t->written++;
+  tally_id (t, job->item.id != NULL ? job->item.id : "");
   if (job->dead)
     {
       t->dead_seen++;
@@ -356,6 +375,7 @@ resume_skip (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOption
         }
       e->pos += len;
       e->line++;
+      tally_id (t, item.id);
       t->in++;
       t->bytes += item.length;
       if (e == &out)
@@ -445,6 +465,8 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
       sigaction (SIGINT, &old_int, NULL);
       sigaction (SIGTERM, &old_term, NULL);
       sigaction (SIGPIPE, &old_pipe, NULL);
+      g_free (t.first_id);
+      g_free (t.last_id);
       return QUARRY_EXIT_USAGE;
     }
   if (!opt->resume)
@@ -625,6 +647,16 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
                     interrupted ? "; interrupted: stopped taking documents" : "");
       }
     t.skipped_dead = dead_records;
+    if (opt->result != NULL)
+      {
+        opt->result->documents = t.in;
+        opt->result->records = out_records;
+        opt->result->dead_letters = dead_records;
+        opt->result->first_id = g_steal_pointer (&t.first_id);
+        opt->result->last_id = g_steal_pointer (&t.last_id);
+      }
+    g_free (t.first_id);
+    g_free (t.last_id);
   }
 
   if (t.io_error)
