@@ -76,3 +76,10 @@ TESTS += tests/test-bad-input
 tests_test_bad_input_SOURCES = tests/test-bad-input.c
 tests_test_bad_input_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_bad_input_LDADD = $(TEST_LDADD)
+
+# --shard and merge: shards merged are one process's output byte for byte (issue 17)
+check_PROGRAMS += tests/test-scale
+TESTS += tests/test-scale
+tests_test_scale_SOURCES = tests/test-scale.c
+tests_test_scale_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_scale_LDADD = $(TEST_LDADD)
