@@ -14,7 +14,8 @@ cleanup () {
   [ -n "$sshd_pid" ] && kill "$sshd_pid" 2>/dev/null || true
   rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 # ssh starts a clean environment: the command carries the build's
 q=$work/quarry
