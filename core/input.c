@@ -572,7 +572,7 @@ seek_shard_start (QuarryInput *in)
   if (in->range_lo == 0)
     return TRUE;
   chunk = g_malloc (16 * READ_CHUNK);
-  /* a line starts at range_lo - 1 + 1 at the earliest: after a newline at or after range_lo - 1 */
+  /* the first line that starts at or after range_lo follows the first newline at or after range_lo - 1 */
   start = G_MAXUINT64;
   while (!found)
     {
