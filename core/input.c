@@ -90,9 +90,21 @@ struct _QuarryInput {
   gsize       buf_pos, buf_len;
   gboolean    buf_eof;
   GString    *line;
+  guint64     buf_offset;   /* file offset of buf[0] */
+
+  /* --shard: a walk reads only its units [unit_lo, unit_hi) (a unit is a file, a
+   * JSON Lines file whole, or an input that cannot be read); one JSON Lines file
+   * is split by bytes instead: the lines that start in [range_lo, range_hi) */
+  gboolean    by_units, by_bytes;
+  gboolean    counting;     /* a pass that only counts units: nothing read, no warnings */
+  guint64     unit, unit_lo, unit_hi;
+  guint64     range_lo, range_hi;
 };
 
 #define READ_CHUNK (64 * 1024)
+
+static gboolean next_item (QuarryInput *in, QuarryInputItem *item);
+static gboolean is_jsonl_name (const char *name);
 
 void
 quarry_input_item_clear (QuarryInputItem *item)
@@ -161,6 +173,53 @@ void
 quarry_input_set_max_bytes (QuarryInput *in, gint64 max_bytes)
 {
   in->max_bytes = max_bytes > 0 ? max_bytes : G_MAXINT64;
+}
+
+void
+quarry_input_set_shard (QuarryInput *in, guint k, guint n, QuarryInputShard *shard)
+{
+  GStatBuf st;
+
+  g_return_if_fail (k >= 1 && k <= n);
+  memset (shard, 0, sizeof *shard);
+  if (in->args[0] != NULL && in->args[1] == NULL && !g_str_equal (in->args[0], "-") && is_jsonl_name (in->args[0])
+      && g_stat (in->args[0], &st) == 0 && S_ISREG (st.st_mode))
+    {
+      /* one JSON Lines file: byte ranges, as Hadoop splits text input, so that
+       * no shard parses more than its share */
+      guint64 size = st.st_size;
+      in->by_bytes = TRUE;
+      in->range_lo = size / n * (k - 1) + size % n * (k - 1) / n;
+      in->range_hi = size / n * k + size % n * k / n;
+      shard->by_bytes = TRUE;
+      shard->first = in->range_lo;
+      shard->end = in->range_hi;
+      shard->total = size;
+      return;
+    }
+  /* a walk: count its units with the same walk, reading nothing, then take a
+   * contiguous block of them (sizes differ by at most one) */
+  {
+    QuarryInput *count = quarry_input_new ((const char *const *) in->args);
+    QuarryInputItem item = { 0 };
+    guint64 total;
+
+    g_array_append_vals (count->excluded, in->excluded->data, in->excluded->len);
+    for (guint i = 0; i < count->excluded->len; i++)
+      g_array_index (count->excluded, FileId, i).name = g_strdup (g_array_index (in->excluded, FileId, i).name);
+    count->counting = TRUE;
+    count->max_bytes = in->max_bytes;
+    while (next_item (count, &item))
+      quarry_input_item_clear (&item);
+    total = count->unit;
+    quarry_input_free (count);
+    in->by_units = TRUE;
+    in->unit_lo = total / n * (k - 1) + total % n * (k - 1) / n;
+    in->unit_hi = total / n * k + total % n * k / n;
+    shard->first = in->unit_lo;
+    shard->end = in->unit_hi;
+    shard->total = total;
+  }
 }
 
 void
@@ -442,7 +501,9 @@ push_dir (QuarryInput *in, const char *dir, const char *rel, QuarryInputItem *it
           DirFrame *a = &g_array_index (in->dirs, DirFrame, i);
           loop = a->dev == st.st_dev && a->ino == st.st_ino;
         }
-      if (loop)
+      if (in->counting)
+        ;
+      else if (loop)
         g_printerr ("quarry: warning: %s leads back to %s, a folder that contains it (a link loop); not followed\n",
                     dir, (const char *) g_hash_table_lookup (in->dirs_seen, key));
       else
@@ -497,6 +558,61 @@ open_retrying (QuarryInput *in, const char *path)
     }
 }
 
+/* Moves the open stream to the first line that starts at or after range_lo, and
+ * counts the lines before it so that fields.input.line and FILE:LINE ids are
+ * those of the whole file. The bytes before are scanned for newlines only,
+ * never parsed. FALSE with errno on a read error. */
+static gboolean
+seek_shard_start (QuarryInput *in)
+{
+  g_autofree char *chunk = NULL;
+  guint64 pos = 0, lines = 0, start;
+  gboolean found = FALSE;
+
+  if (in->range_lo == 0)
+    return TRUE;
+  chunk = g_malloc (16 * READ_CHUNK);
+  /* the first line that starts at or after range_lo follows the first newline at or after range_lo - 1 */
+  start = G_MAXUINT64;
+  while (!found)
+    {
+      gssize r = pread (in->fd, chunk, 16 * READ_CHUNK, (off_t) pos);
+      const char *p, *end;
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return FALSE;
+      if (r == 0)
+        break;
+      end = chunk + r;
+      p = chunk;
+      while (p < end && (p = memchr (p, '\n', end - p)) != NULL)
+        {
+          guint64 at = pos + (p - chunk);
+          lines++;
+          p++;
+          if (at + 1 >= in->range_lo)
+            {
+              start = at + 1;
+              found = TRUE;
+              break;
+            }
+        }
+      pos += r;
+    }
+  if (!found)
+    {
+      /* no line starts in the range or after it: nothing to read */
+      in->range_hi = 0;
+      return TRUE;
+    }
+  if (lseek (in->fd, (off_t) start, SEEK_SET) < 0)
+    return FALSE;
+  in->buf_offset = start;
+  in->line_no = lines;
+  return TRUE;
+}
+
 static gboolean
 open_stream (QuarryInput *in, const char *path, const char *rel, QuarryInputItem *item)
 {
@@ -526,7 +642,15 @@ open_stream (QuarryInput *in, const char *path, const char *rel, QuarryInputItem
   in->line_no = 0;
   in->buf = g_malloc (READ_CHUNK);
   in->buf_pos = in->buf_len = 0;
+  in->buf_offset = 0;
   in->buf_eof = FALSE;
+  if (in->by_bytes && !seek_shard_start (in))
+    {
+      set_file_identity (item, path, rel);
+      item->error = g_strdup_printf ("cannot read %s: %s", path, g_strerror (errno));
+      close_stream (in);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -559,6 +683,9 @@ read_line (QuarryInput *in, gboolean *too_long, guint64 *length)
   g_string_truncate (in->line, 0);
   *too_long = FALSE;
   *length = 0;
+  /* a byte-split shard owns the lines that start in its range, wherever they end */
+  if (in->by_bytes && in->buf_offset + in->buf_pos >= in->range_hi)
+    return LINE_EOF;
   for (;;)
     {
       if (in->buf_pos == in->buf_len)
@@ -569,6 +696,7 @@ read_line (QuarryInput *in, gboolean *too_long, guint64 *length)
           r = read_retrying (in, in->fd, in->buf, READ_CHUNK);
           if (r < 0)
             return LINE_ERROR;
+          in->buf_offset += in->buf_len;
           in->buf_pos = 0;
           in->buf_len = r;
           if (r == 0)
@@ -914,6 +1042,44 @@ next_record (QuarryInput *in, QuarryInputItem *item)
 }
 
 static gboolean is_excluded (QuarryInput *in, const DirFrame *f, const char *name, const GStatBuf *st);
+static void check_duplicate (QuarryInput *in, QuarryInputItem *item);
+
+/* Counts one unit of the walk; TRUE if it is to be read (it is this shard's). */
+static gboolean
+take_unit (QuarryInput *in)
+{
+  guint64 u = in->unit++;
+
+  if (in->counting)
+    return FALSE;
+  return !in->by_units || (u >= in->unit_lo && u < in->unit_hi);
+}
+
+/* For an input that could not be read (item holds the error): counts it as a
+ * unit, and drops it when it is another shard's. */
+static gboolean
+keep_unit (QuarryInput *in, QuarryInputItem *item)
+{
+  if (take_unit (in))
+    return TRUE;
+  quarry_input_item_clear (item);
+  return FALSE;
+}
+
+/* A file of an earlier shard is not read, but its id (from its name) is
+ * recorded, so that a duplicate-id warning is the same as in one process. */
+static void
+note_skipped_id (QuarryInput *in, const char *path, const char *rel, const GStatBuf *st)
+{
+  QuarryInputItem tmp = { 0 };
+
+  if (in->counting || !in->by_units || in->unit > in->unit_lo || (guint64) st->st_size > (guint64) in->max_bytes)
+    return;
+  set_file_identity (&tmp, path, rel);
+  g_clear_pointer (&tmp.warnings, g_ptr_array_unref);
+  check_duplicate (in, &tmp);
+  quarry_input_item_clear (&tmp);
+}
 
 /* A file met in a folder (frame: where, name: its name there) or named as an
  * argument (frame NULL); in a walk only regular files are read. */
@@ -928,6 +1094,8 @@ take_path (QuarryInput *in, const char *path, const char *rel, const DirFrame *f
   if (g_stat (path, &st) != 0)
     {
       int err = errno;
+      if (!take_unit (in))
+        return FALSE;
       set_file_identity (item, path, rel);
       item->error = g_strdup_printf ("cannot read %s: %s%s", path, g_strerror (err),
                                      err == ELOOP ? " (a symbolic link that leads to itself)"
@@ -935,21 +1103,28 @@ take_path (QuarryInput *in, const char *path, const char *rel, const DirFrame *f
       return TRUE;
     }
   if (S_ISDIR (st.st_mode))
-    return !push_dir (in, path, rel, item);
+    return !push_dir (in, path, rel, item) && keep_unit (in, item);
   if (!S_ISREG (st.st_mode) && in_walk)
     {
-      g_printerr ("quarry: warning: %s is not a regular file (%s); skipped: a folder walk reads only regular files (name it as an argument to read it as a stream)\n",
+      if (!in->counting)
+        g_printerr ("quarry: warning: %s is not a regular file (%s); skipped: a folder walk reads only regular files (name it as an argument to read it as a stream)\n",
                   path, S_ISFIFO (st.st_mode) ? "a FIFO" : S_ISSOCK (st.st_mode) ? "a socket"
                   : S_ISCHR (st.st_mode) ? "a character device" : S_ISBLK (st.st_mode) ? "a block device" : "a special file");
       return FALSE;
     }
   if (in_walk && is_excluded (in, frame, name, &st))
     {
-      g_printerr ("quarry: warning: %s is an output of this run; not read as input\n", path);
+      if (!in->counting)
+        g_printerr ("quarry: warning: %s is an output of this run; not read as input\n", path);
       return FALSE;
     }
   if (is_jsonl_name (path))
-    return !open_stream (in, path, rel, item);
+    return take_unit (in) && !open_stream (in, path, rel, item);
+  if (!take_unit (in))
+    {
+      note_skipped_id (in, path, rel, &st);
+      return FALSE;
+    }
   read_file_item (in, path, rel, item);
   return !in->stopped;
 }
@@ -981,6 +1156,8 @@ next_item (QuarryInput *in, QuarryInputItem *item)
     {
       if (in->stopped)
         return FALSE;
+      if (in->by_units && in->unit >= in->unit_hi && in->fd < 0)
+        return FALSE;  /* the rest is other shards' */
       if (in->fd >= 0)
         {
           if (next_record (in, item))
@@ -1015,12 +1192,13 @@ next_item (QuarryInput *in, QuarryInputItem *item)
 
         if (g_str_equal (arg, "-"))
           {
-            open_stream (in, arg, "-", item);
+            if (take_unit (in))
+              open_stream (in, arg, "-", item);
             continue;
           }
         if (g_file_test (arg, G_FILE_TEST_IS_DIR))
           {
-            if (!push_dir (in, arg, "", item))
+            if (!push_dir (in, arg, "", item) && keep_unit (in, item))
               return TRUE;
             continue;
           }

@@ -42,6 +42,21 @@ void quarry_input_free (QuarryInput *in);
  * (<= 0: no limit). */
 void quarry_input_set_max_bytes (QuarryInput *in, gint64 max_bytes);
 
+/* What a shard holds: units [first, end) of total (files of the walk), or, for
+ * one JSON Lines file, the lines that start in bytes [first, end) of total. */
+typedef struct {
+  gboolean by_bytes;
+  guint64  first, end, total;
+} QuarryInputShard;
+
+/* Makes in read only shard k of n (1 <= k <= n): for one JSON Lines file, the
+ * lines that start in the k-th of n equal byte ranges (line numbers stay those
+ * of the whole file); otherwise the k-th of n contiguous blocks of the walk's
+ * units, a unit being a file (a JSON Lines file whole) or an input that cannot
+ * be read. Call before the first quarry_input_next(), after quarry_input_exclude()
+ * and quarry_input_set_max_bytes(); not for stdin. */
+void quarry_input_set_shard (QuarryInput *in, guint k, guint n, QuarryInputShard *shard);
+
 /* Called when a read is interrupted by a signal: TRUE stops the input (the
  * read is not retried and quarry_input_next() returns FALSE). */
 void quarry_input_set_stop_check (QuarryInput *in, gboolean (*stop_requested) (void));

@@ -14,16 +14,18 @@
 #include "registry.h"
 #include "run.h"
 #include "view.h"
+#include "shard.h"
 
 static char **opt_plugin_path;
 
 static const char *const summary_text =
   "Commands:\n"
-  "  run [-c CONFIG] [-o OUT] [--dead-letter FILE] [--set K=V]... [-j N] [--report FILE] [--resume] INPUT...\n"
+  "  run [-c CONFIG] [-o OUT] [--dead-letter FILE] [--set K=V]... [-j N] [--report FILE] [--resume] [--shard K/N] INPUT...\n"
   "                         run a pipeline over files, folders, *.jsonl or - (JSON Lines on stdin)\n"
   "  inspect [PLUGIN]       list the plugins found (and those that failed to load), or one plugin's options\n"
   "  validate [CONFIG]      check a config against the plugins; exit 0 if it is valid\n"
   "  config [CONFIG]        print the resolved config (defaults filled in) and its SHA-256\n"
+  "  merge OUT SHARD...     merge the outputs of quarry run --shard K/N into what one run would have written\n"
   "  view [-o OUT.html] [--layers L,...] [--limit N] [--report REPORT.json] RECORDS.jsonl [ID...]\n"
   "                         one self-contained HTML page showing records (text, spans, header, summary) or a run report\n"
   "  new-plugin NAME [DIR]  write a new plugin project NAME (source, test, both builds) into DIR (default ./NAME)\n"
@@ -122,10 +124,10 @@ parse_size (const char *text, gint64 *bytes)
 
 /* Refuses, before anything is written, outputs that would overwrite an input or each other. */
 static gboolean
-check_outputs (const char *const *inputs, const char *output, const char *dead, const char *report)
+check_outputs (const char *const *inputs, const char *output, const char *dead, const char *report, const char *manifest)
 {
-  const char *const files[] = { output, dead, report };
-  const char *const what[] = { "output", "dead-letter file", "report" };
+  const char *const files[] = { output, dead, report, manifest };
+  const char *const what[] = { "output", "dead-letter file", "report", "shard manifest" };
   GError *error = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
@@ -153,6 +155,10 @@ static int
 cmd_run (int argc, char **argv)
 {
   g_autofree char *config = NULL, *output = NULL, *dead = NULL, *report = NULL, *max_bytes_text = NULL;
+  g_autofree char *shard_text = NULL, *manifest = NULL;
+  guint shard_k = 0, shard_n = 0;
+  QuarryInputShard shard = { 0 };
+  QuarryRunResult result = { 0 };
   g_auto(GStrv) sets = NULL;
   g_autofree char *isolation = NULL;
   gint jobs = 0, doc_timeout = 0;
@@ -172,6 +178,8 @@ cmd_run (int argc, char **argv)
     { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue an interrupted run: keep the records OUT holds, run the rest", NULL },
     { "max-document-bytes", 0, 0, G_OPTION_ARG_STRING, &max_bytes_text,
       "Dead-letter documents larger than this, unread (default 256M; suffixes K, M, G; 0: no limit)", "SIZE" },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text,
+      "Run only shard K of N (1 <= K <= N): a contiguous share of the inputs; writes OUT.shard.json for quarry merge", "K/N" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("INPUT... - run a pipeline");
@@ -223,10 +231,31 @@ cmd_run (int argc, char **argv)
       g_printerr ("quarry run: --max-document-bytes '%s' is not a size; write e.g. 300M, 2G or 1000000\n", max_bytes_text);
       return QUARRY_EXIT_USAGE;
     }
+  if (shard_text != NULL)
+    {
+      if (!quarry_shard_parse (shard_text, &shard_k, &shard_n, &error))
+        {
+          g_printerr ("quarry run: %s\n", error->message);
+          g_error_free (error);
+          return QUARRY_EXIT_USAGE;
+        }
+      if (output == NULL || g_str_equal (output, "-"))
+        {
+          g_printerr ("quarry run: --shard %s writes a manifest beside its output for quarry merge; name the output with -o OUT\n", shard_text);
+          return QUARRY_EXIT_USAGE;
+        }
+      for (int i = 1; i < argc; i++)
+        if (g_str_equal (argv[i], "-"))
+          {
+            g_printerr ("quarry run: --shard cannot split stdin (-): a stream has no size to share out; split it before Quarry (GNU parallel --pipe, Hadoop, Spark: see README, Scaling out) or name the files\n");
+            return QUARRY_EXIT_USAGE;
+          }
+      manifest = quarry_shard_manifest_path (output);
+    }
   if (dead == NULL)
     dead = output != NULL && !g_str_equal (output, "-") ? g_strconcat (output, ".dead.jsonl", NULL)
                                                         : g_strdup ("quarry-dead-letter.jsonl");
-  if (!check_outputs ((const char *const *) argv + 1, output, dead, report))
+  if (!check_outputs ((const char *const *) argv + 1, output, dead, report, manifest))
     return QUARRY_EXIT_USAGE;
 
   reg = make_registry ();
@@ -258,6 +287,16 @@ cmd_run (int argc, char **argv)
   quarry_input_exclude (input, output);
   quarry_input_exclude (input, dead);
   quarry_input_exclude (input, report);
+  if (manifest != NULL)
+    {
+      /* the manifest there is always this run's: an earlier one must not vouch for
+       * an output this run is about to rewrite */
+      if (g_unlink (manifest) != 0 && errno != ENOENT)
+        g_printerr ("quarry: cannot remove the earlier run's manifest %s: %s\n", manifest, g_strerror (errno));
+      quarry_input_exclude (input, manifest);
+      quarry_input_set_shard (input, shard_k, shard_n, &shard);
+      ro.result = &result;
+    }
   ro.jobs = jobs > 0 ? (guint) jobs : g_get_num_processors ();
   ro.out_fd = out_fd;
   ro.out_name = out_fd == STDOUT_FILENO ? "<stdout>" : output;
@@ -282,6 +321,16 @@ cmd_run (int argc, char **argv)
                       quarry_stage_get_name (quarry_config_get_stage (cfg, i)));
       }
   code = quarry_run (pipeline, input, &ro);
+  /* a manifest only for a shard that wrote every document: merge takes no other */
+  if (manifest != NULL && (code == QUARRY_EXIT_OK || code == QUARRY_EXIT_DEAD_LETTERS)
+      && !quarry_shard_write_manifest (output, shard_k, shard_n, &shard, pipeline, (const char *const *) argv + 1,
+                                       &result, dead, report, &error))
+    {
+      g_printerr ("quarry: %s\n", error->message);
+      g_clear_error (&error);
+      code = QUARRY_EXIT_IO;
+    }
+  quarry_run_result_clear (&result);
   /* quarry_run closed nothing: its output checked every write and synced the file */
   if (out_fd != STDOUT_FILENO && close (out_fd) != 0 && code != QUARRY_EXIT_IO)
     {
@@ -290,6 +339,40 @@ cmd_run (int argc, char **argv)
     }
   quarry_pipeline_free (pipeline);
   return code;
+}
+
+/* ---- merge ---- */
+
+static int
+cmd_merge (int argc, char **argv)
+{
+  g_autofree char *dead = NULL, *report = NULL;
+  gboolean quiet = FALSE;
+  GOptionEntry entries[] = {
+    { "dead-letter", 0, 0, G_OPTION_ARG_FILENAME, &dead, "Write the shards' dead letters here (default: OUT.dead.jsonl)", "FILE" },
+    { "report", 0, 0, G_OPTION_ARG_FILENAME, &report, "Merge the shards' run reports into FILE (each shard run with --report)", "FILE" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No summary on stderr", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("OUT SHARD... - merge the outputs of quarry run --shard K/N, in shard order");
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_set_description (ctx, summary_text);
+  if (!parse_options (ctx, &argc, &argv))
+    return QUARRY_EXIT_USAGE;
+  if (argc < 3)
+    {
+      g_printerr ("quarry merge: name the merged output and then every shard's output: quarry merge OUT SHARD... (see quarry merge --help)\n");
+      return QUARRY_EXIT_USAGE;
+    }
+  if (g_str_equal (argv[1], "-"))
+    {
+      g_printerr ("quarry merge: the merged output must be a file (it is written whole, then renamed into place); name it instead of -\n");
+      return QUARRY_EXIT_USAGE;
+    }
+  if (dead == NULL)
+    dead = g_strconcat (argv[1], ".dead.jsonl", NULL);
+  return quarry_shard_merge (argv[1], (const char *const *) argv + 2, dead, report, quiet);
 }
 
 /* ---- inspect ---- */
@@ -611,6 +694,8 @@ main (int argc, char **argv)
     return cmd_run (argc, argv);
   if (g_str_equal (cmd, "inspect"))
     return cmd_inspect (argc, argv);
+  if (g_str_equal (cmd, "merge"))
+    return cmd_merge (argc, argv);
   if (g_str_equal (cmd, "validate"))
     return cmd_config (argc, argv, FALSE);
   if (g_str_equal (cmd, "config"))
@@ -619,6 +704,6 @@ main (int argc, char **argv)
     return cmd_view (argc, argv);
   if (g_str_equal (cmd, "new-plugin"))
     return cmd_new_plugin (argc, argv);
-  g_printerr ("quarry: unknown command '%s'; commands are run, inspect, validate, config, view, new-plugin (see quarry --help)\n", cmd);
+  g_printerr ("quarry: unknown command '%s'; commands are run, merge, inspect, validate, config, view, new-plugin (see quarry --help)\n", cmd);
   return QUARRY_EXIT_USAGE;
 }

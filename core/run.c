@@ -71,6 +71,7 @@ typedef struct {
   QuarryOutput *out, *dead;
   gint64 t_start, last_progress;
   GHashTable *reasons;  /* "stage\ncode" -> DeadReason, for the report */
+  char *first_id, *last_id;  /* of the documents written (or kept by --resume), in input order */
 } Tally;
 
 /* The dead letters of one stage and code, counted for the report. */
@@ -144,6 +145,23 @@ dead_reason_cmp (gconstpointer a, gconstpointer b)
   return c != 0 ? c : strcmp (x->code, y->code);
 }
 
+void
+quarry_run_result_clear (QuarryRunResult *result)
+{
+  g_free (result->first_id);
+  g_free (result->last_id);
+  memset (result, 0, sizeof *result);
+}
+
+static void
+tally_id (Tally *t, const char *id)
+{
+  if (t->first_id == NULL)
+    t->first_id = g_strdup (id);
+  g_free (t->last_id);
+  t->last_id = g_strdup (id);
+}
+
 /* The dead-letter file is written before the output each time, so on disk it
  * always holds every dead letter of the documents before the output's last
  * record: what --resume relies on. */
@@ -163,6 +181,7 @@ write_job (const QuarryRunOptions *opt, Tally *t, Job *job)
 
   t->bytes += job->bytes;
   t->written++;
+  tally_id (t, job->item.id != NULL ? job->item.id : "");
   if (job->dead)
     {
       t->dead_seen++;
@@ -456,6 +475,7 @@ resume_skip (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOption
         }
       e->pos += len;
       e->line++;
+      tally_id (t, item.id);
       t->in++;
       t->bytes += item.length;
       if (e == &out)
@@ -545,6 +565,8 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
       sigaction (SIGINT, &old_int, NULL);
       sigaction (SIGTERM, &old_term, NULL);
       sigaction (SIGPIPE, &old_pipe, NULL);
+      g_free (t.first_id);
+      g_free (t.last_id);
       return QUARRY_EXIT_USAGE;
     }
   if (!opt->resume)
@@ -725,6 +747,16 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
                     interrupted ? "; interrupted: stopped taking documents" : "");
       }
     t.skipped_dead = dead_records;
+    if (opt->result != NULL)
+      {
+        opt->result->documents = t.in;
+        opt->result->records = out_records;
+        opt->result->dead_letters = dead_records;
+        opt->result->first_id = g_steal_pointer (&t.first_id);
+        opt->result->last_id = g_steal_pointer (&t.last_id);
+      }
+    g_free (t.first_id);
+    g_free (t.last_id);
   }
   g_clear_pointer (&t.reasons, g_hash_table_destroy);
 

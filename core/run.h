@@ -11,6 +11,17 @@ typedef enum {
   QUARRY_ISOLATION_PROCESSES,  /* stages run in worker processes: a crash or a hang costs one document */
 } QuarryIsolation;
 
+/* What a run wrote, for a shard's manifest. */
+typedef struct {
+  guint64      documents;         /* documents in (those --resume skipped included) */
+  guint64      records;           /* records in the output */
+  guint64      dead_letters;      /* records in the dead-letter file */
+  char        *first_id;          /* (nullable) the first document's id, in input order */
+  char        *last_id;           /* (nullable) the last written document's id */
+} QuarryRunResult;
+
+void quarry_run_result_clear (QuarryRunResult *result);
+
 typedef struct {
   guint        jobs;              /* workers; with threads, 1 runs on the calling thread */
   QuarryIsolation isolation;
@@ -23,6 +34,7 @@ typedef struct {
   gboolean     quiet;             /* no summary line */
   gboolean     progress;          /* progress line on stderr */
   gint64       total_bytes;       /* input size for the ETA, or -1 if unknown */
+  QuarryRunResult *result;        /* (nullable) filled at the end of the run */
 } QuarryRunOptions;
 
 /* Exit codes of `quarry run` (documented in the README and --help). */

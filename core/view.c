@@ -809,7 +809,7 @@ put_report (GString *out, json_object *r, const char *path)
         }
     }
   {
-    static const char *const keys[] = { "bytes_in", "jobs", "isolation", "wall_seconds", "cpu_seconds", "mb_per_second",
+    static const char *const keys[] = { "shards", "bytes_in", "jobs", "isolation", "wall_seconds", "longest_shard_wall_seconds", "cpu_seconds", "mb_per_second",
                                         "documents_per_second", "peak_rss_kb", "workers_replaced", "interrupted", "config_hash" };
     for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
       {

@@ -96,3 +96,9 @@ check_PROGRAMS += examples/plugin-template/test-my-stage
 TESTS += examples/plugin-template/test-my-stage
 examples_plugin_template_test_my_stage_SOURCES = examples/plugin-template/test-my-stage.c
 examples_plugin_template_test_my_stage_LDADD = libquarry-testing.la libquarry.la $(GLIB_LIBS) $(JSONC_LIBS)
+# --shard and merge: shards merged are one process's output byte for byte (issue 17)
+check_PROGRAMS += tests/test-scale
+TESTS += tests/test-scale
+tests_test_scale_SOURCES = tests/test-scale.c
+tests_test_scale_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_scale_LDADD = $(TEST_LDADD)
