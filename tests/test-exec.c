@@ -365,6 +365,12 @@ static const Misbehave deaf_j1 = {
   "gave no reply within 300 ms", 4 << 20
 };
 
+/* in a worker process SIGPIPE kills (core/worker.c): a write to a co-process that is gone must not */
+static const Misbehave quit_processes = {
+  "quit.sh", "restarts = 20\n", "--isolation=processes", "1", { NULL }, 10, "exited with status 3 before it replied",
+  1 << 20
+};
+
 /* crash3 with -j 2 in processes: which documents a co-process gets depends on timing; the
  * count does not (each co-process dies on its own third) */
 static void
@@ -516,6 +522,7 @@ main (int argc, char **argv)
   g_test_add ("/exec/co-process/hang", Run, &hang_j1, run_setup, test_misbehave, run_teardown);
   g_test_add ("/exec/co-process/garbage", Run, &garbage_j2, run_setup, test_misbehave, run_teardown);
   g_test_add ("/exec/co-process/silent-exit", Run, &silent_j1, run_setup, test_misbehave, run_teardown);
+  g_test_add ("/exec/co-process/exits-at-once", Run, &quit_processes, run_setup, test_misbehave, run_teardown);
   g_test_add ("/exec/co-process/does-not-read", Run, &deaf_j1, run_setup, test_misbehave, run_teardown);
   g_test_add ("/exec/provenance", Run, NULL, run_setup, test_provenance, run_teardown);
   g_test_add_func ("/exec/example/dates", test_example_dates);

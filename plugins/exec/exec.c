@@ -217,9 +217,13 @@ exec_setup (QuarryStage *stage, gpointer *state, GError **error)
     }
   quarry_stage_set_provenance (stage, "executable", file);
   quarry_stage_set_provenance (stage, "executable_sha256", sum);
-  if (n > 1 && command[1][0] != '-')
+  /* the script: the first argument that is not an option (python3 -u stage.py) */
+  for (guint i = 1; i < n; i++)
     {
-      g_autofree char *script = in_workdir (workdir, command[1]);
+      g_autofree char *script = NULL;
+      if (command[i][0] == '-')
+        continue;
+      script = in_workdir (workdir, command[i]);
       if (g_file_test (script, G_FILE_TEST_IS_REGULAR))
         {
           g_autofree char *ssum = file_sha256 (script, &local);
@@ -231,9 +235,10 @@ exec_setup (QuarryStage *stage, gpointer *state, GError **error)
               exec_state_free (st);
               return FALSE;
             }
-          quarry_stage_set_provenance (stage, "script", command[1]);
+          quarry_stage_set_provenance (stage, "script", command[i]);
           quarry_stage_set_provenance (stage, "script_sha256", ssum);
         }
+      break;
     }
 
   st->decl.layers = g_hash_table_new (g_str_hash, g_str_equal);
