@@ -105,6 +105,7 @@ read_stderr (ExCoproc *cp, const QuarryStage *stage)
  * (core/worker.c restores the default there): keep it pending on this thread while we
  * write, and take it back if our write raised it. */
 typedef struct {
+  gboolean active;
   sigset_t old;
   gboolean was_pending;
 } PipeGuard;
@@ -113,7 +114,13 @@ static void
 pipe_guard_enter (PipeGuard *g)
 {
   sigset_t set, pending;
+  struct sigaction now;
 
+  /* ignored (the run loop of --isolation=threads ignores it): nothing to guard, and
+   * one system call instead of three per document */
+  g->active = sigaction (SIGPIPE, NULL, &now) != 0 || now.sa_handler != SIG_IGN;
+  if (!g->active)
+    return;
   sigemptyset (&set);
   sigaddset (&set, SIGPIPE);
   sigpending (&pending);
@@ -124,6 +131,8 @@ pipe_guard_enter (PipeGuard *g)
 static void
 pipe_guard_leave (PipeGuard *g, gboolean raised)
 {
+  if (!g->active)
+    return;
   if (raised && !g->was_pending)
     {
       sigset_t set;
@@ -153,7 +162,7 @@ ex_coproc_exchange (ExCoproc *cp, const QuarryStage *stage,
   for (;;)
     {
       struct pollfd fds[3];
-      nfds_t nfds = 0;
+      nfds_t nfds = 0, out_i, err_i;
       int wait_ms = -1, r;
 
       /* write as much as the pipe takes: usually all of it at once */
@@ -186,7 +195,9 @@ ex_coproc_exchange (ExCoproc *cp, const QuarryStage *stage,
 
       if (off < req_len)
         fds[nfds++] = (struct pollfd) { cp->in_fd, POLLOUT, 0 };
+      out_i = nfds;
       fds[nfds++] = (struct pollfd) { cp->out_fd, POLLIN, 0 };
+      err_i = nfds;
       if (cp->err_fd >= 0)
         fds[nfds++] = (struct pollfd) { cp->err_fd, POLLIN, 0 };
       if (deadline > 0)
@@ -209,16 +220,20 @@ ex_coproc_exchange (ExCoproc *cp, const QuarryStage *stage,
       if (r <= 0)
         continue;  /* EINTR or the deadline: checked at the top */
 
-      if (cp->err_fd >= 0)
+      if (err_i < nfds && fds[err_i].revents != 0)
         read_stderr (cp, stage);
-      for (;;)
+      for (gboolean whole = fds[out_i].revents == 0; !whole;)
         {
           ssize_t n;
           g_string_set_size (cp->rbuf, cp->rbuf->len + 65536);
           n = read (cp->out_fd, cp->rbuf->str + cp->rbuf->len - 65536, 65536);
           g_string_set_size (cp->rbuf, cp->rbuf->len - 65536 + MAX (n, 0));
+          /* a read that ends with a newline has the reply: no second read to see EAGAIN */
           if (n > 0)
-            continue;
+            {
+              whole = cp->rbuf->str[cp->rbuf->len - 1] == '\n';
+              continue;
+            }
           if (n < 0 && errno == EINTR)
             continue;
           if (n < 0 && errno == EAGAIN)
