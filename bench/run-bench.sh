@@ -159,3 +159,8 @@ if [ -x "$es_bench" ]; then
     cat "$work/entity-spot-alone.txt"; printf '```\n'; } >> "$out"
   cat "$work/entity-spot-alone.txt"
 fi
+
+# 6. exec: the stage's own cost with a C co-process that replies {}, the Python example beside it (bench/exec/README.md)
+if [ -f "$builddir/plugins/exec/exec.la" ]; then
+  { printf '\n## exec (`bench/exec/run.sh`, CPU time)\n\n'; "$srcdir/bench/exec/run.sh" "$builddir" "$shared"; } >> "$out"
+fi

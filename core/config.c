@@ -478,6 +478,19 @@ who_provides (QuarryRegistry *reg, const char *req)
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
+/* A stage's `requires` or `provides` option, when its plugin's table has one as a
+ * string list: the plugin lets the config declare them (NULL otherwise). */
+static const char *const *
+declared_list (QuarryStage *st, const char *key)
+{
+  const QuarryOption *opts = st->plugin->desc->options;
+
+  for (guint i = 0; opts != NULL && opts[i].name != NULL; i++)
+    if (g_str_equal (opts[i].name, key) && opts[i].type == QUARRY_OPTION_STRING_LIST)
+      return quarry_stage_get_strv (st, key);
+  return NULL;
+}
+
 static gboolean
 load_stage (const Ctx *ctx, GKeyFile *kf, QuarryStage *stage, const char *base_dir, GError **error)
 {
@@ -744,22 +757,32 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
       QuarryStage *st = cfg->stages->pdata[i];
       const QuarryPluginDescriptor *d = st->plugin->desc;
 
+      const char *const *reqs[2], *const *provs[2];
+
       if (!load_stage (&ctx, kf, st, base_dir, error))
         return NULL;
-      for (guint r = 0; d->requires != NULL && d->requires[r] != NULL; r++)
-        if (!requirement_met (provided, d->requires[r]))
-          {
-            g_autofree char *at = where (&ctx, "pipeline", "stages");
-            g_autofree char *by = who_provides (reg, d->requires[r]);
-            g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_REQUIREMENT,
-                         "%s: stage '%s' requires '%s', which no earlier stage provides; %s%s%s",
-                         at, st->name, d->requires[r],
-                         by[0] ? "put a stage of " : "no plugin found provides it",
-                         by, by[0] ? " before it" : "");
-            return NULL;
-          }
-      for (guint p = 0; d->provides != NULL && d->provides[p] != NULL; p++)
-        g_hash_table_add (provided, (gpointer) d->provides[p]);
+      /* the descriptor's lists, then the stage's own when its plugin takes them as
+       * options (exec: what a co-process adds is known only from its config) */
+      reqs[0] = d->requires;
+      reqs[1] = declared_list (st, "requires");
+      provs[0] = d->provides;
+      provs[1] = declared_list (st, "provides");
+      for (guint k = 0; k < 2; k++)
+        for (guint r = 0; reqs[k] != NULL && reqs[k][r] != NULL; r++)
+          if (!requirement_met (provided, reqs[k][r]))
+            {
+              g_autofree char *at = where (&ctx, "pipeline", "stages");
+              g_autofree char *by = who_provides (reg, reqs[k][r]);
+              g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_REQUIREMENT,
+                           "%s: stage '%s' requires '%s', which no earlier stage provides; %s%s%s",
+                           at, st->name, reqs[k][r],
+                           by[0] ? "put a stage of " : "no plugin found provides it",
+                           by, by[0] ? " before it" : "");
+              return NULL;
+            }
+      for (guint k = 0; k < 2; k++)
+        for (guint p = 0; provs[k] != NULL && provs[k][p] != NULL; p++)
+          g_hash_table_add (provided, (gpointer) provs[k][p]);
     }
 
   build_canonical (cfg);
