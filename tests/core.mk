@@ -2,13 +2,16 @@
 
 # test plugins: a working pair (tests/plugins) and modules broken on purpose (tests/broken)
 check_LTLIBRARIES += \
-	tests/plugins/test-replace.la tests/plugins/test-needs.la \
+	tests/plugins/test-replace.la tests/plugins/test-needs.la tests/plugins/test-worker.la \
 	tests/broken/broken-abi.la tests/broken/broken-nosym.la \
 	tests/broken/broken-undefined.la tests/broken/broken-setup.la \
 	tests/broken/broken-crash.la tests/broken/broken-abort.la tests/broken/broken-sleep.la
 tests_plugins_test_replace_la_SOURCES = tests/plugins/test-replace.c
 tests_plugins_test_replace_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_test_replace_la_LIBADD = $(PLUGIN_LIBADD)
+tests_plugins_test_worker_la_SOURCES = tests/plugins/test-worker.c
+tests_plugins_test_worker_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_test_worker_la_LIBADD = $(PLUGIN_LIBADD)
 tests_plugins_test_needs_la_SOURCES = tests/plugins/test-needs.c
 tests_plugins_test_needs_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_test_needs_la_LIBADD = $(PLUGIN_LIBADD)

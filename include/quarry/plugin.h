@@ -88,6 +88,44 @@ typedef gboolean (*QuarryPluginProcessFunc) (gpointer state, QuarryDocument *doc
 typedef void (*QuarryPluginTeardownFunc) (gpointer state);
 
 /**
+ * QuarryPluginWorkerSetupFunc:
+ * @state: the stage's state, as its setup made it; shared by every worker, so
+ *   read-only here as in process
+ * @worker_state: (out): this worker's own state (scratch buffers, caches, a
+ *   database connection); it may keep @state in it
+ * @error: set on failure
+ *
+ * Makes the state of one worker: each worker thread gets its own, and under
+ * `--isolation=processes` each worker process makes its own after it is
+ * forked. When a stage has this callback, its process callback is given the
+ * worker state in place of @state, and no other worker ever sees it at the
+ * same time, so process may change it without a lock.
+ *
+ * Called on the thread (or in the process) that will use the worker state,
+ * after the stage's setup and before that worker's first document. A worker
+ * that processes no document may still be set up and torn down. On failure,
+ * free what was made, set @error and return %FALSE: the run stops before any
+ * document is read (the host sets up one worker before it starts any), and
+ * worker_teardown is not called for it.
+ *
+ * Since: ABI 1.2
+ */
+typedef gboolean (*QuarryPluginWorkerSetupFunc) (gpointer state, gpointer *worker_state, GError **error);
+
+/**
+ * QuarryPluginWorkerTeardownFunc:
+ * @state: the stage's state
+ * @worker_state: what worker_setup made
+ *
+ * Frees @worker_state, on the worker's thread (or in its process) after its
+ * last document and before the stage's teardown. A worker process that crashed
+ * or was killed for a timeout is not torn down.
+ *
+ * Since: ABI 1.2
+ */
+typedef void (*QuarryPluginWorkerTeardownFunc) (gpointer state, gpointer worker_state);
+
+/**
  * QuarryPluginDescriptor:
  * @abi_major: %QUARRY_PLUGIN_ABI_MAJOR the plugin was built against; read first
  * @abi_minor: %QUARRY_PLUGIN_ABI_MINOR the plugin was built against
@@ -102,9 +140,14 @@ typedef void (*QuarryPluginTeardownFunc) (gpointer state);
  * @setup: (nullable): see #QuarryPluginSetupFunc
  * @process: see #QuarryPluginProcessFunc
  * @teardown: (nullable): see #QuarryPluginTeardownFunc
+ * @worker_setup: (nullable): see #QuarryPluginWorkerSetupFunc (since ABI 1.2;
+ *   read only from a plugin whose @abi_minor is 2 or more)
+ * @worker_teardown: (nullable): see #QuarryPluginWorkerTeardownFunc (since ABI 1.2)
  *
  * The one symbol a plugin module exports, named %QUARRY_PLUGIN_SYMBOL. Define it
- * with QUARRY_PLUGIN_DEFINE(). New fields are only ever appended.
+ * with QUARRY_PLUGIN_DEFINE(). New fields are only ever appended, taken from
+ * @reserved so that the struct keeps its size; the host reads a field only
+ * from a plugin whose @abi_minor says it is there.
  */
 typedef struct {
   guint32                   abi_major;
@@ -119,7 +162,10 @@ typedef struct {
   QuarryPluginSetupFunc     setup;
   QuarryPluginProcessFunc   process;
   QuarryPluginTeardownFunc  teardown;
-  gpointer                  reserved[8];
+  /* since ABI 1.2 */
+  QuarryPluginWorkerSetupFunc    worker_setup;
+  QuarryPluginWorkerTeardownFunc worker_teardown;
+  gpointer                  reserved[6];
 } QuarryPluginDescriptor;
 
 #define QUARRY_PLUGIN_SYMBOL "quarry_plugin_descriptor"
