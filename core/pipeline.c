@@ -39,6 +39,48 @@ struct _QuarryPipelineWorker {
 
 G_DEFINE_QUARK (quarry-pipeline-error-quark, quarry_pipeline_error)
 
+/* What this thread runs now, for the log handler: a GLib critical from a plugin's
+ * call into the core (a g_return_if_fail) then names the stage and the document. */
+typedef struct {
+  const char                   *stage;
+  const QuarryPluginDescriptor *desc;
+  QuarryDocument               *doc;
+} Running;
+
+static __thread const Running *running;
+
+static void
+log_in_stage (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  const Running *r = running;
+
+  if (r == NULL)
+    {
+      g_log_default_handler (domain, level, message, data);
+      return;
+    }
+  {
+    g_autofree char *m = g_strdup_printf ("in stage '%s' (plugin %s %s) on document %s: %s", r->stage, r->desc->name,
+                                          r->desc->version, quarry_document_get_id (r->doc), message);
+    g_log_default_handler (domain, level, m, data);
+  }
+}
+
+static void
+install_log_handler (void)
+{
+  static gsize done;
+
+  if (g_once_init_enter (&done))
+    {
+      /* the core and plugins log with no domain; GLib's own checks with "GLib" */
+      GLogLevelFlags levels = G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL;
+      g_log_set_handler (NULL, levels, log_in_stage, NULL);
+      g_log_set_handler ("GLib", levels, log_in_stage, NULL);
+      g_once_init_leave (&done, 1);
+    }
+}
+
 static gint64
 now_ns (void)
 {
@@ -97,6 +139,7 @@ quarry_pipeline_new (QuarryConfig *cfg, GError **error)
   QuarryPipeline *p;
 
   g_return_val_if_fail (cfg != NULL, NULL);
+  install_log_handler ();
   p = g_new0 (QuarryPipeline, 1);
   p->cfg = cfg;
   p->n = quarry_config_get_n_stages (cfg);
@@ -302,13 +345,27 @@ quarry_pipeline_process_marked (QuarryPipeline *p, QuarryPipelineWorker *w, Quar
           __atomic_store_n (&mark->started_ns, t0, __ATOMIC_RELAXED);
           __atomic_store_n (&mark->stage, (gint) i, __ATOMIC_RELEASE);
         }
-      ok = d->process (w != NULL ? w->states[i] : r->state, doc, &local);
+      {
+        Running now = { name, d, doc };
+        running = &now;
+        ok = d->process (w != NULL ? w->states[i] : r->state, doc, &local);
+        running = NULL;
+      }
       __atomic_fetch_add (&p->stats[i].nanoseconds, now_ns () - t0, __ATOMIC_RELAXED);
       __atomic_fetch_add (&p->stats[i].documents, 1, __ATOMIC_RELAXED);
       __atomic_fetch_add (&p->stats[i].bytes_in, len, __ATOMIC_RELAXED);
       if (ok)
         {
-          g_clear_error (&local);  /* a plugin that set an error and returned TRUE */
+          if (local != NULL)
+            {
+              /* a plugin mistake: said it worked but set an error. The document goes on;
+               * the author learns of it from the record rather than never */
+              quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_WARNING, "error-ignored", QUARRY_NO_OFFSET,
+                                        "stage '%s' (plugin %s %s) returned success but set an error, which is "
+                                        "ignored: %s (a plugin bug: return FALSE to fail, or clear the error)",
+                                        name, d->name, d->version, local->message);
+              g_clear_error (&local);
+            }
           continue;
         }
 

@@ -104,6 +104,22 @@ flush_outputs (Tally *t)
     t->io_error = TRUE;
 }
 
+/* Why the run stops, from the failed document's dead letter (the same words in
+ * thread and process mode, where only the line comes back from the worker). */
+static void
+say_failed (const QuarryRunOptions *opt, const Job *job)
+{
+  json_object *dl = json_tokener_parse (job->line->str), *v;
+  const char *reason = NULL;
+
+  if (dl != NULL && json_object_object_get_ex (dl, "reason", &v))
+    reason = json_object_get_string (v);
+  g_printerr ("quarry: document %s: %s; that stage's on-error = fail stops the run (the document is in %s;"
+              " on-error = skip or drop lets the run go on)\n",
+              job->item.id, reason != NULL ? reason : "a stage failed", opt->dead_letter_path);
+  json_object_put (dl);
+}
+
 static void
 write_job (const QuarryRunOptions *opt, Tally *t, Job *job)
 {
@@ -127,6 +143,8 @@ write_job (const QuarryRunOptions *opt, Tally *t, Job *job)
             t->dead = quarry_output_new (fd, opt->dead_letter_path, TRUE);
         }
       o = t->dead;
+      if (job->failed && !t->failed)
+        say_failed (opt, job);
       t->failed |= job->failed;
     }
   if (o == NULL || !quarry_output_append (o, job->line->str, job->line->len))

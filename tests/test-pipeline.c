@@ -516,6 +516,13 @@ test_cli_stage_fail (Cli *c, gconstpointer data)
   put (c, "in/good.txt", "x");
   g_assert_cmpint (run_quarry (c, NULL, NULL, &err, "run", "-c", "p.ini", "-o", "o.jsonl", "-j", "1", "in", NULL), ==, 3);
   g_assert_nonnull (strstr (err, "1 dead-lettered"));
+  /* the stage, the document and the reason, not only the counts; the same from a worker process */
+  g_assert_nonnull (strstr (err, "document bad: stage 'test-replace' (plugin test-replace 1.0.0) failed: asked to fail on bad;"
+                                 " that stage's on-error = fail stops the run"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_quarry (c, NULL, NULL, &err, "run", "-c", "p.ini", "-o", "o.jsonl", "-j", "1",
+                               "--isolation=processes", "in", NULL), ==, 3);
+  g_assert_nonnull (strstr (err, "document bad: stage 'test-replace' (plugin test-replace 1.0.0) failed: asked to fail on bad;"));
 }
 
 static void

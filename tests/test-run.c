@@ -815,6 +815,47 @@ test_worker_state (Run *r, gconstpointer data)
   }
 }
 
+/* An author's mistakes that do not stop a run are still told: an error set with a
+ * TRUE return (a warning diagnostic naming the stage; the error is freed, which
+ * the sanitizer and valgrind runs check), and a GLib critical from a call into the
+ * core (its message names the stage and the document). */
+static void
+test_sloppy (Run *r, gconstpointer data)
+{
+  g_autofree char *err = NULL, *out = NULL;
+  g_autoptr(GPtrArray) outs = NULL;
+
+  put (r, "p.ini", "[pipeline]\nstages = broken-sloppy\n");
+  put (r, "c.ini", "[pipeline]\nstages = broken-sloppy\n[broken-sloppy]\nmistake = critical\n");
+  put_seven (r);
+  g_assert_cmpint (run_quarry (r, NULL, &err, "run", "-c", "p.ini", "-o", "o.jsonl", "-j", r->jobs, "in", NULL), ==, 0);
+  out = slurp (r, "o.jsonl");
+  outs = records (out);
+  g_assert_cmpuint (outs->len, ==, 7);
+  for (guint i = 0; i < outs->len; i++)
+    {
+      json_object *diags, *d;
+      g_assert_true (json_object_object_get_ex (outs->pdata[i], "diagnostics", &diags));
+      g_assert_cmpuint (json_object_array_length (diags), ==, 1);
+      d = json_object_array_get_idx (diags, 0);
+      g_assert_cmpstr (str_field (d, "code"), ==, "error-ignored");
+      g_assert_cmpstr (str_field (d, "level"), ==, "warning");
+      g_assert_cmpstr (str_field (d, "stage"), ==, "broken-sloppy");
+      g_assert_cmpstr (str_field (d, "message"), ==,
+                       "stage 'broken-sloppy' (plugin broken-sloppy 1.0.0) returned success but set an error, which is "
+                       "ignored: a leftover error from a retry that worked (a plugin bug: return FALSE to fail, or clear the error)");
+    }
+
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_quarry (r, NULL, &err, "run", "-c", "c.ini", "-o", "c.jsonl", "-j", r->jobs, "in", NULL), ==, 0);
+  for (guint i = 0; i < 7; i++)
+    {
+      g_autofree char *what = g_strdup_printf ("in stage 'broken-sloppy' (plugin broken-sloppy 1.0.0) on document d%u: "
+                                               "quarry_document_add_span: assertion", i);
+      g_assert_nonnull (strstr (err, what));
+    }
+}
+
 /* A worker set-up that fails stops the run before any document, naming the stage. */
 static void
 test_worker_setup_fails (Run *r, gconstpointer data)
@@ -861,6 +902,8 @@ main (int argc, char **argv)
       ADD ("rerun/dead-letters", test_rerun_dead_letters, threads[j]);
       ADD ("interrupt/slow-pipe", test_sigterm_slow_pipe, jobs[j]);
       ADD ("interrupt/slow-pipe", test_sigterm_slow_pipe, threads[j]);
+      ADD ("sloppy-plugin", test_sloppy, jobs[j]);
+      ADD ("sloppy-plugin", test_sloppy, threads[j]);
       ADD ("worker-state", test_worker_state, jobs[j]);
       ADD ("worker-state", test_worker_state, threads[j]);
       ADD ("worker-state/setup-fails", test_worker_setup_fails, jobs[j]);

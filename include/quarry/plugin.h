@@ -49,8 +49,18 @@ typedef enum {
  * @min: lower bound for numbers (checked when @min < @max)
  * @max: upper bound for numbers
  *
- * One row of a plugin's option table. The table ends with a row whose @name is %NULL.
- * The host checks a config against it before calling setup.
+ * One row of a plugin's option table. The table ends with a row whose @name is
+ * %NULL (QUARRY_OPTION_END). The host checks the table itself when it loads the
+ * plugin (every default parses as its type and lies within @min..@max, every
+ * enum has choices) and a config against it before calling setup. Write rows
+ * with designated initializers, which compile clean under `-Wall -Wextra`:
+ * |[
+ * static const QuarryOption options[] = {
+ *   { .name = "limit", .type = QUARRY_OPTION_INT, .default_value = "5",
+ *     .help = "at most this many", .min = 1, .max = 10 },
+ *   QUARRY_OPTION_END
+ * };
+ * ]|
  */
 typedef struct {
   const char        *name;
@@ -62,6 +72,13 @@ typedef struct {
   double             max;
   gpointer           reserved[2];
 } QuarryOption;
+
+/**
+ * QUARRY_OPTION_END:
+ *
+ * The row that ends an option table (a header-only macro: any host reads it).
+ */
+#define QUARRY_OPTION_END { .name = NULL }
 
 /**
  * QuarryPluginSetupFunc:
