@@ -334,13 +334,7 @@ parse_value (const Ctx *ctx, const char *group, const QuarryOption *opt, const c
       }
 
     case QUARRY_OPTION_BOOL:
-      if (g_ascii_strcasecmp (raw, "true") == 0 || g_ascii_strcasecmp (raw, "yes") == 0 ||
-          g_str_equal (raw, "1") || g_ascii_strcasecmp (raw, "on") == 0)
-        v->b = TRUE;
-      else if (g_ascii_strcasecmp (raw, "false") == 0 || g_ascii_strcasecmp (raw, "no") == 0 ||
-               g_str_equal (raw, "0") || g_ascii_strcasecmp (raw, "off") == 0)
-        v->b = FALSE;
-      else
+      if (!quarry_option_parse_bool (raw, &v->b))
         {
           g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_BAD_VALUE,
                        "%s: [%s] %s = '%s' is not a boolean; write true or false",

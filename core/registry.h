@@ -62,6 +62,9 @@ QUARRY_API gboolean quarry_descriptor_check (const QuarryPluginDescriptor *desc,
 
 QUARRY_API const char *quarry_option_type_to_string (QuarryOptionType type);
 
+/* true/yes/on/1 or false/no/off/0 (case-insensitive); FALSE if raw is neither. */
+QUARRY_API gboolean quarry_option_parse_bool (const char *raw, gboolean *value);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QuarryRegistry, quarry_registry_free)
 
 G_END_DECLS

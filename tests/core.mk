@@ -9,7 +9,7 @@ check_LTLIBRARIES += \
 	tests/broken/broken-abi.la tests/broken/broken-nosym.la \
 	tests/broken/broken-undefined.la tests/broken/broken-setup.la \
 	tests/broken/broken-crash.la tests/broken/broken-abort.la tests/broken/broken-sleep.la \
-	tests/broken/broken-sloppy.la
+	tests/broken/broken-sloppy.la tests/broken/broken-lazy.la tests/broken/broken-options.la
 tests_plugins_test_replace_la_SOURCES = tests/plugins/test-replace.c
 tests_plugins_test_replace_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_test_replace_la_LIBADD = $(PLUGIN_LIBADD)
@@ -31,6 +31,14 @@ tests_broken_broken_nosym_la_CFLAGS = $(AM_CFLAGS) $(GMODULE_CFLAGS)
 tests_broken_broken_undefined_la_SOURCES = tests/broken/broken-undefined.c
 tests_broken_broken_undefined_la_LDFLAGS = -module -avoid-version -rpath /nowhere
 tests_broken_broken_undefined_la_LIBADD = $(PLUGIN_LIBADD)
+# no -no-undefined either: a call to a function nothing defines, which lazy binding hid
+tests_broken_broken_lazy_la_SOURCES = tests/broken/broken-lazy.c
+tests_broken_broken_lazy_la_LDFLAGS = -module -avoid-version -rpath /nowhere
+tests_broken_broken_lazy_la_LIBADD = $(PLUGIN_LIBADD)
+tests_broken_broken_options_la_SOURCES = tests/broken/broken-options.c
+tests_broken_broken_options_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_broken_broken_options_la_LIBADD = $(PLUGIN_LIBADD)
+tests_broken_broken_options_la_CFLAGS = $(AM_CFLAGS) $(STRICT_PLUGIN_CFLAGS)
 tests_broken_broken_setup_la_SOURCES = tests/broken/broken-setup.c
 tests_broken_broken_setup_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_broken_broken_setup_la_LIBADD = $(PLUGIN_LIBADD)

@@ -55,6 +55,35 @@ test_registry_failures (void)
   g_assert_nonnull (strstr (f->reason, "cannot load"));
   g_assert_nonnull (strstr (f->reason, "quarry_test_symbol_that_does_not_exist"));
 
+  /* a function nothing defines: lazy binding let it load and die at its first
+   * document; bound at load, the loader's message names the symbol */
+  f = find_failure (reg, "broken-lazy");
+  g_assert_nonnull (f);
+  g_assert_nonnull (strstr (f->reason, "undefined symbol: quarry_document_frobnicate"));
+  g_assert_nonnull (strstr (f->hint, "-Wl,-z,defs"));
+
+  /* the plugin's own tables are blamed on the plugin, every bad entry at once */
+  f = find_failure (reg, "broken-options");
+  g_assert_nonnull (f);
+  g_assert_nonnull (strstr (f->reason, "plugin 'broken-options': "));
+  {
+    static const char *const expected[] = {
+      "requires[1] 'layers:entity' is not layer:NAME, field:NAME, entities or summary",
+      "requires[2] 'entity' is not layer:NAME",
+      "requires[3] 'field:' is not layer:NAME",
+      "option 'limit' default 50 is outside 1..10",
+      "option 'ratio' default 'half' is not a number",
+      "option 'mode' default 'slow' is not one of its choices",
+      "option 'flag' default 'maybe' is not true or false",
+      "option 'span' has min 1 above max 0",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+      g_assert_nonnull (strstr (f->reason, expected[i]));
+    g_assert_null (strstr (f->reason, "'fine'"));
+    g_assert_null (strstr (f->reason, "requires[0]"));
+    g_assert_nonnull (strstr (f->hint, "fix the plugin's descriptor"));
+  }
+
   f = find_failure (reg, "not-a-module");
   g_assert_nonnull (f);
   g_assert_nonnull (strstr (f->reason, "cannot load"));
@@ -132,6 +161,39 @@ test_descriptor_check (void)
   d.struct_size = sizeof d;
   g_assert_true (quarry_descriptor_check (&d, "x.so", &error));
   g_assert_no_error (error);
+
+  /* what is missing, by name */
+  d.version = NULL;
+  d.process = NULL;
+  g_assert_false (quarry_descriptor_check (&d, "x.so", &error));
+  g_assert_cmpstr (error->message, ==, "x.so: the descriptor of plugin 'good' lacks a version (.version), "
+                                       "a process callback (.process)");
+  g_clear_error (&error);
+  d.name = NULL;
+  d.version = "1";
+  g_assert_false (quarry_descriptor_check (&d, "x.so", &error));
+  g_assert_cmpstr (error->message, ==, "x.so: the descriptor lacks a name (.name), a process callback (.process)");
+  g_clear_error (&error);
+  d.name = "good";
+  d.process = (QuarryPluginProcessFunc) 1;
+
+  /* a 1.1 descriptor loads (its reserved tail is zero); one that declares 1.1 but
+   * sets a 1.2 callback is refused rather than having it silently not called */
+  d.abi_minor = 1;
+  g_assert_true (quarry_descriptor_check (&d, "x.so", &error));
+  g_assert_no_error (error);
+  d.worker_setup = (QuarryPluginWorkerSetupFunc) 1;
+  g_assert_false (quarry_descriptor_check (&d, "x.so", &error));
+  g_assert_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "which need plugin ABI 1.2, but declares ABI 1.1"));
+  g_clear_error (&error);
+  d.abi_minor = 2;
+  g_assert_true (quarry_descriptor_check (&d, "x.so", &error));
+  d.worker_setup = NULL;
+  d.worker_teardown = (QuarryPluginWorkerTeardownFunc) 1;
+  g_assert_false (quarry_descriptor_check (&d, "x.so", &error));
+  g_assert_nonnull (strstr (error->message, "has a worker_teardown but no worker_setup"));
+  g_clear_error (&error);
 }
 
 /* ---- config ---- */

@@ -856,6 +856,32 @@ test_sloppy (Run *r, gconstpointer data)
     }
 }
 
+/* A plugin calling a function nothing defines is refused at load, naming the
+ * symbol, by validate and by run before any document (lazily bound it passed
+ * validate and died at the first document with exit 127). */
+static void
+test_unresolved_symbol (Run *r, gconstpointer data)
+{
+  g_autofree char *err = NULL, *err2 = NULL;
+
+  g_autofree char *out = NULL;
+  const char *argv[] = { r->quarry, "validate", "-P", r->broken, "p.ini", NULL };
+  gint status = 0;
+  GError *error = NULL;
+
+  put (r, "p.ini", "[pipeline]\nstages = broken-lazy\n");
+  put_seven (r);
+  /* run_quarry adds --isolation, which validate does not take */
+  g_spawn_sync (r->dir, (char **) argv, NULL, 0, NULL, NULL, &out, &err, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  g_assert_nonnull (strstr (err, "undefined symbol: quarry_document_frobnicate"));
+  g_assert_cmpint (run_quarry (r, NULL, &err2, "run", "-c", "p.ini", "-o", "o.jsonl", "-j", r->jobs, "in", NULL), ==, 1);
+  g_assert_nonnull (strstr (err2, "undefined symbol: quarry_document_frobnicate"));
+  g_assert_false (exists (r, "o.jsonl"));
+}
+
 /* A worker set-up that fails stops the run before any document, naming the stage. */
 static void
 test_worker_setup_fails (Run *r, gconstpointer data)
@@ -910,6 +936,7 @@ main (int argc, char **argv)
       ADD ("worker-state/setup-fails", test_worker_setup_fails, threads[j]);
 #undef ADD
     }
+  g_test_add ("/run/unresolved-symbol", Run, NULL, run_setup, test_unresolved_symbol, run_teardown);
   g_test_add ("/run/timeout/threads-refused", Run, NULL, run_setup, test_timeout_threads, run_teardown);
   g_test_add ("/run/same-bytes", Run, NULL, run_setup, test_same_bytes, run_teardown);
   g_test_add ("/run/output/dev-full", Run, NULL, run_setup, test_output_full, run_teardown);
