@@ -33,6 +33,7 @@ struct _QuarryConfig {
   GPtrArray *stages;  /* QuarryStage* */
   char      *canonical;
   char      *hash;
+  gboolean   span_stages;  /* [pipeline] span-stages: each span's stage in the output */
 };
 
 G_DEFINE_QUARK (quarry-config-error-quark, quarry_config_error)
@@ -52,7 +53,7 @@ static const QuarryOption timeout_ms_option = {
 /* the keys every stage has, before its plugin's own */
 static const QuarryOption *const core_options[] = { &on_error_option, &timeout_ms_option };
 
-static const char *const pipeline_keys[] = { "stages", "description", NULL };
+static const char *const pipeline_keys[] = { "stages", "description", "span-stages", NULL };
 
 static void
 value_free (gpointer data)
@@ -554,6 +555,9 @@ build_canonical (QuarryConfig *cfg)
         g_string_append_printf (s, ":%s", st->plugin->desc->name);
     }
   g_string_append_c (s, '\n');
+  /* only when set, as timeout-ms: older configs keep their hash */
+  if (cfg->span_stages)
+    g_string_append (s, "span-stages=true\n");
   for (guint i = 0; i < cfg->stages->len; i++)
     {
       QuarryStage *st = cfg->stages->pdata[i];
@@ -590,6 +594,7 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
   g_auto(GStrv) entries = NULL, groups = NULL, pkeys = NULL;
   g_autofree char *text = NULL;
   GError *local = NULL;
+  gboolean span_stages = FALSE;
   Ctx ctx;
 
   if (name == NULL)
@@ -655,8 +660,22 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
       return NULL;
     }
 
+  if (g_key_file_has_key (kf, "pipeline", "span-stages", NULL))
+    {
+      g_autofree char *raw = g_key_file_get_value (kf, "pipeline", "span-stages", NULL);
+      if (raw == NULL || !quarry_option_parse_bool (g_strstrip (raw), &span_stages))
+        {
+          g_autofree char *at = where (&ctx, "pipeline", "span-stages");
+          g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_BAD_VALUE,
+                       "%s: [pipeline] span-stages = '%s' is not a boolean; write true or false", at,
+                       raw != NULL ? raw : "");
+          return NULL;
+        }
+    }
+
   cfg = g_new0 (QuarryConfig, 1);
   cfg->name = g_strdup (name);
+  cfg->span_stages = span_stages;
   cfg->stages = g_ptr_array_new_with_free_func (stage_free);
 
   for (guint i = 0; entries[i] != NULL; i++)
@@ -799,6 +818,12 @@ quarry_config_get_stage (const QuarryConfig *cfg, guint index)
 {
   g_return_val_if_fail (index < cfg->stages->len, NULL);
   return cfg->stages->pdata[index];
+}
+
+gboolean
+quarry_config_get_span_stages (const QuarryConfig *cfg)
+{
+  return cfg->span_stages;
 }
 
 const char *

@@ -148,7 +148,8 @@ quarry_job_process (QuarryPipeline *pipeline, QuarryPipelineWorker *worker, Quar
       switch (res)
         {
         case QUARRY_RESULT_OK:
-          quarry_writer_append_record (job->line, doc, prov);
+          quarry_writer_append_record_full (job->line, doc, prov,
+                                            quarry_config_get_span_stages (quarry_pipeline_get_config (pipeline)));
           break;
         case QUARRY_RESULT_FAILED:
           job->failed = TRUE;

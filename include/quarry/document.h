@@ -214,6 +214,25 @@ QUARRY_API gboolean quarry_document_apply_edits (QuarryDocument    *doc,
                                                  const QuarryEdits *edits,
                                                  GError           **error);
 
+/**
+ * quarry_edits_get_new_range:
+ * @edits: a batch that quarry_document_apply_edits() applied
+ * @index: the edit, by the order it was added to the batch (0 for the first)
+ * @start: (out) (optional): where its replacement starts in the text after the batch
+ * @end: (out) (optional): where its replacement ends (@start plus its length)
+ *
+ * Where one edit's replacement text is after the batch, so that a stage marks
+ * what it wrote without redoing the shift arithmetic of the edits before it.
+ * Several insertions at one offset come out in the order they were added. The
+ * first call after the batch grew computes every range at once (the batch's
+ * size times its logarithm); later calls look one up.
+ *
+ * Returns: %FALSE if @index is not an edit of the batch.
+ *
+ * Since: ABI 1.2
+ */
+QUARRY_API gboolean quarry_edits_get_new_range (QuarryEdits *edits, guint index, gsize *start, gsize *end);
+
 /* ---- spans ---- */
 
 /**
@@ -237,6 +256,21 @@ QUARRY_API gint quarry_document_add_span (QuarryDocument *doc,
 
 /** Returns: the number of spans in all layers. */
 QUARRY_API guint quarry_document_get_n_spans (const QuarryDocument *doc);
+
+/**
+ * quarry_document_get_span_stage:
+ * @index: a span's index
+ *
+ * Which stage added span @index, so that two stages writing the same layer can
+ * be told apart. The output shows it as the span's `"stage"` only when the
+ * config asks (`span-stages = true` in `[pipeline]`).
+ *
+ * Returns: (transfer none): the stage's name (its config name, as in
+ * diagnostics), or "input" for a span made while the document was read.
+ *
+ * Since: ABI 1.2
+ */
+QUARRY_API const char *quarry_document_get_span_stage (const QuarryDocument *doc, guint index);
 
 /**
  * quarry_document_get_span:
