@@ -292,9 +292,11 @@ quarry_descriptor_check (const QuarryPluginDescriptor *desc, const char *file, G
   if (desc->abi_minor > QUARRY_PLUGIN_ABI_MINOR)
     {
       g_set_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_ABI,
-                   "%s: built for plugin ABI %u.%u, newer than this Quarry's %d.%d",
-                   file, desc->abi_major, desc->abi_minor,
-                   QUARRY_PLUGIN_ABI_MAJOR, QUARRY_PLUGIN_ABI_MINOR);
+                   "%s: needs plugin ABI %u.%u, newer than this Quarry's (%s) %d.%d: upgrade Quarry, or build the "
+                   "plugin for ABI %d.%d (QUARRY_PLUGIN_ABI_REQUIRED_MINOR %d) if it uses nothing newer",
+                   file, desc->abi_major, desc->abi_minor, QUARRY_VERSION,
+                   QUARRY_PLUGIN_ABI_MAJOR, QUARRY_PLUGIN_ABI_MINOR, QUARRY_PLUGIN_ABI_MAJOR,
+                   QUARRY_PLUGIN_ABI_MINOR, QUARRY_PLUGIN_ABI_MINOR);
       return FALSE;
     }
   if (desc->struct_size < G_STRUCT_OFFSET (QuarryPluginDescriptor, reserved))

@@ -196,6 +196,53 @@ test_descriptor_check (void)
   g_clear_error (&error);
 }
 
+/* ---- ABI discipline ---- */
+
+/* the compile-time checks, against hand-written versions */
+G_STATIC_ASSERT (QUARRY_CHECK_VERSION (0, 2, 0));
+G_STATIC_ASSERT (QUARRY_CHECK_VERSION (QUARRY_MAJOR_VERSION, QUARRY_MINOR_VERSION, QUARRY_MICRO_VERSION));
+G_STATIC_ASSERT (!QUARRY_CHECK_VERSION (QUARRY_MAJOR_VERSION, QUARRY_MINOR_VERSION, QUARRY_MICRO_VERSION + 1));
+G_STATIC_ASSERT (!QUARRY_CHECK_VERSION (QUARRY_MAJOR_VERSION, QUARRY_MINOR_VERSION + 1, 0));
+G_STATIC_ASSERT (!QUARRY_CHECK_VERSION (QUARRY_MAJOR_VERSION + 1, 0, 0));
+G_STATIC_ASSERT (QUARRY_PLUGIN_ABI_CHECK (1, 0) && QUARRY_PLUGIN_ABI_CHECK (1, 2));
+G_STATIC_ASSERT (!QUARRY_PLUGIN_ABI_CHECK (1, QUARRY_PLUGIN_ABI_MINOR + 1) && !QUARRY_PLUGIN_ABI_CHECK (2, 0));
+/* what this file does not define defaults to the headers' own minor */
+G_STATIC_ASSERT (QUARRY_PLUGIN_ABI_REQUIRED_MINOR == QUARRY_PLUGIN_ABI_MINOR);
+
+static void
+test_abi_declared (void)
+{
+  g_autoptr(QuarryRegistry) reg = quarry_registry_new ();
+  GError *error = NULL;
+  const QuarryPlugin *needs, *worker;
+
+  /* test-needs declares it needs only 1.0 and loads; test-worker uses 1.2 and says so */
+  needs = quarry_registry_lookup (reg, "test-needs", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (needs->desc->abi_minor, ==, 0);
+  worker = quarry_registry_lookup (reg, "test-worker", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (worker->desc->abi_minor, ==, 2);
+}
+
+/* pkg-config --variable=plugin_abi quarry, from the build tree's quarry.pc */
+static void
+test_abi_pkg_config (void)
+{
+  g_autofree char *top = g_test_build_filename (G_TEST_BUILT, "..", NULL);
+  g_autofree char *out = NULL, *err = NULL, *want = NULL;
+  const char *argv[] = { "pkg-config", "--variable=plugin_abi", "quarry", NULL };
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "PKG_CONFIG_PATH", top, TRUE);
+  gint status = 0;
+  GError *error = NULL;
+
+  g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  want = g_strdup_printf ("%d.%d\n", QUARRY_PLUGIN_ABI_MAJOR, QUARRY_PLUGIN_ABI_MINOR);
+  g_assert_cmpstr (out, ==, want);
+}
+
 /* ---- config ---- */
 
 static QuarryConfig *
@@ -423,6 +470,8 @@ main (int argc, char **argv)
   g_test_add_func ("/registry/failures", test_registry_failures);
   g_test_add_func ("/registry/explicit-file", test_registry_explicit_file);
   g_test_add_func ("/registry/descriptor-check", test_descriptor_check);
+  g_test_add_func ("/abi/declared", test_abi_declared);
+  g_test_add_func ("/abi/pkg-config", test_abi_pkg_config);
   g_test_add_func ("/config/ok", test_config_ok);
   g_test_add_func ("/config/unknown-key", test_config_unknown_key);
   g_test_add_func ("/config/unknown-group", test_config_unknown_group);

@@ -231,7 +231,8 @@ QUARRY_API gboolean quarry_document_apply_edits (QuarryDocument    *doc,
  *
  * Since: ABI 1.2
  */
-QUARRY_API gboolean quarry_edits_get_new_range (QuarryEdits *edits, guint index, gsize *start, gsize *end);
+QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_2
+gboolean quarry_edits_get_new_range (QuarryEdits *edits, guint index, gsize *start, gsize *end);
 
 /* ---- spans ---- */
 
@@ -270,7 +271,8 @@ QUARRY_API guint quarry_document_get_n_spans (const QuarryDocument *doc);
  *
  * Since: ABI 1.2
  */
-QUARRY_API const char *quarry_document_get_span_stage (const QuarryDocument *doc, guint index);
+QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_2
+const char *quarry_document_get_span_stage (const QuarryDocument *doc, guint index);
 
 /**
  * quarry_document_get_span:
@@ -294,7 +296,8 @@ QUARRY_API const QuarrySpan *quarry_document_get_span (const QuarryDocument *doc
  * Returns: (transfer none): span @index, valid as for quarry_document_get_span().
  * Since: ABI 1.1
  */
-QUARRY_API const QuarrySpan *quarry_document_peek_span (const QuarryDocument *doc, guint index);
+QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_1
+const QuarrySpan *quarry_document_peek_span (const QuarryDocument *doc, guint index);
 
 /**
  * quarry_document_span_attrs:
@@ -320,7 +323,8 @@ QUARRY_API json_object *quarry_document_span_attrs (QuarryDocument *doc, guint i
  *
  * Since: ABI 1.1
  */
-QUARRY_API void quarry_document_span_set_attr (QuarryDocument *doc, guint index,
+QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_1
+void quarry_document_span_set_attr (QuarryDocument *doc, guint index,
                                                const char *key, json_object *value);
 
 /**
@@ -333,7 +337,8 @@ QUARRY_API void quarry_document_span_set_attr (QuarryDocument *doc, guint index,
  * Returns: whether span @index has attribute @key (JSON null counts as having it).
  * Since: ABI 1.1
  */
-QUARRY_API gboolean quarry_document_span_get_attr (const QuarryDocument *doc, guint index,
+QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_1
+gboolean quarry_document_span_get_attr (const QuarryDocument *doc, guint index,
                                                    const char *key, json_object **value);
 
 /* ---- fields and results ---- */
@@ -388,7 +393,8 @@ QUARRY_API json_object *quarry_document_get_entities (const QuarryDocument *doc)
  *
  * Since: ABI 1.1
  */
-QUARRY_API void quarry_document_add_entity (QuarryDocument *doc, const char *id, const char *name,
+QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_1
+void quarry_document_add_entity (QuarryDocument *doc, const char *id, const char *name,
                                             const char *label, const char *kb_id, guint64 mentions);
 
 /**

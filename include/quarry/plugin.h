@@ -190,7 +190,8 @@ typedef struct {
 /**
  * QUARRY_PLUGIN_DEFINE:
  *
- * Defines and exports the descriptor, filling in the ABI fields:
+ * Defines and exports the descriptor, filling in the ABI fields (the minor is
+ * the one the plugin requires, QUARRY_PLUGIN_ABI_REQUIRED_MINOR):
  * |[
  * QUARRY_PLUGIN_DEFINE (
  *   .name = "html-strip", .version = "1.0.0", .description = "HTML to text",
@@ -202,7 +203,7 @@ typedef struct {
   QUARRY_API extern const QuarryPluginDescriptor quarry_plugin_descriptor;  \
   const QuarryPluginDescriptor quarry_plugin_descriptor = {                 \
     .abi_major = QUARRY_PLUGIN_ABI_MAJOR,                                   \
-    .abi_minor = QUARRY_PLUGIN_ABI_MINOR,                                   \
+    .abi_minor = QUARRY_PLUGIN_ABI_REQUIRED_MINOR,                          \
     .struct_size = sizeof (QuarryPluginDescriptor),                         \
     __VA_ARGS__                                                             \
   }
@@ -251,7 +252,8 @@ QUARRY_API const char *const *quarry_stage_get_strv (const QuarryStage *stage, c
  *
  * Since: ABI 1.1
  */
-QUARRY_API void quarry_stage_set_provenance (QuarryStage *stage, const char *key, const char *value);
+QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_1
+void quarry_stage_set_provenance (QuarryStage *stage, const char *key, const char *value);
 
 /**
  * quarry_stage_log:
