@@ -287,6 +287,12 @@ quarry_pipeline_worker_free (QuarryPipelineWorker *w)
 QuarryResult
 quarry_pipeline_process (QuarryPipeline *p, QuarryDocument *doc, char **reason)
 {
+  return quarry_pipeline_process_marked (p, doc, reason, NULL);
+}
+
+QuarryResult
+quarry_pipeline_process_marked (QuarryPipeline *p, QuarryDocument *doc, char **reason, QuarryStageMark *mark)
+{
   QuarryPipelineWorker *w = NULL;
   QuarryResult res;
 
@@ -309,7 +315,7 @@ quarry_pipeline_process (QuarryPipeline *p, QuarryDocument *doc, char **reason)
           return QUARRY_RESULT_FAILED;
         }
     }
-  res = quarry_pipeline_process_marked (p, w, doc, reason, NULL);
+  res = quarry_pipeline_process_worker (p, w, doc, reason, mark);
   if (w != NULL)
     {
       g_mutex_lock (&p->idle_lock);
@@ -320,7 +326,7 @@ quarry_pipeline_process (QuarryPipeline *p, QuarryDocument *doc, char **reason)
 }
 
 QuarryResult
-quarry_pipeline_process_marked (QuarryPipeline *p, QuarryPipelineWorker *w, QuarryDocument *doc, char **reason,
+quarry_pipeline_process_worker (QuarryPipeline *p, QuarryPipelineWorker *w, QuarryDocument *doc, char **reason,
                                 QuarryStageMark *mark)
 {
   g_return_val_if_fail (w != NULL || !p->has_workers, QUARRY_RESULT_FAILED);

@@ -65,9 +65,13 @@ typedef struct {
   gint64 started_ns;  /* CLOCK_MONOTONIC when that stage was entered */
 } QuarryStageMark;
 
-/* The same as quarry_pipeline_process(), run with the caller's worker (which may
- * be NULL only when no stage has worker callbacks), also updating mark (nullable). */
-QUARRY_API QuarryResult quarry_pipeline_process_marked (QuarryPipeline *pipeline, QuarryPipelineWorker *worker,
+/* The same as quarry_pipeline_process(), also updating mark (nullable). */
+QUARRY_API QuarryResult quarry_pipeline_process_marked (QuarryPipeline *pipeline, QuarryDocument *doc, char **reason,
+                                                        QuarryStageMark *mark);
+
+/* The same, run with the caller's worker (which may be NULL only when no stage
+ * has worker callbacks): what the run loop's threads and processes use. */
+QUARRY_API QuarryResult quarry_pipeline_process_worker (QuarryPipeline *pipeline, QuarryPipelineWorker *worker,
                                                         QuarryDocument *doc, char **reason, QuarryStageMark *mark);
 
 /* CLOCK_MONOTONIC in nanoseconds: the clock of QuarryStageMark (the same in every process). */

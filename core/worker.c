@@ -138,7 +138,7 @@ quarry_job_process (QuarryPipeline *pipeline, QuarryPipelineWorker *worker, Quar
     }
   else
     {
-      QuarryResult res = quarry_pipeline_process_marked (pipeline, worker, doc, &reason, mark);
+      QuarryResult res = quarry_pipeline_process_worker (pipeline, worker, doc, &reason, mark);
       if (mark != NULL)
         {
           guint n;
