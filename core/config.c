@@ -595,6 +595,7 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
   g_autofree char *text = NULL;
   GError *local = NULL;
   gboolean span_stages = FALSE;
+  g_autoptr(GString) unmet = NULL;
   Ctx ctx;
 
   if (name == NULL)
@@ -759,20 +760,30 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
 
       if (!load_stage (&ctx, kf, st, base_dir, error))
         return NULL;
+      /* every unmet requirement of the pipeline in one message, not the first alone */
       for (guint r = 0; d->requires != NULL && d->requires[r] != NULL; r++)
         if (!requirement_met (provided, d->requires[r]))
           {
-            g_autofree char *at = where (&ctx, "pipeline", "stages");
             g_autofree char *by = who_provides (reg, d->requires[r]);
-            g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_REQUIREMENT,
-                         "%s: stage '%s' requires '%s', which no earlier stage provides; %s%s%s",
-                         at, st->name, d->requires[r],
-                         by[0] ? "put a stage of " : "no plugin found provides it",
-                         by, by[0] ? " before it" : "");
-            return NULL;
+            if (unmet == NULL)
+              {
+                g_autofree char *at = where (&ctx, "pipeline", "stages");
+                unmet = g_string_new (at);
+                g_string_append (unmet, ": ");
+              }
+            else
+              g_string_append (unmet, "; ");
+            g_string_append_printf (unmet, "stage '%s' requires '%s', which no earlier stage provides; %s%s%s",
+                                    st->name, d->requires[r], by[0] ? "put a stage of " : "no plugin found provides it",
+                                    by, by[0] ? " before it" : "");
           }
       for (guint p = 0; d->provides != NULL && d->provides[p] != NULL; p++)
         g_hash_table_add (provided, (gpointer) d->provides[p]);
+    }
+  if (unmet != NULL)
+    {
+      g_set_error_literal (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_REQUIREMENT, unmet->str);
+      return NULL;
     }
 
   build_canonical (cfg);

@@ -380,6 +380,10 @@ test_config_requirement (void)
 {
   assert_config_error ("[pipeline]\nstages=test-needs;test-replace\n", NULL, QUARRY_CONFIG_ERROR_REQUIREMENT,
                        "stage 'test-needs' requires 'layer:replaced'", "put a stage of test-replace before it", NULL);
+  /* every unmet requirement at once */
+  assert_config_error ("[pipeline]\nstages=a:test-needs;b:test-needs;test-replace\n", NULL, QUARRY_CONFIG_ERROR_REQUIREMENT,
+                       "t.ini:2: stage 'a' requires 'layer:replaced', which no earlier stage provides; put a stage of "
+                       "test-replace before it; stage 'b' requires 'layer:replaced'", NULL);
 }
 
 static void

@@ -325,7 +325,7 @@ QUARRY_API json_object *quarry_document_span_attrs (QuarryDocument *doc, guint i
  */
 QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_1
 void quarry_document_span_set_attr (QuarryDocument *doc, guint index,
-                                               const char *key, json_object *value);
+                                    const char *key, json_object *value);
 
 /**
  * quarry_document_span_get_attr:
@@ -339,7 +339,7 @@ void quarry_document_span_set_attr (QuarryDocument *doc, guint index,
  */
 QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_1
 gboolean quarry_document_span_get_attr (const QuarryDocument *doc, guint index,
-                                                   const char *key, json_object **value);
+                                        const char *key, json_object **value);
 
 /* ---- fields and results ---- */
 
@@ -395,7 +395,7 @@ QUARRY_API json_object *quarry_document_get_entities (const QuarryDocument *doc)
  */
 QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_1
 void quarry_document_add_entity (QuarryDocument *doc, const char *id, const char *name,
-                                            const char *label, const char *kb_id, guint64 mentions);
+                                 const char *label, const char *kb_id, guint64 mentions);
 
 /**
  * quarry_document_set_summary:

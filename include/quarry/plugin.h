@@ -94,7 +94,9 @@ typedef gboolean (*QuarryPluginSetupFunc) (QuarryStage *stage, gpointer *state, 
  * QuarryPluginProcessFunc:
  *
  * Processes one document. Called from several threads at once on different
- * documents, so @state must be treated as read-only (or guarded).
+ * documents, so @state must be treated as read-only (or guarded); a stage with
+ * a worker_setup callback is given its worker's own state instead, which it may
+ * change freely (see #QuarryPluginWorkerSetupFunc).
  * Problems in the input are diagnostics on @doc (and a %TRUE return); return
  * %FALSE with @error only when the stage could not do its work on @doc, and the
  * stage's `on-error` policy decides what happens next.
