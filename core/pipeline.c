@@ -172,7 +172,7 @@ quarry_pipeline_new (QuarryConfig *cfg, GError **error)
           return NULL;
         }
       r->set_up = TRUE;
-      if (d->abi_minor >= 2)
+      if (QUARRY_DESCRIPTOR_HAS_1_2 (d))
         {
           r->worker_setup = d->worker_setup;
           r->worker_teardown = d->worker_teardown;

@@ -299,7 +299,8 @@ quarry_descriptor_check (const QuarryPluginDescriptor *desc, const char *file, G
                    QUARRY_PLUGIN_ABI_MINOR, QUARRY_PLUGIN_ABI_MINOR);
       return FALSE;
     }
-  if (desc->struct_size < G_STRUCT_OFFSET (QuarryPluginDescriptor, reserved))
+  /* the 1.0 fields at least; a later one is read only when the size holds it too */
+  if (desc->struct_size < G_STRUCT_OFFSET (QuarryPluginDescriptor, worker_setup))
     {
       g_set_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_INVALID,
                    "%s: descriptor is %" G_GSIZE_FORMAT " bytes, smaller than ABI %d.0 requires",
@@ -324,7 +325,8 @@ quarry_descriptor_check (const QuarryPluginDescriptor *desc, const char *file, G
   }
   /* the reserved tail of an older descriptor is zero: a callback there is a plugin
    * that uses 1.2 but declares less, which the host would silently not call */
-  if (desc->abi_minor < 2 && (desc->worker_setup != NULL || desc->worker_teardown != NULL))
+  if (desc->abi_minor < 2 && desc->struct_size >= G_STRUCT_OFFSET (QuarryPluginDescriptor, reserved)
+      && (desc->worker_setup != NULL || desc->worker_teardown != NULL))
     {
       g_set_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_INVALID,
                    "%s: plugin '%s' sets worker_setup or worker_teardown, which need plugin ABI 1.2, but declares "
@@ -332,7 +334,7 @@ quarry_descriptor_check (const QuarryPluginDescriptor *desc, const char *file, G
                    desc->abi_minor);
       return FALSE;
     }
-  if (desc->abi_minor >= 2 && desc->worker_teardown != NULL && desc->worker_setup == NULL)
+  if (QUARRY_DESCRIPTOR_HAS_1_2 (desc) && desc->worker_teardown != NULL && desc->worker_setup == NULL)
     {
       g_set_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_INVALID,
                    "%s: plugin '%s' has a worker_teardown but no worker_setup; set both or neither", file, desc->name);

@@ -57,6 +57,11 @@ QUARRY_API const GPtrArray *quarry_registry_get_failures (QuarryRegistry *reg);
 /* (transfer none) the folders searched, in order. */
 QUARRY_API const GPtrArray *quarry_registry_get_paths (QuarryRegistry *reg);
 
+/* Whether a checked descriptor holds the ABI 1.2 fields (worker_setup, worker_teardown):
+ * its minor says so, and it is big enough to hold them. */
+#define QUARRY_DESCRIPTOR_HAS_1_2(d) \
+  ((d)->abi_minor >= 2 && (d)->struct_size >= G_STRUCT_OFFSET (QuarryPluginDescriptor, reserved))
+
 /* Checks a descriptor as the loader does (ABI first); exposed for tests. */
 QUARRY_API gboolean quarry_descriptor_check (const QuarryPluginDescriptor *desc, const char *file, GError **error);
 

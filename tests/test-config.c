@@ -194,6 +194,16 @@ test_descriptor_check (void)
   g_assert_false (quarry_descriptor_check (&d, "x.so", &error));
   g_assert_nonnull (strstr (error->message, "has a worker_teardown but no worker_setup"));
   g_clear_error (&error);
+
+  /* a descriptor that ends before the 1.2 fields (its size says so) loads, and they are not read */
+  d.struct_size = G_STRUCT_OFFSET (QuarryPluginDescriptor, worker_setup);
+  g_assert_true (quarry_descriptor_check (&d, "x.so", &error));
+  g_assert_no_error (error);
+  g_assert_false (QUARRY_DESCRIPTOR_HAS_1_2 (&d));
+  d.struct_size = G_STRUCT_OFFSET (QuarryPluginDescriptor, worker_setup) - 1;
+  g_assert_false (quarry_descriptor_check (&d, "x.so", &error));
+  g_assert_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_INVALID);
+  g_clear_error (&error);
 }
 
 /* ---- ABI discipline ---- */

@@ -153,8 +153,8 @@ typedef void (*QuarryPluginWorkerTeardownFunc) (gpointer state, gpointer worker_
  * @version: the plugin's own version ("1.0.0"), recorded in output provenance
  * @description: one line
  * @options: (nullable): the option table, ended by a row with a %NULL name
- * @requires: (nullable): %NULL-terminated things an earlier stage must provide
- *   ("layer:entity", "field:header", "entities", "summary")
+ * @requires: (nullable): %NULL-terminated things an earlier stage must provide:
+ *   `layer:NAME`, `field:NAME`, `entities` or `summary` (checked at load)
  * @provides: (nullable): %NULL-terminated things this stage provides, same syntax
  * @setup: (nullable): see #QuarryPluginSetupFunc
  * @process: see #QuarryPluginProcessFunc
