@@ -33,6 +33,7 @@ struct _QuarryConfig {
   GPtrArray *stages;  /* QuarryStage* */
   char      *canonical;
   char      *hash;
+  gboolean   span_stages;  /* [pipeline] span-stages: each span's stage in the output */
 };
 
 G_DEFINE_QUARK (quarry-config-error-quark, quarry_config_error)
@@ -52,7 +53,7 @@ static const QuarryOption timeout_ms_option = {
 /* the keys every stage has, before its plugin's own */
 static const QuarryOption *const core_options[] = { &on_error_option, &timeout_ms_option };
 
-static const char *const pipeline_keys[] = { "stages", "description", NULL };
+static const char *const pipeline_keys[] = { "stages", "description", "span-stages", NULL };
 
 static void
 value_free (gpointer data)
@@ -334,13 +335,7 @@ parse_value (const Ctx *ctx, const char *group, const QuarryOption *opt, const c
       }
 
     case QUARRY_OPTION_BOOL:
-      if (g_ascii_strcasecmp (raw, "true") == 0 || g_ascii_strcasecmp (raw, "yes") == 0 ||
-          g_str_equal (raw, "1") || g_ascii_strcasecmp (raw, "on") == 0)
-        v->b = TRUE;
-      else if (g_ascii_strcasecmp (raw, "false") == 0 || g_ascii_strcasecmp (raw, "no") == 0 ||
-               g_str_equal (raw, "0") || g_ascii_strcasecmp (raw, "off") == 0)
-        v->b = FALSE;
-      else
+      if (!quarry_option_parse_bool (raw, &v->b))
         {
           g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_BAD_VALUE,
                        "%s: [%s] %s = '%s' is not a boolean; write true or false",
@@ -573,6 +568,9 @@ build_canonical (QuarryConfig *cfg)
         g_string_append_printf (s, ":%s", st->plugin->desc->name);
     }
   g_string_append_c (s, '\n');
+  /* only when set, as timeout-ms: older configs keep their hash */
+  if (cfg->span_stages)
+    g_string_append (s, "span-stages=true\n");
   for (guint i = 0; i < cfg->stages->len; i++)
     {
       QuarryStage *st = cfg->stages->pdata[i];
@@ -609,6 +607,8 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
   g_auto(GStrv) entries = NULL, groups = NULL, pkeys = NULL;
   g_autofree char *text = NULL;
   GError *local = NULL;
+  gboolean span_stages = FALSE;
+  g_autoptr(GString) unmet = NULL;
   Ctx ctx;
 
   if (name == NULL)
@@ -674,8 +674,22 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
       return NULL;
     }
 
+  if (g_key_file_has_key (kf, "pipeline", "span-stages", NULL))
+    {
+      g_autofree char *raw = g_key_file_get_value (kf, "pipeline", "span-stages", NULL);
+      if (raw == NULL || !quarry_option_parse_bool (g_strstrip (raw), &span_stages))
+        {
+          g_autofree char *at = where (&ctx, "pipeline", "span-stages");
+          g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_BAD_VALUE,
+                       "%s: [pipeline] span-stages = '%s' is not a boolean; write true or false", at,
+                       raw != NULL ? raw : "");
+          return NULL;
+        }
+    }
+
   cfg = g_new0 (QuarryConfig, 1);
   cfg->name = g_strdup (name);
+  cfg->span_stages = span_stages;
   cfg->stages = g_ptr_array_new_with_free_func (stage_free);
 
   for (guint i = 0; entries[i] != NULL; i++)
@@ -762,7 +776,8 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
       if (!load_stage (&ctx, kf, st, base_dir, error))
         return NULL;
       /* the descriptor's lists, then the stage's own when its plugin takes them as
-       * options (exec: what a co-process adds is known only from its config) */
+       * options (exec: what a co-process adds is known only from its config); every
+       * unmet requirement of the pipeline in one message, not the first alone */
       reqs[0] = d->requires;
       reqs[1] = declared_list (st, "requires");
       provs[0] = d->provides;
@@ -771,18 +786,27 @@ quarry_config_new_from_data (const char *data, gssize length, const char *name, 
         for (guint r = 0; reqs[k] != NULL && reqs[k][r] != NULL; r++)
           if (!requirement_met (provided, reqs[k][r]))
             {
-              g_autofree char *at = where (&ctx, "pipeline", "stages");
               g_autofree char *by = who_provides (reg, reqs[k][r]);
-              g_set_error (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_REQUIREMENT,
-                           "%s: stage '%s' requires '%s', which no earlier stage provides; %s%s%s",
-                           at, st->name, reqs[k][r],
-                           by[0] ? "put a stage of " : "no plugin found provides it",
-                           by, by[0] ? " before it" : "");
-              return NULL;
+              if (unmet == NULL)
+                {
+                  g_autofree char *at = where (&ctx, "pipeline", "stages");
+                  unmet = g_string_new (at);
+                  g_string_append (unmet, ": ");
+                }
+              else
+                g_string_append (unmet, "; ");
+              g_string_append_printf (unmet, "stage '%s' requires '%s', which no earlier stage provides; %s%s%s",
+                                      st->name, reqs[k][r], by[0] ? "put a stage of " : "no plugin found provides it",
+                                      by, by[0] ? " before it" : "");
             }
       for (guint k = 0; k < 2; k++)
         for (guint p = 0; provs[k] != NULL && provs[k][p] != NULL; p++)
           g_hash_table_add (provided, (gpointer) provs[k][p]);
+    }
+  if (unmet != NULL)
+    {
+      g_set_error_literal (error, QUARRY_CONFIG_ERROR, QUARRY_CONFIG_ERROR_REQUIREMENT, unmet->str);
+      return NULL;
     }
 
   build_canonical (cfg);
@@ -828,6 +852,12 @@ quarry_config_get_stage (const QuarryConfig *cfg, guint index)
 {
   g_return_val_if_fail (index < cfg->stages->len, NULL);
   return cfg->stages->pdata[index];
+}
+
+gboolean
+quarry_config_get_span_stages (const QuarryConfig *cfg)
+{
+  return cfg->span_stages;
 }
 
 const char *

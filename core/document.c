@@ -31,6 +31,7 @@ struct _QuarryDocument {
   gsize        text_len;
   GArray      *map;         /* QuarryMapPiece, sorted by t0, no empty pieces */
   GArray      *spans;       /* QuarrySpan */
+  GArray      *span_stages; /* const char *, by span: the stage that added it (interned or static) */
   json_object *fields;
   json_object *entities;
   json_object *summary;
@@ -68,6 +69,8 @@ struct _QuarryEdits {
   guint  len, cap;
   char  *buf;       /* all replacement texts, back to back */
   gsize  buf_len, buf_cap;
+  gsize *new_start; /* by seq: where each replacement lands, made by quarry_edits_get_new_range */
+  guint  n_new;     /* the batch's length when new_start was made */
 };
 
 G_DEFINE_QUARK (quarry-document-error-quark, quarry_document_error)
@@ -272,6 +275,7 @@ quarry_document_new_take (const char *id, void *source, gsize length, const char
     g_array_append_val (doc->map, whole);
   doc->spans = g_array_new (FALSE, FALSE, sizeof (QuarrySpan));
   g_array_set_clear_func (doc->spans, span_clear);
+  doc->span_stages = g_array_new (FALSE, FALSE, sizeof (const char *));
   doc->fields = json_object_new_object ();
   doc->diagnostics = g_array_new (FALSE, FALSE, sizeof (QuarryDiagnostic));
   g_array_set_clear_func (doc->diagnostics, diagnostic_clear);
@@ -302,6 +306,7 @@ quarry_document_free (QuarryDocument *doc)
   g_free (doc->text);
   g_array_unref (doc->map);
   g_array_unref (doc->spans);
+  g_array_unref (doc->span_stages);
   json_object_put (doc->fields);
   for (guint i = 0; i < doc->n_pairs; i++)
     if (doc->pairs[i].value != NULL)
@@ -541,6 +546,7 @@ quarry_edits_free (QuarryEdits *edits)
     return;
   g_free (edits->v);
   g_free (edits->buf);
+  g_free (edits->new_start);
   g_free (edits);
 }
 
@@ -593,6 +599,36 @@ edit_cmp (gconstpointer a, gconstpointer b)
   if (x->end != y->end)
     return x->end < y->end ? -1 : 1;
   return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+gboolean
+quarry_edits_get_new_range (QuarryEdits *edits, guint index, gsize *start, gsize *end)
+{
+  g_return_val_if_fail (edits != NULL, FALSE);
+  if (index >= edits->len)
+    return FALSE;
+  if (edits->new_start == NULL || edits->n_new != edits->len)
+    {
+      /* in the order apply_edits applies them; each lands where it starts plus
+       * the growth of the text from the edits before it */
+      g_autofree Edit *e = g_memdup2 (edits->v, edits->len * sizeof (Edit));
+      gssize growth = 0;
+
+      qsort (e, edits->len, sizeof (Edit), edit_cmp);
+      g_free (edits->new_start);
+      edits->new_start = g_new (gsize, edits->len);
+      for (guint i = 0; i < edits->len; i++)
+        {
+          edits->new_start[e[i].seq] = e[i].start + growth;
+          growth += (gssize) e[i].text_len - (gssize) (e[i].end - e[i].start);
+        }
+      edits->n_new = edits->len;
+    }
+  if (start != NULL)
+    *start = edits->new_start[index];
+  if (end != NULL)
+    *end = edits->new_start[index] + edits->v[index].text_len;
+  return TRUE;
 }
 
 static inline gboolean
@@ -879,7 +915,15 @@ quarry_document_add_span (QuarryDocument *doc, const char *layer, const char *la
   sp.end = end;
   sp.attrs = attrs;
   g_array_append_val (doc->spans, sp);
+  g_array_append_val (doc->span_stages, doc->stage);
   return (gint) doc->spans->len - 1;
+}
+
+const char *
+quarry_document_get_span_stage (const QuarryDocument *doc, guint index)
+{
+  g_return_val_if_fail (index < doc->spans->len, NULL);
+  return g_array_index (doc->span_stages, const char *, index);
 }
 
 guint

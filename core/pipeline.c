@@ -13,6 +13,9 @@ typedef struct {
   const char  *name;   /* interned: diagnostics keep it after the pipeline is gone */
   gpointer     state;
   gboolean     set_up;
+  /* the ABI 1.2 worker callbacks, NULL for an older plugin or one without them */
+  QuarryPluginWorkerSetupFunc    worker_setup;
+  QuarryPluginWorkerTeardownFunc worker_teardown;
 } StageRun;
 
 struct _QuarryPipeline {
@@ -20,11 +23,63 @@ struct _QuarryPipeline {
   StageRun         *runs;
   QuarryStageStats *stats;
   guint             n;
+  gboolean          has_workers;  /* a stage has worker callbacks */
   json_object      *provenance;
   char             *provenance_text;
+  /* workers for quarry_pipeline_process(), which callers share across threads */
+  GMutex            idle_lock;
+  GPtrArray        *idle;
+};
+
+struct _QuarryPipelineWorker {
+  QuarryPipeline *pipeline;
+  gpointer       *states;  /* one per stage: the worker state, or the stage's own */
+  gboolean       *set_up;
 };
 
 G_DEFINE_QUARK (quarry-pipeline-error-quark, quarry_pipeline_error)
+
+/* What this thread runs now, for the log handler: a GLib critical from a plugin's
+ * call into the core (a g_return_if_fail) then names the stage and the document. */
+typedef struct {
+  const char                   *stage;
+  const QuarryPluginDescriptor *desc;
+  QuarryDocument               *doc;
+} Running;
+
+static __thread const Running *running;
+
+static void
+log_in_stage (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  const Running *r = running;
+
+  if (r == NULL)
+    {
+      g_log_default_handler (domain, level, message, data);
+      return;
+    }
+  {
+    g_autofree char *m = g_strdup_printf ("in stage '%s' (plugin %s %s) on document %s: %s", r->stage, r->desc->name,
+                                          r->desc->version, quarry_document_get_id (r->doc), message);
+    g_log_default_handler (domain, level, m, data);
+  }
+}
+
+static void
+install_log_handler (void)
+{
+  static gsize done;
+
+  if (g_once_init_enter (&done))
+    {
+      /* the core and plugins log with no domain; GLib's own checks with "GLib" */
+      GLogLevelFlags levels = G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL;
+      g_log_set_handler (NULL, levels, log_in_stage, NULL);
+      g_log_set_handler ("GLib", levels, log_in_stage, NULL);
+      g_once_init_leave (&done, 1);
+    }
+}
 
 static gint64
 now_ns (void)
@@ -84,6 +139,7 @@ quarry_pipeline_new (QuarryConfig *cfg, GError **error)
   QuarryPipeline *p;
 
   g_return_val_if_fail (cfg != NULL, NULL);
+  install_log_handler ();
   p = g_new0 (QuarryPipeline, 1);
   p->cfg = cfg;
   p->n = quarry_config_get_n_stages (cfg);
@@ -116,7 +172,15 @@ quarry_pipeline_new (QuarryConfig *cfg, GError **error)
           return NULL;
         }
       r->set_up = TRUE;
+      if (QUARRY_DESCRIPTOR_HAS_1_2 (d))
+        {
+          r->worker_setup = d->worker_setup;
+          r->worker_teardown = d->worker_teardown;
+          p->has_workers |= r->worker_setup != NULL;
+        }
     }
+  g_mutex_init (&p->idle_lock);
+  p->idle = g_ptr_array_new ();
   p->provenance = build_provenance (p);
   p->provenance_text = g_strdup (json_object_to_json_string_ext (p->provenance, JSON_C_TO_STRING_PLAIN |
                                                                  JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -128,6 +192,13 @@ quarry_pipeline_free (QuarryPipeline *p)
 {
   if (p == NULL)
     return;
+  if (p->idle != NULL)
+    {
+      for (guint i = 0; i < p->idle->len; i++)
+        quarry_pipeline_worker_free (p->idle->pdata[i]);
+      g_ptr_array_unref (p->idle);
+      g_mutex_clear (&p->idle_lock);
+    }
   teardown_all (p);
   if (p->provenance != NULL)
     json_object_put (p->provenance);
@@ -163,6 +234,56 @@ quarry_pipeline_get_stats (QuarryPipeline *p, guint *n_stages)
   return p->stats;
 }
 
+QuarryPipelineWorker *
+quarry_pipeline_worker_new (QuarryPipeline *p, GError **error)
+{
+  QuarryPipelineWorker *w = g_new0 (QuarryPipelineWorker, 1);
+
+  w->pipeline = p;
+  w->states = g_new0 (gpointer, MAX (p->n, 1));
+  w->set_up = g_new0 (gboolean, MAX (p->n, 1));
+  for (guint i = 0; i < p->n; i++)
+    {
+      StageRun *r = &p->runs[i];
+      GError *local = NULL;
+
+      w->states[i] = r->state;
+      if (r->worker_setup == NULL)
+        continue;
+      w->states[i] = NULL;
+      if (!r->worker_setup (r->state, &w->states[i], &local))
+        {
+          const QuarryPluginDescriptor *d = quarry_stage_get_plugin (r->stage)->desc;
+          g_set_error (error, QUARRY_PIPELINE_ERROR, QUARRY_PIPELINE_ERROR_SETUP,
+                       "stage '%s' (plugin %s %s) could not set up a worker: %s", r->name, d->name, d->version,
+                       local != NULL ? local->message : "its worker_setup failed without saying why");
+          g_clear_error (&local);
+          quarry_pipeline_worker_free (w);
+          return NULL;
+        }
+      g_clear_error (&local);
+      w->set_up[i] = TRUE;
+    }
+  return w;
+}
+
+void
+quarry_pipeline_worker_free (QuarryPipelineWorker *w)
+{
+  if (w == NULL)
+    return;
+  /* in reverse, as the stages themselves */
+  for (guint i = w->pipeline->n; i-- > 0;)
+    {
+      StageRun *r = &w->pipeline->runs[i];
+      if (w->set_up[i] && r->worker_teardown != NULL)
+        r->worker_teardown (r->state, w->states[i]);
+    }
+  g_free (w->states);
+  g_free (w->set_up);
+  g_free (w);
+}
+
 QuarryResult
 quarry_pipeline_process (QuarryPipeline *p, QuarryDocument *doc, char **reason)
 {
@@ -172,6 +293,45 @@ quarry_pipeline_process (QuarryPipeline *p, QuarryDocument *doc, char **reason)
 QuarryResult
 quarry_pipeline_process_marked (QuarryPipeline *p, QuarryDocument *doc, char **reason, QuarryStageMark *mark)
 {
+  QuarryPipelineWorker *w = NULL;
+  QuarryResult res;
+
+  if (p->has_workers)
+    {
+      GError *error = NULL;
+
+      /* a worker no other caller is using: the last one given back, or a new one */
+      g_mutex_lock (&p->idle_lock);
+      if (p->idle->len > 0)
+        w = g_ptr_array_steal_index_fast (p->idle, p->idle->len - 1);
+      g_mutex_unlock (&p->idle_lock);
+      if (w == NULL && (w = quarry_pipeline_worker_new (p, &error)) == NULL)
+        {
+          quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_ERROR, "stage-failed", QUARRY_NO_OFFSET, "%s",
+                                    error->message);
+          if (reason != NULL)
+            *reason = g_strdup (error->message);
+          g_error_free (error);
+          return QUARRY_RESULT_FAILED;
+        }
+    }
+  res = quarry_pipeline_process_worker (p, w, doc, reason, mark);
+  if (w != NULL)
+    {
+      g_mutex_lock (&p->idle_lock);
+      g_ptr_array_add (p->idle, w);
+      g_mutex_unlock (&p->idle_lock);
+    }
+  return res;
+}
+
+QuarryResult
+quarry_pipeline_process_worker (QuarryPipeline *p, QuarryPipelineWorker *w, QuarryDocument *doc, char **reason,
+                                QuarryStageMark *mark)
+{
+  g_return_val_if_fail (w != NULL || !p->has_workers, QUARRY_RESULT_FAILED);
+  g_return_val_if_fail (w == NULL || w->pipeline == p, QUARRY_RESULT_FAILED);
+
   for (guint i = 0; i < p->n; i++)
     {
       StageRun *r = &p->runs[i];
@@ -191,13 +351,27 @@ quarry_pipeline_process_marked (QuarryPipeline *p, QuarryDocument *doc, char **r
           __atomic_store_n (&mark->started_ns, t0, __ATOMIC_RELAXED);
           __atomic_store_n (&mark->stage, (gint) i, __ATOMIC_RELEASE);
         }
-      ok = d->process (r->state, doc, &local);
+      {
+        Running now = { name, d, doc };
+        running = &now;
+        ok = d->process (w != NULL ? w->states[i] : r->state, doc, &local);
+        running = NULL;
+      }
       __atomic_fetch_add (&p->stats[i].nanoseconds, now_ns () - t0, __ATOMIC_RELAXED);
       __atomic_fetch_add (&p->stats[i].documents, 1, __ATOMIC_RELAXED);
       __atomic_fetch_add (&p->stats[i].bytes_in, len, __ATOMIC_RELAXED);
       if (ok)
         {
-          g_clear_error (&local);  /* a plugin that set an error and returned TRUE */
+          if (local != NULL)
+            {
+              /* a plugin mistake: said it worked but set an error. The document goes on;
+               * the author learns of it from the record rather than never */
+              quarry_document_diagnose (doc, QUARRY_DIAGNOSTIC_WARNING, "error-ignored", QUARRY_NO_OFFSET,
+                                        "stage '%s' (plugin %s %s) returned success but set an error, which is "
+                                        "ignored: %s (a plugin bug: return FALSE to fail, or clear the error)",
+                                        name, d->name, d->version, local->message);
+              g_clear_error (&local);
+            }
           continue;
         }
 

@@ -43,8 +43,18 @@ QUARRY_API json_object *quarry_pipeline_get_provenance (const QuarryPipeline *pi
 /* The same, serialized once (records are written from several threads). (transfer none) */
 QUARRY_API const char *quarry_pipeline_get_provenance_text (const QuarryPipeline *pipeline);
 
+/* The per-worker state of every stage that has ABI 1.2 worker callbacks: one
+ * per worker thread or process, used by one thread at a time. _new calls each
+ * stage's worker_setup in order (NULL with an error naming the stage if one
+ * fails, having torn down the others); _free calls worker_teardown in reverse. */
+typedef struct _QuarryPipelineWorker QuarryPipelineWorker;
+QUARRY_API QuarryPipelineWorker *quarry_pipeline_worker_new (QuarryPipeline *pipeline, GError **error);
+QUARRY_API void quarry_pipeline_worker_free (QuarryPipelineWorker *worker);
+
 /* Runs doc through every stage. Safe to call from several threads on different
- * documents. For DROPPED and FAILED, *reason (transfer full) says which stage and why. */
+ * documents (each call borrows a worker kept by the pipeline, making one when
+ * none is free). For DROPPED and FAILED, *reason (transfer full) says which
+ * stage and why. */
 QUARRY_API QuarryResult quarry_pipeline_process (QuarryPipeline *pipeline, QuarryDocument *doc, char **reason);
 
 /* Where quarry_pipeline_process_marked() shows which stage it is in: written before
@@ -59,6 +69,11 @@ typedef struct {
 QUARRY_API QuarryResult quarry_pipeline_process_marked (QuarryPipeline *pipeline, QuarryDocument *doc, char **reason,
                                                         QuarryStageMark *mark);
 
+/* The same, run with the caller's worker (which may be NULL only when no stage
+ * has worker callbacks): what the run loop's threads and processes use. */
+QUARRY_API QuarryResult quarry_pipeline_process_worker (QuarryPipeline *pipeline, QuarryPipelineWorker *worker,
+                                                        QuarryDocument *doc, char **reason, QuarryStageMark *mark);
+
 /* CLOCK_MONOTONIC in nanoseconds: the clock of QuarryStageMark (the same in every process). */
 QUARRY_API gint64 quarry_pipeline_now_ns (void);
 
@@ -67,5 +82,6 @@ QUARRY_API gint64 quarry_pipeline_now_ns (void);
 QUARRY_API const QuarryStageStats *quarry_pipeline_get_stats (QuarryPipeline *pipeline, guint *n_stages);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QuarryPipeline, quarry_pipeline_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QuarryPipelineWorker, quarry_pipeline_worker_free)
 
 G_END_DECLS

@@ -43,6 +43,8 @@ QUARRY_API QuarryStage *quarry_config_get_stage (const QuarryConfig *cfg, guint 
 /* The resolved config (every option, defaults filled in) in a stable canonical
  * INI text, and the SHA-256 (hex) of that text. */
 QUARRY_API const char *quarry_config_get_canonical (const QuarryConfig *cfg);
+/* [pipeline] span-stages: write each span's stage in the output. */
+QUARRY_API gboolean quarry_config_get_span_stages (const QuarryConfig *cfg);
 QUARRY_API const char *quarry_config_get_hash (const QuarryConfig *cfg);
 QUARRY_API const char *quarry_config_get_name (const QuarryConfig *cfg);
 

@@ -5,6 +5,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -178,6 +179,113 @@ strv_well_formed (const char *const *v)
   return TRUE;
 }
 
+/* A requires/provides entry: layer:NAME, field:NAME, entities or summary. */
+static gboolean
+need_well_formed (const char *s)
+{
+  const char *name;
+
+  if (g_str_equal (s, "entities") || g_str_equal (s, "summary"))
+    return TRUE;
+  if (g_str_has_prefix (s, "layer:"))
+    name = s + 6;
+  else if (g_str_has_prefix (s, "field:"))
+    name = s + 6;
+  else
+    return FALSE;
+  if (!g_ascii_isalnum (*name))
+    return FALSE;
+  for (; *name != '\0'; name++)
+    if (!(g_ascii_isalnum (*name) || *name == '-' || *name == '_' || *name == '.'))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+check_needs (GString *bad, const char *field, const char *const *v)
+{
+  for (guint i = 0; v != NULL && v[i] != NULL; i++)
+    if (!need_well_formed (v[i]))
+      {
+        g_autofree char *shown = g_strescape (v[i], NULL);
+        g_string_append_printf (bad, "%s.%s[%u] '%s' is not layer:NAME, field:NAME, entities or summary",
+                                bad->len ? "; " : "", field, i, shown);
+      }
+}
+
+gboolean
+quarry_option_parse_bool (const char *raw, gboolean *value)
+{
+  if (g_ascii_strcasecmp (raw, "true") == 0 || g_ascii_strcasecmp (raw, "yes") == 0 ||
+      g_str_equal (raw, "1") || g_ascii_strcasecmp (raw, "on") == 0)
+    *value = TRUE;
+  else if (g_ascii_strcasecmp (raw, "false") == 0 || g_ascii_strcasecmp (raw, "no") == 0 ||
+           g_str_equal (raw, "0") || g_ascii_strcasecmp (raw, "off") == 0)
+    *value = FALSE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* What is wrong with one row of a plugin's own option table, or NULL: a default
+ * that does not parse as its type or lies outside its range, an enum without
+ * choices. (A config then never gets blamed for the plugin's default.) */
+static char *
+option_problem (const QuarryOption *o)
+{
+  const char *def = o->default_value;
+  char *end = NULL;
+
+  if ((guint) o->type > QUARRY_OPTION_PATH_LIST)
+    return g_strdup_printf ("option '%s' has an unknown type %u", o->name, (guint) o->type);
+  if (o->type == QUARRY_OPTION_ENUM && (o->choices == NULL || o->choices[0] == NULL))
+    return g_strdup_printf ("option '%s' is an enum without choices", o->name);
+  if ((o->type == QUARRY_OPTION_INT || o->type == QUARRY_OPTION_DOUBLE) && o->min > o->max)
+    return g_strdup_printf ("option '%s' has min %g above max %g (set min < max, or both 0 for no range)",
+                            o->name, o->min, o->max);
+  if (def == NULL)
+    return NULL;
+  switch (o->type)
+    {
+    case QUARRY_OPTION_INT:
+      {
+        gint64 v;
+        errno = 0;
+        v = g_ascii_strtoll (def, &end, 10);
+        if (def[0] == '\0' || *end != '\0' || errno != 0)
+          return g_strdup_printf ("option '%s' default '%s' is not a whole number", o->name, def);
+        if (o->min < o->max && (v < o->min || v > o->max))
+          return g_strdup_printf ("option '%s' default %s is outside %.0f..%.0f", o->name, def, o->min, o->max);
+        return NULL;
+      }
+    case QUARRY_OPTION_DOUBLE:
+      {
+        double v;
+        errno = 0;
+        v = g_ascii_strtod (def, &end);
+        if (def[0] == '\0' || *end != '\0' || errno != 0 || !isfinite (v))
+          return g_strdup_printf ("option '%s' default '%s' is not a number", o->name, def);
+        if (o->min < o->max && (v < o->min || v > o->max))
+          return g_strdup_printf ("option '%s' default %s is outside %g..%g", o->name, def, o->min, o->max);
+        return NULL;
+      }
+    case QUARRY_OPTION_BOOL:
+      {
+        gboolean b;
+        if (!quarry_option_parse_bool (def, &b))
+          return g_strdup_printf ("option '%s' default '%s' is not true or false", o->name, def);
+        return NULL;
+      }
+    case QUARRY_OPTION_ENUM:
+      for (guint i = 0; o->choices[i] != NULL; i++)
+        if (g_str_equal (def, o->choices[i]))
+          return NULL;
+      return g_strdup_printf ("option '%s' default '%s' is not one of its choices", o->name, def);
+    default:
+      return NULL;
+    }
+}
+
 gboolean
 quarry_descriptor_check (const QuarryPluginDescriptor *desc, const char *file, GError **error)
 {
@@ -193,22 +301,52 @@ quarry_descriptor_check (const QuarryPluginDescriptor *desc, const char *file, G
   if (desc->abi_minor > QUARRY_PLUGIN_ABI_MINOR)
     {
       g_set_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_ABI,
-                   "%s: built for plugin ABI %u.%u, newer than this Quarry's %d.%d",
-                   file, desc->abi_major, desc->abi_minor,
-                   QUARRY_PLUGIN_ABI_MAJOR, QUARRY_PLUGIN_ABI_MINOR);
+                   "%s: needs plugin ABI %u.%u, newer than this Quarry's (%s) %d.%d: upgrade Quarry, or build the "
+                   "plugin for ABI %d.%d (QUARRY_PLUGIN_ABI_REQUIRED_MINOR %d) if it uses nothing newer",
+                   file, desc->abi_major, desc->abi_minor, QUARRY_VERSION,
+                   QUARRY_PLUGIN_ABI_MAJOR, QUARRY_PLUGIN_ABI_MINOR, QUARRY_PLUGIN_ABI_MAJOR,
+                   QUARRY_PLUGIN_ABI_MINOR, QUARRY_PLUGIN_ABI_MINOR);
       return FALSE;
     }
-  if (desc->struct_size < G_STRUCT_OFFSET (QuarryPluginDescriptor, reserved))
+  /* the 1.0 fields at least; a later one is read only when the size holds it too */
+  if (desc->struct_size < G_STRUCT_OFFSET (QuarryPluginDescriptor, worker_setup))
     {
       g_set_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_INVALID,
                    "%s: descriptor is %" G_GSIZE_FORMAT " bytes, smaller than ABI %d.0 requires",
                    file, desc->struct_size, QUARRY_PLUGIN_ABI_MAJOR);
       return FALSE;
     }
-  if (desc->name == NULL || desc->name[0] == '\0' || desc->version == NULL || desc->process == NULL)
+  {
+    g_autoptr(GString) missing = g_string_new (NULL);
+    if (desc->name == NULL || desc->name[0] == '\0')
+      g_string_append (missing, "a name (.name)");
+    if (desc->version == NULL || desc->version[0] == '\0')
+      g_string_append_printf (missing, "%sa version (.version)", missing->len ? ", " : "");
+    if (desc->process == NULL)
+      g_string_append_printf (missing, "%sa process callback (.process)", missing->len ? ", " : "");
+    if (missing->len > 0)
+      {
+        g_set_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_INVALID,
+                     "%s: the descriptor%s%s%s lacks %s", file, desc->name != NULL ? " of plugin '" : "",
+                     desc->name != NULL ? desc->name : "", desc->name != NULL ? "'" : "", missing->str);
+        return FALSE;
+      }
+  }
+  /* the reserved tail of an older descriptor is zero: a callback there is a plugin
+   * that uses 1.2 but declares less, which the host would silently not call */
+  if (desc->abi_minor < 2 && desc->struct_size >= G_STRUCT_OFFSET (QuarryPluginDescriptor, reserved)
+      && (desc->worker_setup != NULL || desc->worker_teardown != NULL))
     {
       g_set_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_INVALID,
-                   "%s: descriptor lacks a name, a version or a process callback", file);
+                   "%s: plugin '%s' sets worker_setup or worker_teardown, which need plugin ABI 1.2, but declares "
+                   "ABI %u.%u; require 1.2 (QUARRY_PLUGIN_ABI_REQUIRED_MINOR)", file, desc->name, desc->abi_major,
+                   desc->abi_minor);
+      return FALSE;
+    }
+  if (QUARRY_DESCRIPTOR_HAS_1_2 (desc) && desc->worker_teardown != NULL && desc->worker_setup == NULL)
+    {
+      g_set_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_INVALID,
+                   "%s: plugin '%s' has a worker_teardown but no worker_setup; set both or neither", file, desc->name);
       return FALSE;
     }
   for (const char *c = desc->name; *c != '\0'; c++)
@@ -221,22 +359,34 @@ quarry_descriptor_check (const QuarryPluginDescriptor *desc, const char *file, G
   if (!strv_well_formed (desc->requires) || !strv_well_formed (desc->provides))
     {
       g_set_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_INVALID,
-                   "%s: requires/provides lists are not NULL-terminated", file);
+                   "%s: plugin '%s': requires/provides lists are not NULL-terminated", file, desc->name);
       return FALSE;
     }
-  if (desc->options != NULL)
-    for (guint i = 0; desc->options[i].name != NULL; i++)
+  {
+    /* every bad entry at once: an author fixes them in one go */
+    g_autoptr(GString) bad = g_string_new (NULL);
+    check_needs (bad, "requires", desc->requires);
+    check_needs (bad, "provides", desc->provides);
+    if (desc->options != NULL)
+      for (guint i = 0; desc->options[i].name != NULL; i++)
+        {
+          g_autofree char *why = NULL;
+          if (i > 256)
+            {
+              g_string_append_printf (bad, "%sthe option table has no end row (QUARRY_OPTION_END)", bad->len ? "; " : "");
+              break;
+            }
+          why = option_problem (&desc->options[i]);
+          if (why != NULL)
+            g_string_append_printf (bad, "%s%s", bad->len ? "; " : "", why);
+        }
+    if (bad->len > 0)
       {
-        const QuarryOption *o = &desc->options[i];
-        if (i > 256 || (guint) o->type > QUARRY_OPTION_PATH_LIST ||
-            (o->type == QUARRY_OPTION_ENUM && o->choices == NULL))
-          {
-            g_set_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_INVALID,
-                         "%s: option table entry %u ('%s') is malformed (unknown type, enum without choices, or no end row)",
-                         file, i, o->name);
-            return FALSE;
-          }
+        g_set_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_INVALID, "%s: plugin '%s': %s", file,
+                     desc->name, bad->str);
+        return FALSE;
       }
+  }
   return TRUE;
 }
 
@@ -379,6 +529,7 @@ quarry_registry_load_file (QuarryRegistry *reg, const char *file, GError **error
   const QuarryPluginDescriptor *desc;
   QuarryPlugin *plugin, *prev;
   GError *local = NULL;
+  void *bound = NULL;
 
   {
     g_autofree char *so = g_str_has_suffix (file, ".la") ? la_to_so (file) : g_strdup (file);
@@ -391,12 +542,36 @@ quarry_registry_load_file (QuarryRegistry *reg, const char *file, GError **error
         g_propagate_error (error, local);
         return NULL;
       }
+    /* libltdl binds lazily and has no advice for RTLD_NOW, so a plugin calling a
+     * function nothing defines would load, pass inspect and validate, and kill the
+     * run at its first document (exit 127). Binding every symbol now, with the same
+     * file, refuses it here with the symbol's name; the handle stays open until
+     * libltdl has its own, so the module is bound once. */
+    if (so != NULL && g_file_test (so, G_FILE_TEST_EXISTS))
+      {
+        bound = dlopen (so, RTLD_NOW | RTLD_LOCAL);
+        if (bound == NULL)
+          {
+            const char *dl_why = dlerror ();
+            g_set_error (&local, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_LOAD, "%s: cannot load: %s", file,
+                         dl_why != NULL ? dl_why : "the dynamic loader gave no reason");
+            add_failure (reg, file, local,
+                         dl_why != NULL && strstr (dl_why, "undefined symbol") != NULL
+                         ? "the plugin uses a function or variable that neither it nor its libraries define: fix the "
+                           "name, or link the library that has it (build with -Wl,-z,defs to catch this at link time)"
+                         : "check that the libraries it links to are installed (ldd FILE) and that it was built for this system");
+            g_propagate_error (error, local);
+            return NULL;
+          }
+      }
   }
   lt_dladvise_init (&advise);
   lt_dladvise_ext (&advise);
   lt_dladvise_local (&advise);
   handle = lt_dlopenadvise (file, advise);
   lt_dladvise_destroy (&advise);
+  if (bound != NULL)
+    dlclose (bound);
   if (handle == NULL)
     {
       const char *lt_why = lt_dlerror ();

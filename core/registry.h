@@ -62,10 +62,18 @@ QUARRY_API const GPtrArray *quarry_registry_get_failures (QuarryRegistry *reg);
 /* (transfer none) the folders searched, in order. */
 QUARRY_API const GPtrArray *quarry_registry_get_paths (QuarryRegistry *reg);
 
+/* Whether a checked descriptor holds the ABI 1.2 fields (worker_setup, worker_teardown):
+ * its minor says so, and it is big enough to hold them. */
+#define QUARRY_DESCRIPTOR_HAS_1_2(d) \
+  ((d)->abi_minor >= 2 && (d)->struct_size >= G_STRUCT_OFFSET (QuarryPluginDescriptor, reserved))
+
 /* Checks a descriptor as the loader does (ABI first); exposed for tests. */
 QUARRY_API gboolean quarry_descriptor_check (const QuarryPluginDescriptor *desc, const char *file, GError **error);
 
 QUARRY_API const char *quarry_option_type_to_string (QuarryOptionType type);
+
+/* true/yes/on/1 or false/no/off/0 (case-insensitive); FALSE if raw is neither. */
+QUARRY_API gboolean quarry_option_parse_bool (const char *raw, gboolean *value);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QuarryRegistry, quarry_registry_free)
 

@@ -25,6 +25,8 @@ typedef struct {
   GCond           cond;
   Job           **ring;
   guint           cap;
+  guint           started;  /* worker threads that have set up their worker (or failed to) */
+  guint           usable;   /* of them, those that did and take jobs */
 } Shared;
 
 static volatile sig_atomic_t stop_requested;
@@ -51,17 +53,35 @@ static gpointer
 worker (gpointer data)
 {
   Shared *sh = data;
+  GError *error = NULL;
+  QuarryPipelineWorker *w = quarry_pipeline_worker_new (sh->pipeline, &error);
   Job *job;
+
+  /* the main thread set one up already, so this fails only for want of memory or
+   * the like: this thread then takes no job, as one that could not be started */
+  if (w == NULL)
+    {
+      g_printerr ("quarry: a worker thread stops: %s\n", error->message);
+      g_error_free (error);
+    }
+  g_mutex_lock (&sh->lock);
+  sh->started++;
+  sh->usable += w != NULL;
+  g_cond_broadcast (&sh->cond);
+  g_mutex_unlock (&sh->lock);
+  if (w == NULL)
+    return NULL;
 
   /* the queue hands out jobs; a job pointing at the queue itself means "stop" */
   while ((job = g_async_queue_pop (sh->todo)) != (gpointer) sh->todo)
     {
-      quarry_job_process (sh->pipeline, job, NULL);
+      quarry_job_process (sh->pipeline, w, job, NULL);
       g_mutex_lock (&sh->lock);
       job->done = TRUE;
       g_cond_broadcast (&sh->cond);
       g_mutex_unlock (&sh->lock);
     }
+  quarry_pipeline_worker_free (w);
   return NULL;
 }
 
@@ -174,6 +194,22 @@ flush_outputs (Tally *t)
     t->io_error = TRUE;
 }
 
+/* Why the run stops, from the failed document's dead letter (the same words in
+ * thread and process mode, where only the line comes back from the worker). */
+static void
+say_failed (const QuarryRunOptions *opt, const Job *job)
+{
+  json_object *dl = json_tokener_parse (job->line->str), *v;
+  const char *reason = NULL;
+
+  if (dl != NULL && json_object_object_get_ex (dl, "reason", &v))
+    reason = json_object_get_string (v);
+  g_printerr ("quarry: document %s: %s; that stage's on-error = fail stops the run (the document is in %s;"
+              " on-error = skip or drop lets the run go on)\n",
+              job->item.id, reason != NULL ? reason : "a stage failed", opt->dead_letter_path);
+  json_object_put (dl);
+}
+
 static void
 write_job (const QuarryRunOptions *opt, Tally *t, Job *job)
 {
@@ -200,6 +236,8 @@ write_job (const QuarryRunOptions *opt, Tally *t, Job *job)
             t->dead = quarry_output_new (fd, opt->dead_letter_path, TRUE);
         }
       o = t->dead;
+      if (job->failed && !t->failed)
+        say_failed (opt, job);
       t->failed |= job->failed;
     }
   if (o == NULL || !quarry_output_append (o, job->line->str, job->line->len))
@@ -541,6 +579,21 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
   struct rusage ru, ru_children;
   double wall, cpu;
   int code;
+  GError *werror = NULL;
+  /* Set up before anything else, so a stage whose worker_setup cannot succeed stops
+   * the run before any document is read. It runs the main thread's own documents;
+   * with worker threads or processes (which make their own) it is torn down. */
+  QuarryPipelineWorker *main_worker = quarry_pipeline_worker_new (pipeline, &werror);
+
+  if (main_worker == NULL)
+    {
+      g_printerr ("quarry: %s\n", werror->message);
+      g_error_free (werror);
+      g_ptr_array_unref (threads);
+      return QUARRY_EXIT_USAGE;
+    }
+  if (processes)
+    g_clear_pointer (&main_worker, quarry_pipeline_worker_free);
 
   stop_requested = 0;
   memset (&sa, 0, sizeof sa);
@@ -562,6 +615,7 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
       if (t.dead != NULL)
         quarry_output_close (t.dead, NULL);
       g_ptr_array_unref (threads);
+      quarry_pipeline_worker_free (main_worker);
       sigaction (SIGINT, &old_int, NULL);
       sigaction (SIGTERM, &old_term, NULL);
       sigaction (SIGPIPE, &old_pipe, NULL);
@@ -611,7 +665,15 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
             g_ptr_array_add (threads, th);
           }
       pthread_sigmask (SIG_SETMASK, &old_mask, NULL);
-      inline_jobs = threads->len == 0;
+      /* each thread sets up its own worker first: wait for them, so that jobs go to
+       * the queue only if a thread takes them */
+      g_mutex_lock (&sh.lock);
+      while (sh.started < threads->len)
+        g_cond_wait (&sh.cond, &sh.lock);
+      g_mutex_unlock (&sh.lock);
+      inline_jobs = sh.usable == 0;
+      if (!inline_jobs)
+        g_clear_pointer (&main_worker, quarry_pipeline_worker_free);
     }
 
   for (;;)
@@ -639,7 +701,7 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
           if (job->item.error != NULL || inline_jobs)
             {
               /* an input that could not be read needs no stage: dead-lettered here */
-              quarry_job_process (pipeline, job, NULL);
+              quarry_job_process (pipeline, main_worker, job, NULL);
               job->done = TRUE;
             }
           else if (processes)
@@ -694,6 +756,7 @@ quarry_run (QuarryPipeline *pipeline, QuarryInput *input, const QuarryRunOptions
     }
   g_ptr_array_unref (threads);
   g_free (sh.ring);
+  quarry_pipeline_worker_free (main_worker);
 
   /* the output last, as at every batch; then the messages, naming the file and errno */
   {

@@ -118,7 +118,7 @@ struct _QuarryWorkers {
 };
 
 void
-quarry_job_process (QuarryPipeline *pipeline, QuarryJob *job, QuarryStageMark *mark)
+quarry_job_process (QuarryPipeline *pipeline, QuarryPipelineWorker *worker, QuarryJob *job, QuarryStageMark *mark)
 {
   const char *prov = quarry_pipeline_get_provenance_text (pipeline);
   QuarryInputItem *it = &job->item;
@@ -138,7 +138,7 @@ quarry_job_process (QuarryPipeline *pipeline, QuarryJob *job, QuarryStageMark *m
     }
   else
     {
-      QuarryResult res = quarry_pipeline_process_marked (pipeline, doc, &reason, mark);
+      QuarryResult res = quarry_pipeline_process_worker (pipeline, worker, doc, &reason, mark);
       if (mark != NULL)
         {
           guint n;
@@ -148,7 +148,8 @@ quarry_job_process (QuarryPipeline *pipeline, QuarryJob *job, QuarryStageMark *m
       switch (res)
         {
         case QUARRY_RESULT_OK:
-          quarry_writer_append_record (job->line, doc, prov);
+          quarry_writer_append_record_full (job->line, doc, prov,
+                                            quarry_config_get_span_stages (quarry_pipeline_get_config (pipeline)));
           break;
         case QUARRY_RESULT_FAILED:
           job->failed = TRUE;
@@ -229,6 +230,8 @@ static void G_GNUC_NORETURN
 worker_main (QuarryWorkers *ws, guint index, int req_fd, int res_fd)
 {
   QuarryStageMark *mark = &ws->marks[index];
+  QuarryPipelineWorker *worker;
+  GError *error = NULL;
   struct sigaction sa;
 
   memset (&sa, 0, sizeof sa);
@@ -239,6 +242,15 @@ worker_main (QuarryWorkers *ws, guint index, int req_fd, int res_fd)
   sigaction (SIGTERM, &sa, NULL);
   signal (SIGPIPE, SIG_DFL);  /* the parent is gone: nothing to report to */
 
+  /* this process's own worker state; the parent set one up and tore it down before
+   * forking any, so a failure here is the machine's (memory), not the plugin's */
+  worker = quarry_pipeline_worker_new (ws->pipeline, &error);
+  if (worker == NULL)
+    {
+      g_printerr ("quarry: worker process %d: %s\n", (int) getpid (), error->message);
+      _exit (125);
+    }
+
   for (;;)
     {
       QuarryJob job = { 0 };
@@ -247,7 +259,13 @@ worker_main (QuarryWorkers *ws, guint index, int req_fd, int res_fd)
       gsize got = read_all (req_fd, &h, sizeof h);
 
       if (got == 0)
-        _exit (0);  /* the parent closed the pipe: the run is over */
+        {
+          /* the parent closed the pipe: the run is over. The worker's own state is
+           * torn down here; the stages' state belongs to the parent, which tears it
+           * down (a knowledge base connection is not to be closed from a fork). */
+          quarry_pipeline_worker_free (worker);
+          _exit (0);
+        }
       if (got != sizeof h)
         _exit (125);
       __atomic_store_n (&mark->stage, -1, __ATOMIC_RELEASE);
@@ -284,7 +302,7 @@ worker_main (QuarryWorkers *ws, guint index, int req_fd, int res_fd)
       job.item.bytes[h.length] = '\0';
       job.item.length = h.length;
 
-      quarry_job_process (ws->pipeline, &job, mark);
+      quarry_job_process (ws->pipeline, worker, &job, mark);
 
       r.seq = job.seq;
       r.length = job.line->len;

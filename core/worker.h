@@ -17,10 +17,11 @@ typedef struct {
   gboolean         done;
 } QuarryJob;
 
-/* Runs job through the pipeline (or dead-letters it if the input could not be read)
- * and serializes its line; mark (nullable) shows the stage it is in. Frees the
- * document, keeps job->item's id and origin. */
-void quarry_job_process (QuarryPipeline *pipeline, QuarryJob *job, QuarryStageMark *mark);
+/* Runs job through the pipeline with the caller's worker (or dead-letters it if the
+ * input could not be read, when worker may be NULL) and serializes its line; mark
+ * (nullable) shows the stage it is in. Frees the document, keeps job->item's id and origin. */
+void quarry_job_process (QuarryPipeline *pipeline, QuarryPipelineWorker *worker, QuarryJob *job,
+                         QuarryStageMark *mark);
 
 typedef struct _QuarryWorkers QuarryWorkers;
 

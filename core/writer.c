@@ -405,7 +405,7 @@ span_heads_clear (SpanHeads *heads)
 }
 
 static void
-append_spans (GString *out, QuarryDocument *doc, guint *bad)
+append_spans (GString *out, QuarryDocument *doc, gboolean span_stages, guint *bad)
 {
   SpanHeads heads = { .scratch = g_string_new (NULL) };
   guint n = quarry_document_get_n_spans (doc);
@@ -437,6 +437,12 @@ append_spans (GString *out, QuarryDocument *doc, guint *bad)
       put (out, ",", 1);
       append_uint (out, s1);
       put (out, "]", 1);
+      if (span_stages)
+        {
+          const char *st = quarry_document_get_span_stage (doc, refs[i].index);
+          PUT (out, ",\"stage\":");
+          *bad += append_string (out, st, strlen (st));
+        }
       if (sp->attrs != NULL)
         {
           PUT (out, ",\"attrs\":");
@@ -489,6 +495,12 @@ append_diagnostics (GString *out, const QuarryDocument *doc, guint *bad)
 void
 quarry_writer_append_record (GString *out, QuarryDocument *doc, const char *provenance)
 {
+  quarry_writer_append_record_full (out, doc, provenance, FALSE);
+}
+
+void
+quarry_writer_append_record_full (GString *out, QuarryDocument *doc, const char *provenance, gboolean span_stages)
+{
   const char *id = quarry_document_get_id (doc);
   guint n_records;
   json_object *entities;
@@ -506,7 +518,7 @@ quarry_writer_append_record (GString *out, QuarryDocument *doc, const char *prov
   g_string_append (out, ",\"fields\":");
   append_json (out, quarry_document_get_fields (doc, NULL), bad);
   g_string_append (out, ",\"spans\":");
-  append_spans (out, doc, bad);
+  append_spans (out, doc, span_stages, bad);
   g_string_append (out, ",\"entities\":");
   if (entities != NULL)
     append_json (out, entities, bad);

@@ -12,6 +12,9 @@ G_BEGIN_DECLS
  * NULL: a shared json_object must not be serialized from several threads at once,
  * since json-c keeps the text in the object. */
 QUARRY_API void quarry_writer_append_record (GString *out, QuarryDocument *doc, const char *provenance);
+/* The same; span_stages adds each span's "stage" (the config's [pipeline] span-stages). */
+QUARRY_API void quarry_writer_append_record_full (GString *out, QuarryDocument *doc, const char *provenance,
+                                                  gboolean span_stages);
 
 /* Appends one dead-letter record: {"id","stage","reason","media_type","content" or
  * "content_base64","diagnostics","provenance"}, enough to re-run the document. */

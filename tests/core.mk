@@ -1,17 +1,27 @@
 # tests/core.mk: tests of libquarry and the quarry command (included from Makefile.am).
 
 # test plugins: a working pair (tests/plugins) and modules broken on purpose (tests/broken)
+# Those written in the documented option-table style are built as an author would,
+# -Wextra with no warning turned off, so the style cannot drift into warnings again.
+STRICT_PLUGIN_CFLAGS = -Wextra -Werror=missing-field-initializers
 check_LTLIBRARIES += \
-	tests/plugins/test-replace.la tests/plugins/test-needs.la \
+	tests/plugins/test-replace.la tests/plugins/test-needs.la tests/plugins/test-worker.la \
 	tests/broken/broken-abi.la tests/broken/broken-nosym.la \
 	tests/broken/broken-undefined.la tests/broken/broken-setup.la \
-	tests/broken/broken-crash.la tests/broken/broken-abort.la tests/broken/broken-sleep.la
+	tests/broken/broken-crash.la tests/broken/broken-abort.la tests/broken/broken-sleep.la \
+	tests/broken/broken-sloppy.la tests/broken/broken-lazy.la tests/broken/broken-options.la
 tests_plugins_test_replace_la_SOURCES = tests/plugins/test-replace.c
 tests_plugins_test_replace_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_test_replace_la_LIBADD = $(PLUGIN_LIBADD)
+tests_plugins_test_worker_la_SOURCES = tests/plugins/test-worker.c
+tests_plugins_test_worker_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_test_worker_la_LIBADD = $(PLUGIN_LIBADD)
+tests_plugins_test_worker_la_CFLAGS = $(AM_CFLAGS) $(STRICT_PLUGIN_CFLAGS)
 tests_plugins_test_needs_la_SOURCES = tests/plugins/test-needs.c
 tests_plugins_test_needs_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_test_needs_la_LIBADD = $(PLUGIN_LIBADD)
+# it declares ABI 1.0: a newer function used there must not build
+tests_plugins_test_needs_la_CFLAGS = $(AM_CFLAGS) $(STRICT_PLUGIN_CFLAGS) -Werror=deprecated-declarations
 tests_broken_broken_abi_la_SOURCES = tests/broken/broken-abi.c
 tests_broken_broken_abi_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_broken_broken_abi_la_LIBADD = $(PLUGIN_LIBADD)
@@ -23,6 +33,14 @@ tests_broken_broken_nosym_la_CFLAGS = $(AM_CFLAGS) $(GMODULE_CFLAGS)
 tests_broken_broken_undefined_la_SOURCES = tests/broken/broken-undefined.c
 tests_broken_broken_undefined_la_LDFLAGS = -module -avoid-version -rpath /nowhere
 tests_broken_broken_undefined_la_LIBADD = $(PLUGIN_LIBADD)
+# no -no-undefined either: a call to a function nothing defines, which lazy binding hid
+tests_broken_broken_lazy_la_SOURCES = tests/broken/broken-lazy.c
+tests_broken_broken_lazy_la_LDFLAGS = -module -avoid-version -rpath /nowhere
+tests_broken_broken_lazy_la_LIBADD = $(PLUGIN_LIBADD)
+tests_broken_broken_options_la_SOURCES = tests/broken/broken-options.c
+tests_broken_broken_options_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_broken_broken_options_la_LIBADD = $(PLUGIN_LIBADD)
+tests_broken_broken_options_la_CFLAGS = $(AM_CFLAGS) $(STRICT_PLUGIN_CFLAGS)
 tests_broken_broken_setup_la_SOURCES = tests/broken/broken-setup.c
 tests_broken_broken_setup_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_broken_broken_setup_la_LIBADD = $(PLUGIN_LIBADD)
@@ -34,6 +52,10 @@ tests_broken_broken_crash_la_LIBADD = $(PLUGIN_LIBADD)
 tests_broken_broken_abort_la_SOURCES = tests/broken/broken-abort.c
 tests_broken_broken_abort_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_broken_broken_abort_la_LIBADD = $(PLUGIN_LIBADD)
+tests_broken_broken_sloppy_la_SOURCES = tests/broken/broken-sloppy.c
+tests_broken_broken_sloppy_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_broken_broken_sloppy_la_LIBADD = $(PLUGIN_LIBADD)
+tests_broken_broken_sloppy_la_CFLAGS = $(AM_CFLAGS) $(STRICT_PLUGIN_CFLAGS)
 tests_broken_broken_sleep_la_SOURCES = tests/broken/broken-sleep.c
 tests_broken_broken_sleep_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_broken_broken_sleep_la_LIBADD = $(PLUGIN_LIBADD)

@@ -55,6 +55,35 @@ test_registry_failures (void)
   g_assert_nonnull (strstr (f->reason, "cannot load"));
   g_assert_nonnull (strstr (f->reason, "quarry_test_symbol_that_does_not_exist"));
 
+  /* a function nothing defines: lazy binding let it load and die at its first
+   * document; bound at load, the loader's message names the symbol */
+  f = find_failure (reg, "broken-lazy");
+  g_assert_nonnull (f);
+  g_assert_nonnull (strstr (f->reason, "undefined symbol: quarry_document_frobnicate"));
+  g_assert_nonnull (strstr (f->hint, "-Wl,-z,defs"));
+
+  /* the plugin's own tables are blamed on the plugin, every bad entry at once */
+  f = find_failure (reg, "broken-options");
+  g_assert_nonnull (f);
+  g_assert_nonnull (strstr (f->reason, "plugin 'broken-options': "));
+  {
+    static const char *const expected[] = {
+      "requires[1] 'layers:entity' is not layer:NAME, field:NAME, entities or summary",
+      "requires[2] 'entity' is not layer:NAME",
+      "requires[3] 'field:' is not layer:NAME",
+      "option 'limit' default 50 is outside 1..10",
+      "option 'ratio' default 'half' is not a number",
+      "option 'mode' default 'slow' is not one of its choices",
+      "option 'flag' default 'maybe' is not true or false",
+      "option 'span' has min 1 above max 0",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+      g_assert_nonnull (strstr (f->reason, expected[i]));
+    g_assert_null (strstr (f->reason, "'fine'"));
+    g_assert_null (strstr (f->reason, "requires[0]"));
+    g_assert_nonnull (strstr (f->hint, "fix the plugin's descriptor"));
+  }
+
   f = find_failure (reg, "not-a-module");
   g_assert_nonnull (f);
   g_assert_nonnull (strstr (f->reason, "cannot load"));
@@ -132,6 +161,96 @@ test_descriptor_check (void)
   d.struct_size = sizeof d;
   g_assert_true (quarry_descriptor_check (&d, "x.so", &error));
   g_assert_no_error (error);
+
+  /* what is missing, by name */
+  d.version = NULL;
+  d.process = NULL;
+  g_assert_false (quarry_descriptor_check (&d, "x.so", &error));
+  g_assert_cmpstr (error->message, ==, "x.so: the descriptor of plugin 'good' lacks a version (.version), "
+                                       "a process callback (.process)");
+  g_clear_error (&error);
+  d.name = NULL;
+  d.version = "1";
+  g_assert_false (quarry_descriptor_check (&d, "x.so", &error));
+  g_assert_cmpstr (error->message, ==, "x.so: the descriptor lacks a name (.name), a process callback (.process)");
+  g_clear_error (&error);
+  d.name = "good";
+  d.process = (QuarryPluginProcessFunc) 1;
+
+  /* a 1.1 descriptor loads (its reserved tail is zero); one that declares 1.1 but
+   * sets a 1.2 callback is refused rather than having it silently not called */
+  d.abi_minor = 1;
+  g_assert_true (quarry_descriptor_check (&d, "x.so", &error));
+  g_assert_no_error (error);
+  d.worker_setup = (QuarryPluginWorkerSetupFunc) 1;
+  g_assert_false (quarry_descriptor_check (&d, "x.so", &error));
+  g_assert_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "which need plugin ABI 1.2, but declares ABI 1.1"));
+  g_clear_error (&error);
+  d.abi_minor = 2;
+  g_assert_true (quarry_descriptor_check (&d, "x.so", &error));
+  d.worker_setup = NULL;
+  d.worker_teardown = (QuarryPluginWorkerTeardownFunc) 1;
+  g_assert_false (quarry_descriptor_check (&d, "x.so", &error));
+  g_assert_nonnull (strstr (error->message, "has a worker_teardown but no worker_setup"));
+  g_clear_error (&error);
+
+  /* a descriptor that ends before the 1.2 fields (its size says so) loads, and they are not read */
+  d.struct_size = G_STRUCT_OFFSET (QuarryPluginDescriptor, worker_setup);
+  g_assert_true (quarry_descriptor_check (&d, "x.so", &error));
+  g_assert_no_error (error);
+  g_assert_false (QUARRY_DESCRIPTOR_HAS_1_2 (&d));
+  d.struct_size = G_STRUCT_OFFSET (QuarryPluginDescriptor, worker_setup) - 1;
+  g_assert_false (quarry_descriptor_check (&d, "x.so", &error));
+  g_assert_error (error, QUARRY_REGISTRY_ERROR, QUARRY_REGISTRY_ERROR_INVALID);
+  g_clear_error (&error);
+}
+
+/* ---- ABI discipline ---- */
+
+/* the compile-time checks, against hand-written versions */
+G_STATIC_ASSERT (QUARRY_CHECK_VERSION (0, 2, 0));
+G_STATIC_ASSERT (QUARRY_CHECK_VERSION (QUARRY_MAJOR_VERSION, QUARRY_MINOR_VERSION, QUARRY_MICRO_VERSION));
+G_STATIC_ASSERT (!QUARRY_CHECK_VERSION (QUARRY_MAJOR_VERSION, QUARRY_MINOR_VERSION, QUARRY_MICRO_VERSION + 1));
+G_STATIC_ASSERT (!QUARRY_CHECK_VERSION (QUARRY_MAJOR_VERSION, QUARRY_MINOR_VERSION + 1, 0));
+G_STATIC_ASSERT (!QUARRY_CHECK_VERSION (QUARRY_MAJOR_VERSION + 1, 0, 0));
+G_STATIC_ASSERT (QUARRY_PLUGIN_ABI_CHECK (1, 0) && QUARRY_PLUGIN_ABI_CHECK (1, 2));
+G_STATIC_ASSERT (!QUARRY_PLUGIN_ABI_CHECK (1, QUARRY_PLUGIN_ABI_MINOR + 1) && !QUARRY_PLUGIN_ABI_CHECK (2, 0));
+/* what this file does not define defaults to the headers' own minor */
+G_STATIC_ASSERT (QUARRY_PLUGIN_ABI_REQUIRED_MINOR == QUARRY_PLUGIN_ABI_MINOR);
+
+static void
+test_abi_declared (void)
+{
+  g_autoptr(QuarryRegistry) reg = quarry_registry_new ();
+  GError *error = NULL;
+  const QuarryPlugin *needs, *worker;
+
+  /* test-needs declares it needs only 1.0 and loads; test-worker uses 1.2 and says so */
+  needs = quarry_registry_lookup (reg, "test-needs", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (needs->desc->abi_minor, ==, 0);
+  worker = quarry_registry_lookup (reg, "test-worker", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (worker->desc->abi_minor, ==, 2);
+}
+
+/* pkg-config --variable=plugin_abi quarry, from the build tree's quarry.pc */
+static void
+test_abi_pkg_config (void)
+{
+  g_autofree char *top = g_test_build_filename (G_TEST_BUILT, "..", NULL);
+  g_autofree char *out = NULL, *err = NULL, *want = NULL;
+  const char *argv[] = { "pkg-config", "--variable=plugin_abi", "quarry", NULL };
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "PKG_CONFIG_PATH", top, TRUE);
+  gint status = 0;
+  GError *error = NULL;
+
+  g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  want = g_strdup_printf ("%d.%d\n", QUARRY_PLUGIN_ABI_MAJOR, QUARRY_PLUGIN_ABI_MINOR);
+  g_assert_cmpstr (out, ==, want);
 }
 
 /* ---- config ---- */
@@ -271,6 +390,10 @@ test_config_requirement (void)
 {
   assert_config_error ("[pipeline]\nstages=test-needs;test-replace\n", NULL, QUARRY_CONFIG_ERROR_REQUIREMENT,
                        "stage 'test-needs' requires 'layer:replaced'", "put a stage of test-replace before it", NULL);
+  /* every unmet requirement at once */
+  assert_config_error ("[pipeline]\nstages=a:test-needs;b:test-needs;test-replace\n", NULL, QUARRY_CONFIG_ERROR_REQUIREMENT,
+                       "t.ini:2: stage 'a' requires 'layer:replaced', which no earlier stage provides; put a stage of "
+                       "test-replace before it; stage 'b' requires 'layer:replaced'", NULL);
 }
 
 static void
@@ -361,6 +484,8 @@ main (int argc, char **argv)
   g_test_add_func ("/registry/failures", test_registry_failures);
   g_test_add_func ("/registry/explicit-file", test_registry_explicit_file);
   g_test_add_func ("/registry/descriptor-check", test_descriptor_check);
+  g_test_add_func ("/abi/declared", test_abi_declared);
+  g_test_add_func ("/abi/pkg-config", test_abi_pkg_config);
   g_test_add_func ("/config/ok", test_config_ok);
   g_test_add_func ("/config/unknown-key", test_config_unknown_key);
   g_test_add_func ("/config/unknown-group", test_config_unknown_group);

@@ -180,6 +180,8 @@ typedef struct {
 typedef struct {
   gsize a, b;
   char *text;
+  guint index;      /* its number in the batch */
+  gsize new_start;  /* where the model put its text */
 } ModelEdit;
 
 static int
@@ -292,6 +294,8 @@ test_edit_random_model (void)
               e.a = a;
               e.b = b;
               e.text = g_strdup (rep->str);
+              e.index = n_edits;  /* set below, when added to the batch */
+              e.new_start = 0;
               g_array_append_val (me, e);
               pos = b + 1;
               while (pos < text->len && ((guchar) text->str[pos] & 0xC0) == 0x80)
@@ -300,6 +304,7 @@ test_edit_random_model (void)
           for (guint i = me->len; i-- > 0;)
             {
               ModelEdit *x = &g_array_index (me, ModelEdit, i);
+              x->index = quarry_edits_count (edits);
               quarry_edits_replace (edits, x->a, x->b, x->text, -1);
             }
           g_assert_true (quarry_document_apply_edits (doc, edits, &error));
@@ -308,7 +313,25 @@ test_edit_random_model (void)
           /* the model applies them one at a time from the end */
           g_array_sort (me, model_edit_cmp);
           for (guint i = me->len; i-- > 0;)
-            model_apply_one (text, cells, spans, &g_array_index (me, ModelEdit, i));
+            {
+              ModelEdit *x = &g_array_index (me, ModelEdit, i);
+              model_apply_one (text, cells, spans, x);
+              /* the text of the edits after it moves with this one */
+              x->new_start = x->a;
+              for (guint j = i + 1; j < me->len; j++)
+                g_array_index (me, ModelEdit, j).new_start += strlen (x->text) - (x->b - x->a);
+            }
+          /* each replacement's new range, as the model placed it, holding its text */
+          for (guint i = 0; i < me->len; i++)
+            {
+              ModelEdit *x = &g_array_index (me, ModelEdit, i);
+              gsize s = 0, e = 0;
+              g_assert_true (quarry_edits_get_new_range (edits, x->index, &s, &e));
+              g_assert_cmpuint (s, ==, x->new_start);
+              g_assert_cmpuint (e, ==, x->new_start + strlen (x->text));
+              g_assert_cmpint (memcmp (text->str + s, x->text, e - s), ==, 0);
+            }
+          g_assert_false (quarry_edits_get_new_range (edits, me->len, NULL, NULL));
           for (guint i = 0; i < me->len; i++)
             g_free (g_array_index (me, ModelEdit, i).text);
           for (guint i = 0; i < spans->len; i++)

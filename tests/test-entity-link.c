@@ -26,6 +26,18 @@ ctx_default (void)
   return shared_ctx;
 }
 
+/* A workspace kept from one document to the next, as a worker's is in a run, so that
+ * what one document leaves in it is seen by the next test (the single-threaded tests). */
+static ElWorker *shared_worker;
+
+static ElWorker *
+worker_default (void)
+{
+  if (!shared_worker)
+    shared_worker = el_worker_new (ctx_default ());
+  return shared_worker;
+}
+
 /* A text/plain document from "[PER David Miliband ] met ..." markup: the test's own
  * tiny reader (not tag-decode), so the rules are tested without other plugins. */
 static QuarryDocument *
@@ -85,7 +97,7 @@ link_tagged (const ElContext *ctx, const char *tagged, const char *const *tags)
 {
   QuarryDocument *doc = doc_from_tagged ("test", tagged, tags);
   g_autoptr (GError) error = NULL;
-  g_assert_true (el_context_process (ctx ? ctx : ctx_default (), doc, &error));
+  g_assert_true (el_context_process (ctx ? ctx : ctx_default (), ctx ? NULL : worker_default (), doc, &error));
   g_assert_no_error (error);
   return doc;
 }
@@ -698,7 +710,7 @@ test_bad_empty (void)
   g_autoptr (GError) error = NULL;
   g_assert_cmpint (quarry_document_add_span (doc, "entity", "PER", 2, 5, NULL, &error), ==, 0);
   g_assert_cmpint (quarry_document_add_span (doc, "entity", "LOC", 1, 1, NULL, &error), ==, 1);
-  g_assert_true (el_context_process (ctx_default (), doc, &error));
+  g_assert_true (el_context_process (ctx_default (), worker_default (), doc, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (n_entities (doc), ==, 0);
   json_object *v = NULL;
@@ -708,7 +720,7 @@ test_bad_empty (void)
 
   /* no entity spans at all: an empty list */
   g_autoptr (QuarryDocument) none = quarry_document_new ("t", "nothing here", 12, NULL);
-  g_assert_true (el_context_process (ctx_default (), none, &error));
+  g_assert_true (el_context_process (ctx_default (), worker_default (), none, &error));
   g_assert_cmpuint (n_entities (none), ==, 0);
 }
 
@@ -852,7 +864,7 @@ thread_run (gpointer data)
   ThreadJob *job = data;
   g_autoptr (GError) error = NULL;
   g_autoptr (QuarryDocument) doc = doc_from_tagged ("t", job->tagged, NULL);
-  if (!el_context_process (ctx_default (), doc, &error))
+  if (!el_context_process (ctx_default (), NULL, doc, &error))
     return NULL;
   json_object *rec = quarry_test_record (doc);
   job->json = g_strdup (json_object_to_json_string_ext (rec, JSON_C_TO_STRING_PLAIN));
@@ -1114,6 +1126,7 @@ main (int argc, char **argv)
   g_test_add_func ("/entity-link/threads", test_threads);
   g_test_add_func ("/entity-link/quarry-kb", test_quarry_kb);
   int status = g_test_run ();
+  el_worker_free (shared_worker);
   el_context_free (shared_ctx);
   return status;
 }

@@ -506,6 +506,62 @@ test_cli_stdin (Cli *c, gconstpointer data)
   g_assert_true (g_str_has_prefix (out, "{\"id\":\"s1\",\"text\":\"Aé\""));
 }
 
+/* Two stages writing the same layer: each span knows its stage, each stage counts
+ * only its own (test-replace places them with quarry_edits_get_new_range). Expected
+ * by hand: banana -(a->A)-> bAnAnA -(n->NN)-> bANNANNA. */
+static const char *const two_replacers =
+  "[pipeline]\nstages = one:test-replace;two:test-replace\n[two]\nfind = n\nreplace = NN\n";
+
+static void
+test_span_stages (void)
+{
+  static const struct { const char *stage; gsize start, end; const char *text; } want[] = {
+    { "one", 1, 2, "A" }, { "one", 4, 5, "A" }, { "one", 7, 8, "A" }, { "two", 2, 4, "NN" }, { "two", 5, 7, "NN" },
+  };
+  g_autoptr(QuarryHarness) h = quarry_harness_new (two_replacers);
+  g_autoptr(QuarryDocument) doc = quarry_document_new ("s", "banana", 6, NULL);
+  const char *text;
+  json_object *count;
+
+  g_assert_cmpint (quarry_pipeline_process (quarry_harness_get_pipeline (h), doc, NULL), ==, QUARRY_RESULT_OK);
+  text = quarry_document_get_text (doc, NULL);
+  g_assert_cmpstr (text, ==, "bANNANNA");
+  g_assert_cmpuint (quarry_document_get_n_spans (doc), ==, G_N_ELEMENTS (want));
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      const QuarrySpan *sp = quarry_document_get_span (doc, i);
+      g_assert_cmpstr (quarry_document_get_span_stage (doc, i), ==, want[i].stage);
+      g_assert_cmpuint (sp->start, ==, want[i].start);
+      g_assert_cmpuint (sp->end, ==, want[i].end);
+      g_assert_cmpint (strncmp (text + sp->start, want[i].text, sp->end - sp->start), ==, 0);
+    }
+  count = quarry_document_lookup_field (doc, "replace", "count");
+  g_assert_nonnull (count);
+  g_assert_cmpint (json_object_get_int (count), ==, 2);  /* the last stage's own two, not all five */
+}
+
+/* The output shows each span's stage only when the config asks. */
+static void
+test_cli_span_stages (Cli *c, gconstpointer data)
+{
+  g_autofree char *plain = NULL, *with = NULL, *err = NULL;
+  g_autofree char *asked = NULL;
+
+  put (c, "p.ini", two_replacers);
+  asked = g_strdup_printf ("[pipeline]\nspan-stages = true\n%s", two_replacers + strlen ("[pipeline]\n"));
+  put (c, "s.ini", asked);
+  put (c, "bad.ini", "[pipeline]\nspan-stages = maybe\nstages = test-replace\n");
+  g_assert_cmpint (run_quarry (c, "{\"id\":\"s\",\"content\":\"banana\"}\n", &plain, NULL,
+                               "run", "-q", "-c", "p.ini", "-", NULL), ==, 0);
+  g_assert_null (strstr (plain, "\"stage\""));
+  g_assert_cmpint (run_quarry (c, "{\"id\":\"s\",\"content\":\"banana\"}\n", &with, NULL,
+                               "run", "-q", "-c", "s.ini", "-", NULL), ==, 0);
+  g_assert_nonnull (strstr (with, "{\"layer\":\"replaced\",\"label\":\"r\",\"start\":1,\"end\":2,\"source\":[1,2],\"stage\":\"one\"}"));
+  g_assert_nonnull (strstr (with, "{\"layer\":\"replaced\",\"label\":\"r\",\"start\":2,\"end\":4,\"source\":[2,3],\"stage\":\"two\"}"));
+  g_assert_cmpint (run_quarry (c, NULL, NULL, &err, "validate", "bad.ini", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "bad.ini:2: [pipeline] span-stages = 'maybe' is not a boolean"));
+}
+
 static void
 test_cli_stage_fail (Cli *c, gconstpointer data)
 {
@@ -516,6 +572,13 @@ test_cli_stage_fail (Cli *c, gconstpointer data)
   put (c, "in/good.txt", "x");
   g_assert_cmpint (run_quarry (c, NULL, NULL, &err, "run", "-c", "p.ini", "-o", "o.jsonl", "-j", "1", "in", NULL), ==, 3);
   g_assert_nonnull (strstr (err, "1 dead-lettered"));
+  /* the stage, the document and the reason, not only the counts; the same from a worker process */
+  g_assert_nonnull (strstr (err, "document bad: stage 'test-replace' (plugin test-replace 1.0.0) failed: asked to fail on bad;"
+                                 " that stage's on-error = fail stops the run"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_quarry (c, NULL, NULL, &err, "run", "-c", "p.ini", "-o", "o.jsonl", "-j", "1",
+                               "--isolation=processes", "in", NULL), ==, 3);
+  g_assert_nonnull (strstr (err, "document bad: stage 'test-replace' (plugin test-replace 1.0.0) failed: asked to fail on bad;"));
 }
 
 static void
@@ -591,6 +654,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/order", test_order);
   g_test_add_func ("/pipeline/policies", test_policies);
   g_test_add_func ("/pipeline/setup-failure", test_setup_failure);
+  g_test_add_func ("/pipeline/span-stages", test_span_stages);
+  g_test_add ("/cli/span-stages", Cli, NULL, cli_setup, test_cli_span_stages, cli_teardown);
   g_test_add_func ("/writer/record", test_writer_record);
   g_test_add_func ("/writer/light-forms", test_writer_light_forms);
   g_test_add_func ("/writer/json-string", test_writer_json_string);

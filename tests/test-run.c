@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -737,6 +738,166 @@ test_resume (Run *r, gconstpointer data)
   g_assert_nonnull (strstr (err, "--resume continues the output file of an earlier run; name it with -o OUT"));
 }
 
+/* Per-worker state (ABI 1.2): every worker thread or process sets up its own, on
+ * the thread that uses it, and tears it down there at the end; no state ever
+ * holds two documents at once (test-worker fails the document if one does). */
+static void
+test_worker_state (Run *r, gconstpointer data)
+{
+  g_autofree char *err = NULL, *out = NULL, *log = NULL;
+  g_autoptr(GPtrArray) outs = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GHashTable) set_up = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint setups = 0, teardowns = 0, docs = 0, busy = 0;
+  gboolean processes = g_str_equal (r->isolation, "--isolation=processes");
+
+  put (r, "p.ini", "[pipeline]\nstages = test-worker\n[test-worker]\nlog = w.log\n");
+  for (guint i = 0; i < 24; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("in/d%02u.txt", i);
+      put (r, name, "banana");
+    }
+  g_assert_cmpint (run_quarry (r, NULL, &err, "run", "-c", "p.ini", "-o", "o.jsonl", "-j", r->jobs, "in", NULL), ==, 0);
+  out = slurp (r, "o.jsonl");
+  outs = records (out);
+  g_assert_cmpuint (outs->len, ==, 24);
+
+  log = slurp (r, "w.log");
+  lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      g_auto(GStrv) f = g_strsplit (lines[i], " ", -1);
+      g_autofree char *who = NULL;
+      g_assert_cmpuint (g_strv_length (f), ==, 4);
+      who = g_strdup_printf ("%s %s", f[1], f[2]);
+      if (g_str_equal (f[0], "setup"))
+        {
+          g_assert_false (g_hash_table_contains (set_up, who));
+          g_hash_table_add (set_up, g_steal_pointer (&who));
+          setups++;
+        }
+      else
+        {
+          g_assert_cmpstr (f[0], ==, "teardown");
+          /* torn down by the thread (in the process) that set it up, once */
+          g_assert_true (g_hash_table_remove (set_up, who));
+          teardowns++;
+          docs += atoi (f[3]);
+          busy += atoi (f[3]) > 0;
+        }
+    }
+  g_assert_cmpuint (g_hash_table_size (set_up), ==, 0);
+  g_assert_cmpuint (setups, ==, teardowns);
+  g_assert_cmpuint (docs, ==, 24);  /* every document ran with a worker state, each counted once */
+  /* the main thread's first (it runs the documents itself with one thread), then
+   * one per thread, or one per worker process forked (at most -j) */
+  if (processes)
+    {
+      g_assert_cmpuint (setups, <=, (guint) atoi (r->jobs) + 1);
+      g_assert_cmpuint (setups, >=, 2);
+    }
+  else
+    g_assert_cmpuint (setups, ==, atoi (r->jobs) == 1 ? 1 : (guint) atoi (r->jobs) + 1);
+  if (processes || atoi (r->jobs) == 1)
+    g_assert_cmpuint (busy, >=, 1);
+  /* what a worker state saw: within one worker, its documents count up from 0 */
+  {
+    guint zeros = 0;
+    for (guint i = 0; i < outs->len; i++)
+      {
+        json_object *fields, *w, *n;
+        g_assert_true (json_object_object_get_ex (outs->pdata[i], "fields", &fields));
+        g_assert_true (json_object_object_get_ex (fields, "worker", &w));
+        g_assert_true (json_object_object_get_ex (w, "docs_before", &n));
+        zeros += json_object_get_int64 (n) == 0;
+      }
+    g_assert_cmpuint (zeros, ==, busy);
+  }
+}
+
+/* An author's mistakes that do not stop a run are still told: an error set with a
+ * TRUE return (a warning diagnostic naming the stage; the error is freed, which
+ * the sanitizer and valgrind runs check), and a GLib critical from a call into the
+ * core (its message names the stage and the document). */
+static void
+test_sloppy (Run *r, gconstpointer data)
+{
+  g_autofree char *err = NULL, *out = NULL;
+  g_autoptr(GPtrArray) outs = NULL;
+
+  put (r, "p.ini", "[pipeline]\nstages = broken-sloppy\n");
+  put (r, "c.ini", "[pipeline]\nstages = broken-sloppy\n[broken-sloppy]\nmistake = critical\n");
+  put_seven (r);
+  g_assert_cmpint (run_quarry (r, NULL, &err, "run", "-c", "p.ini", "-o", "o.jsonl", "-j", r->jobs, "in", NULL), ==, 0);
+  out = slurp (r, "o.jsonl");
+  outs = records (out);
+  g_assert_cmpuint (outs->len, ==, 7);
+  for (guint i = 0; i < outs->len; i++)
+    {
+      json_object *diags, *d;
+      g_assert_true (json_object_object_get_ex (outs->pdata[i], "diagnostics", &diags));
+      g_assert_cmpuint (json_object_array_length (diags), ==, 1);
+      d = json_object_array_get_idx (diags, 0);
+      g_assert_cmpstr (str_field (d, "code"), ==, "error-ignored");
+      g_assert_cmpstr (str_field (d, "level"), ==, "warning");
+      g_assert_cmpstr (str_field (d, "stage"), ==, "broken-sloppy");
+      g_assert_cmpstr (str_field (d, "message"), ==,
+                       "stage 'broken-sloppy' (plugin broken-sloppy 1.0.0) returned success but set an error, which is "
+                       "ignored: a leftover error from a retry that worked (a plugin bug: return FALSE to fail, or clear the error)");
+    }
+
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_quarry (r, NULL, &err, "run", "-c", "c.ini", "-o", "c.jsonl", "-j", r->jobs, "in", NULL), ==, 0);
+  for (guint i = 0; i < 7; i++)
+    {
+      g_autofree char *what = g_strdup_printf ("in stage 'broken-sloppy' (plugin broken-sloppy 1.0.0) on document d%u: "
+                                               "quarry_document_add_span: assertion", i);
+      g_assert_nonnull (strstr (err, what));
+    }
+}
+
+/* A plugin calling a function nothing defines is refused at load, naming the
+ * symbol, by validate and by run before any document (lazily bound it passed
+ * validate and died at the first document with exit 127). */
+static void
+test_unresolved_symbol (Run *r, gconstpointer data)
+{
+  g_autofree char *err = NULL, *err2 = NULL;
+
+  g_autofree char *out = NULL;
+  const char *argv[] = { r->quarry, "validate", "-P", r->broken, "p.ini", NULL };
+  gint status = 0;
+  GError *error = NULL;
+
+  put (r, "p.ini", "[pipeline]\nstages = broken-lazy\n");
+  put_seven (r);
+  /* run_quarry adds --isolation, which validate does not take */
+  g_spawn_sync (r->dir, (char **) argv, NULL, 0, NULL, NULL, &out, &err, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  g_assert_nonnull (strstr (err, "undefined symbol: quarry_document_frobnicate"));
+  g_assert_cmpint (run_quarry (r, NULL, &err2, "run", "-c", "p.ini", "-o", "o.jsonl", "-j", r->jobs, "in", NULL), ==, 1);
+  g_assert_nonnull (strstr (err2, "undefined symbol: quarry_document_frobnicate"));
+  g_assert_false (exists (r, "o.jsonl"));
+}
+
+/* A worker set-up that fails stops the run before any document, naming the stage. */
+static void
+test_worker_setup_fails (Run *r, gconstpointer data)
+{
+  g_autofree char *err = NULL, *out = NULL;
+
+  put (r, "p.ini", "[pipeline]\nstages = test-worker\n[test-worker]\nfail-worker = true\n");
+  put_seven (r);
+  g_assert_cmpint (run_quarry (r, NULL, &err, "run", "-c", "p.ini", "-o", "o.jsonl", "-j", r->jobs, "in", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "stage 'test-worker' (plugin test-worker 1.0.0) could not set up a worker: "
+                                 "asked to fail (fail-worker = true)"));
+  g_assert_null (strstr (err, "documents in"));
+  out = exists (r, "o.jsonl") ? slurp (r, "o.jsonl") : g_strdup ("");
+  g_assert_cmpstr (out, ==, "");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -767,8 +928,15 @@ main (int argc, char **argv)
       ADD ("rerun/dead-letters", test_rerun_dead_letters, threads[j]);
       ADD ("interrupt/slow-pipe", test_sigterm_slow_pipe, jobs[j]);
       ADD ("interrupt/slow-pipe", test_sigterm_slow_pipe, threads[j]);
+      ADD ("sloppy-plugin", test_sloppy, jobs[j]);
+      ADD ("sloppy-plugin", test_sloppy, threads[j]);
+      ADD ("worker-state", test_worker_state, jobs[j]);
+      ADD ("worker-state", test_worker_state, threads[j]);
+      ADD ("worker-state/setup-fails", test_worker_setup_fails, jobs[j]);
+      ADD ("worker-state/setup-fails", test_worker_setup_fails, threads[j]);
 #undef ADD
     }
+  g_test_add ("/run/unresolved-symbol", Run, NULL, run_setup, test_unresolved_symbol, run_teardown);
   g_test_add ("/run/timeout/threads-refused", Run, NULL, run_setup, test_timeout_threads, run_teardown);
   g_test_add ("/run/same-bytes", Run, NULL, run_setup, test_same_bytes, run_teardown);
   g_test_add ("/run/output/dev-full", Run, NULL, run_setup, test_output_full, run_teardown);

@@ -149,6 +149,7 @@ main (int argc, char **argv)
   gint64 busy = 0, wall = 0;
   guint64 bytes = 0, mentions = 0, docs = 0;
   GPtrArray *batch = g_ptr_array_new_with_free_func ((GDestroyNotify) quarry_document_free);
+  ElWorker *worker = el_worker_new (ctx);  /* one workspace reused, as a run's worker does */
   char *thrash = thrash_mb > 0 ? g_malloc ((gsize) thrash_mb << 20) : NULL;
   while (max_docs > 0 ? docs < (guint64) max_docs : busy < seconds * 1e6)
     {
@@ -159,7 +160,7 @@ main (int argc, char **argv)
         {
           gint64 t0 = thread_cpu_us (), w0 = g_get_monotonic_time ();
           for (guint i = 0; i < batch->len; i++)
-            el_context_process (ctx, batch->pdata[i], NULL);
+            el_context_process (ctx, worker, batch->pdata[i], NULL);
           busy += thread_cpu_us () - t0;
           wall += g_get_monotonic_time () - w0;
         }
@@ -168,7 +169,7 @@ main (int argc, char **argv)
           {
             memset (thrash, (int) i, (gsize) thrash_mb << 20);
             gint64 t0 = thread_cpu_us (), w0 = g_get_monotonic_time ();
-            el_context_process (ctx, batch->pdata[i], NULL);
+            el_context_process (ctx, worker, batch->pdata[i], NULL);
             busy += thread_cpu_us () - t0;
             wall += g_get_monotonic_time () - w0;
           }
@@ -178,6 +179,7 @@ main (int argc, char **argv)
       g_ptr_array_set_size (batch, 0);
     }
   g_ptr_array_unref (batch);
+  el_worker_free (worker);
   g_free (thrash);
 
   double s = busy / 1e6;

@@ -47,6 +47,7 @@ main (int argc, char **argv)
                error->message);
       return 1;
     }
+  base.scratch = hp_scratch_new ();  /* reused across documents, as a worker's is in the stage */
   g_free (tags_path);
   g_free (origins_path);
   if (argc > 2 && strcmp (argv[1], "--bench") == 0)

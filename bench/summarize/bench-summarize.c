@@ -295,6 +295,7 @@ cmd_quality (const char *dir, int argc, char **argv)
     docs = load_dir (dir);
   g_ptr_array_sort (docs, name_cmp);
   SumRanker *ranker = sum_ranker_new (stemmer, NULL, NULL);
+  SumTermCache *cache = sum_term_cache_new (ranker);  /* kept across documents, as a worker's */
   Triple mine = { 0 }, lead = { 0 }, ots = { 0 };
   guint used = 0, with_summary = 0, ref_sentences = 0;
   double ots_seconds = 0;
@@ -364,7 +365,7 @@ cmd_quality (const char *dir, int argc, char **argv)
 
       double *scores = g_new (double, cand->len);
       GArray *chosen = g_array_new (FALSE, FALSE, sizeof (guint));
-      sum_ranker_rank (ranker, &params, a, (guint *) cand->data, cand->len, &ctx, k, scores, chosen);
+      sum_ranker_rank (ranker, cache, &params, a, (guint *) cand->data, cand->len, &ctx, k, scores, chosen);
       for (guint i = 0; i < chosen->len; i++)
         g_array_index (chosen, guint, i) = g_array_index (cand, guint, g_array_index (chosen, guint, i));
       SumRougeText *m = rouge_of (a, (guint *) chosen->data, chosen->len);
@@ -403,6 +404,7 @@ cmd_quality (const char *dir, int argc, char **argv)
       printf ("| ots | %.4f | %.4f | %.4f |\n", ots.r1 / used, ots.r2 / used, ots.rl / used);
       printf ("ots: %.2f MB/s (process time incl. start-up, %zu bytes)\n", ots_bytes / 1e6 / ots_seconds, ots_bytes);
     }
+  sum_term_cache_free (cache);
   sum_ranker_free (ranker);
   return 0;
 }
@@ -429,6 +431,7 @@ cmd_speed (const char *dir, int rounds)
 {
   GPtrArray *docs = load_dir (dir);
   SumRanker *ranker = sum_ranker_new ("english", NULL, NULL);
+  SumTermCache *cache = sum_term_cache_new (ranker);  /* kept across documents, as a worker's */
   gsize bytes = 0;
   guint sentences = 0;
   double *secs = g_new (double, MAX (rounds, 1));
@@ -448,7 +451,7 @@ cmd_speed (const char *dir, int rounds)
           SumRankContext ctx = { a->text + a->subject.start, a->subject.end - a->subject.start, NULL, 0 };
           double *scores = g_new (double, MAX (cand->len, 1u));
           GArray *chosen = g_array_new (FALSE, FALSE, sizeof (guint));
-          sum_ranker_rank (ranker, NULL, a, (guint *) cand->data, cand->len, &ctx, 4, scores, chosen);
+          sum_ranker_rank (ranker, cache, NULL, a, (guint *) cand->data, cand->len, &ctx, 4, scores, chosen);
           GString *text = g_string_new (NULL);
           for (guint i = 0; i < chosen->len; i++)
             sum_analysis_append_sentence (a, g_array_index (cand, guint, g_array_index (chosen, guint, i)), text);
@@ -470,6 +473,7 @@ cmd_speed (const char *dir, int rounds)
           docs->len, bytes / 1e6, sentences, rounds, bytes / 1e6 / secs[0], bytes / 1e6 / secs[rounds / 2],
           bytes / 1e6 / first);
   g_free (secs);
+  sum_term_cache_free (cache);
   sum_ranker_free (ranker);
   return 0;
 }

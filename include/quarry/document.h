@@ -214,6 +214,26 @@ QUARRY_API gboolean quarry_document_apply_edits (QuarryDocument    *doc,
                                                  const QuarryEdits *edits,
                                                  GError           **error);
 
+/**
+ * quarry_edits_get_new_range:
+ * @edits: a batch that quarry_document_apply_edits() applied
+ * @index: the edit, by the order it was added to the batch (0 for the first)
+ * @start: (out) (optional): where its replacement starts in the text after the batch
+ * @end: (out) (optional): where its replacement ends (@start plus its length)
+ *
+ * Where one edit's replacement text is after the batch, so that a stage marks
+ * what it wrote without redoing the shift arithmetic of the edits before it.
+ * Several insertions at one offset come out in the order they were added. The
+ * first call after the batch grew computes every range at once (the batch's
+ * size times its logarithm); later calls look one up.
+ *
+ * Returns: %FALSE if @index is not an edit of the batch.
+ *
+ * Since: ABI 1.2
+ */
+QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_2
+gboolean quarry_edits_get_new_range (QuarryEdits *edits, guint index, gsize *start, gsize *end);
+
 /* ---- spans ---- */
 
 /**
@@ -239,6 +259,22 @@ QUARRY_API gint quarry_document_add_span (QuarryDocument *doc,
 QUARRY_API guint quarry_document_get_n_spans (const QuarryDocument *doc);
 
 /**
+ * quarry_document_get_span_stage:
+ * @index: a span's index
+ *
+ * Which stage added span @index, so that two stages writing the same layer can
+ * be told apart. The output shows it as the span's `"stage"` only when the
+ * config asks (`span-stages = true` in `[pipeline]`).
+ *
+ * Returns: (transfer none): the stage's name (its config name, as in
+ * diagnostics), or "input" for a span made while the document was read.
+ *
+ * Since: ABI 1.2
+ */
+QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_2
+const char *quarry_document_get_span_stage (const QuarryDocument *doc, guint index);
+
+/**
  * quarry_document_get_span:
  * Returns: (transfer none): span @index; the pointer is valid until the next
  * quarry_document_add_span() or quarry_document_apply_edits().
@@ -260,7 +296,8 @@ QUARRY_API const QuarrySpan *quarry_document_get_span (const QuarryDocument *doc
  * Returns: (transfer none): span @index, valid as for quarry_document_get_span().
  * Since: ABI 1.1
  */
-QUARRY_API const QuarrySpan *quarry_document_peek_span (const QuarryDocument *doc, guint index);
+QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_1
+const QuarrySpan *quarry_document_peek_span (const QuarryDocument *doc, guint index);
 
 /**
  * quarry_document_span_attrs:
@@ -286,8 +323,9 @@ QUARRY_API json_object *quarry_document_span_attrs (QuarryDocument *doc, guint i
  *
  * Since: ABI 1.1
  */
-QUARRY_API void quarry_document_span_set_attr (QuarryDocument *doc, guint index,
-                                               const char *key, json_object *value);
+QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_1
+void quarry_document_span_set_attr (QuarryDocument *doc, guint index,
+                                    const char *key, json_object *value);
 
 /**
  * quarry_document_span_get_attr:
@@ -299,8 +337,9 @@ QUARRY_API void quarry_document_span_set_attr (QuarryDocument *doc, guint index,
  * Returns: whether span @index has attribute @key (JSON null counts as having it).
  * Since: ABI 1.1
  */
-QUARRY_API gboolean quarry_document_span_get_attr (const QuarryDocument *doc, guint index,
-                                                   const char *key, json_object **value);
+QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_1
+gboolean quarry_document_span_get_attr (const QuarryDocument *doc, guint index,
+                                        const char *key, json_object **value);
 
 /* ---- fields and results ---- */
 
@@ -354,8 +393,9 @@ QUARRY_API json_object *quarry_document_get_entities (const QuarryDocument *doc)
  *
  * Since: ABI 1.1
  */
-QUARRY_API void quarry_document_add_entity (QuarryDocument *doc, const char *id, const char *name,
-                                            const char *label, const char *kb_id, guint64 mentions);
+QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_1
+void quarry_document_add_entity (QuarryDocument *doc, const char *id, const char *name,
+                                 const char *label, const char *kb_id, guint64 mentions);
 
 /**
  * quarry_document_set_summary:

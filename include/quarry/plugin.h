@@ -49,8 +49,18 @@ typedef enum {
  * @min: lower bound for numbers (checked when @min < @max)
  * @max: upper bound for numbers
  *
- * One row of a plugin's option table. The table ends with a row whose @name is %NULL.
- * The host checks a config against it before calling setup.
+ * One row of a plugin's option table. The table ends with a row whose @name is
+ * %NULL (QUARRY_OPTION_END). The host checks the table itself when it loads the
+ * plugin (every default parses as its type and lies within @min..@max, every
+ * enum has choices) and a config against it before calling setup. Write rows
+ * with designated initializers, which compile clean under `-Wall -Wextra`:
+ * |[
+ * static const QuarryOption options[] = {
+ *   { .name = "limit", .type = QUARRY_OPTION_INT, .default_value = "5",
+ *     .help = "at most this many", .min = 1, .max = 10 },
+ *   QUARRY_OPTION_END
+ * };
+ * ]|
  */
 typedef struct {
   const char        *name;
@@ -62,6 +72,13 @@ typedef struct {
   double             max;
   gpointer           reserved[2];
 } QuarryOption;
+
+/**
+ * QUARRY_OPTION_END:
+ *
+ * The row that ends an option table (a header-only macro: any host reads it).
+ */
+#define QUARRY_OPTION_END { .name = NULL }
 
 /**
  * QuarryPluginSetupFunc:
@@ -77,7 +94,9 @@ typedef gboolean (*QuarryPluginSetupFunc) (QuarryStage *stage, gpointer *state, 
  * QuarryPluginProcessFunc:
  *
  * Processes one document. Called from several threads at once on different
- * documents, so @state must be treated as read-only (or guarded).
+ * documents, so @state must be treated as read-only (or guarded); a stage with
+ * a worker_setup callback is given its worker's own state instead, which it may
+ * change freely (see #QuarryPluginWorkerSetupFunc).
  * Problems in the input are diagnostics on @doc (and a %TRUE return); return
  * %FALSE with @error only when the stage could not do its work on @doc, and the
  * stage's `on-error` policy decides what happens next.
@@ -88,6 +107,44 @@ typedef gboolean (*QuarryPluginProcessFunc) (gpointer state, QuarryDocument *doc
 typedef void (*QuarryPluginTeardownFunc) (gpointer state);
 
 /**
+ * QuarryPluginWorkerSetupFunc:
+ * @state: the stage's state, as its setup made it; shared by every worker, so
+ *   read-only here as in process
+ * @worker_state: (out): this worker's own state (scratch buffers, caches, a
+ *   database connection); it may keep @state in it
+ * @error: set on failure
+ *
+ * Makes the state of one worker: each worker thread gets its own, and under
+ * `--isolation=processes` each worker process makes its own after it is
+ * forked. When a stage has this callback, its process callback is given the
+ * worker state in place of @state, and no other worker ever sees it at the
+ * same time, so process may change it without a lock.
+ *
+ * Called on the thread (or in the process) that will use the worker state,
+ * after the stage's setup and before that worker's first document. A worker
+ * that processes no document may still be set up and torn down. On failure,
+ * free what was made, set @error and return %FALSE: the run stops before any
+ * document is read (the host sets up one worker before it starts any), and
+ * worker_teardown is not called for it.
+ *
+ * Since: ABI 1.2
+ */
+typedef gboolean (*QuarryPluginWorkerSetupFunc) (gpointer state, gpointer *worker_state, GError **error);
+
+/**
+ * QuarryPluginWorkerTeardownFunc:
+ * @state: the stage's state
+ * @worker_state: what worker_setup made
+ *
+ * Frees @worker_state, on the worker's thread (or in its process) after its
+ * last document and before the stage's teardown. A worker process that crashed
+ * or was killed for a timeout is not torn down.
+ *
+ * Since: ABI 1.2
+ */
+typedef void (*QuarryPluginWorkerTeardownFunc) (gpointer state, gpointer worker_state);
+
+/**
  * QuarryPluginDescriptor:
  * @abi_major: %QUARRY_PLUGIN_ABI_MAJOR the plugin was built against; read first
  * @abi_minor: %QUARRY_PLUGIN_ABI_MINOR the plugin was built against
@@ -96,15 +153,20 @@ typedef void (*QuarryPluginTeardownFunc) (gpointer state);
  * @version: the plugin's own version ("1.0.0"), recorded in output provenance
  * @description: one line
  * @options: (nullable): the option table, ended by a row with a %NULL name
- * @requires: (nullable): %NULL-terminated things an earlier stage must provide
- *   ("layer:entity", "field:header", "entities", "summary")
+ * @requires: (nullable): %NULL-terminated things an earlier stage must provide:
+ *   `layer:NAME`, `field:NAME`, `entities` or `summary` (checked at load)
  * @provides: (nullable): %NULL-terminated things this stage provides, same syntax
  * @setup: (nullable): see #QuarryPluginSetupFunc
  * @process: see #QuarryPluginProcessFunc
  * @teardown: (nullable): see #QuarryPluginTeardownFunc
+ * @worker_setup: (nullable): see #QuarryPluginWorkerSetupFunc (since ABI 1.2;
+ *   read only from a plugin whose @abi_minor is 2 or more)
+ * @worker_teardown: (nullable): see #QuarryPluginWorkerTeardownFunc (since ABI 1.2)
  *
  * The one symbol a plugin module exports, named %QUARRY_PLUGIN_SYMBOL. Define it
- * with QUARRY_PLUGIN_DEFINE(). New fields are only ever appended.
+ * with QUARRY_PLUGIN_DEFINE(). New fields are only ever appended, taken from
+ * @reserved so that the struct keeps its size; the host reads a field only
+ * from a plugin whose @abi_minor says it is there.
  */
 typedef struct {
   guint32                   abi_major;
@@ -119,7 +181,10 @@ typedef struct {
   QuarryPluginSetupFunc     setup;
   QuarryPluginProcessFunc   process;
   QuarryPluginTeardownFunc  teardown;
-  gpointer                  reserved[8];
+  /* since ABI 1.2 */
+  QuarryPluginWorkerSetupFunc    worker_setup;
+  QuarryPluginWorkerTeardownFunc worker_teardown;
+  gpointer                  reserved[6];
 } QuarryPluginDescriptor;
 
 #define QUARRY_PLUGIN_SYMBOL "quarry_plugin_descriptor"
@@ -127,7 +192,8 @@ typedef struct {
 /**
  * QUARRY_PLUGIN_DEFINE:
  *
- * Defines and exports the descriptor, filling in the ABI fields:
+ * Defines and exports the descriptor, filling in the ABI fields (the minor is
+ * the one the plugin requires, QUARRY_PLUGIN_ABI_REQUIRED_MINOR):
  * |[
  * QUARRY_PLUGIN_DEFINE (
  *   .name = "html-strip", .version = "1.0.0", .description = "HTML to text",
@@ -139,7 +205,7 @@ typedef struct {
   QUARRY_API extern const QuarryPluginDescriptor quarry_plugin_descriptor;  \
   const QuarryPluginDescriptor quarry_plugin_descriptor = {                 \
     .abi_major = QUARRY_PLUGIN_ABI_MAJOR,                                   \
-    .abi_minor = QUARRY_PLUGIN_ABI_MINOR,                                   \
+    .abi_minor = QUARRY_PLUGIN_ABI_REQUIRED_MINOR,                          \
     .struct_size = sizeof (QuarryPluginDescriptor),                         \
     __VA_ARGS__                                                             \
   }
@@ -188,7 +254,8 @@ QUARRY_API const char *const *quarry_stage_get_strv (const QuarryStage *stage, c
  *
  * Since: ABI 1.1
  */
-QUARRY_API void quarry_stage_set_provenance (QuarryStage *stage, const char *key, const char *value);
+QUARRY_API QUARRY_AVAILABLE_IN_ABI_1_1
+void quarry_stage_set_provenance (QuarryStage *stage, const char *key, const char *value);
 
 /**
  * quarry_stage_log:

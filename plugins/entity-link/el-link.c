@@ -25,9 +25,6 @@ intern_names (void)
     }
 }
 
-static ElPool *el_pool_new (void);
-static void    el_pool_free (ElPool *pool);
-
 ElContext *
 el_context_new (const char *kb_path, const char *const *alias_files,
                 gboolean use_tags, gsize max_mention_bytes, GError **error)
@@ -43,7 +40,6 @@ el_context_new (const char *kb_path, const char *const *alias_files,
   ctx->key_relation = g_intern_static_string ("relation");
   ctx->key_candidates = g_intern_static_string ("candidates");
   ctx->key_parts = g_intern_static_string ("parts");
-  ctx->pool = el_pool_new ();
   ctx->use_tags = use_tags;
   ctx->max_mention_bytes = max_mention_bytes;
   if (!el_kb_load_sqlite (ctx->kb, kb_path, error))
@@ -68,7 +64,6 @@ el_context_free (ElContext *ctx)
   if (!ctx)
     return;
   el_kb_free (ctx->kb);
-  el_pool_free (ctx->pool);
   g_free (ctx->kb_sha256);
   g_free (ctx);
 }
@@ -1005,24 +1000,14 @@ collect_mentions (Doc *d)
 }
 
 /* ---- per-document workspaces ----
- * The tables and arrays of a document are kept for the next one: made afresh, a
- * cable's 171 mentions cost a 32 KB allocation (and its consolidation on free)
- * plus five hash tables. A pool rather than thread-local storage, so that they
- * go with the context when the stage is torn down. */
+ * The tables and arrays of a document are kept for the next one in the worker's
+ * workspace (the stage's per-worker state): made afresh, a cable's 171 mentions
+ * cost a 32 KB allocation (and its consolidation on free) plus five hash tables. */
 
-struct _ElPool {
-  GMutex     lock;
-  GPtrArray *free;   /* Doc* */
+struct _ElWorker {
+  const ElContext *ctx;
+  Doc             *kept;  /* nullable */
 };
-
-static ElPool *
-el_pool_new (void)
-{
-  ElPool *pool = g_new0 (ElPool, 1);
-  g_mutex_init (&pool->lock);
-  pool->free = g_ptr_array_new ();
-  return pool;
-}
 
 static Doc *
 doc_new (const ElContext *ctx)
@@ -1095,49 +1080,58 @@ doc_reset (Doc *d)
   d->text = NULL;
 }
 
-static Doc *
-doc_acquire (const ElContext *ctx)
+ElWorker *
+el_worker_new (const ElContext *ctx)
 {
-  Doc *d = NULL;
-  g_mutex_lock (&ctx->pool->lock);
-  if (ctx->pool->free->len > 0)
-    d = g_ptr_array_steal_index_fast (ctx->pool->free, ctx->pool->free->len - 1);
-  g_mutex_unlock (&ctx->pool->lock);
+  ElWorker *w = g_new0 (ElWorker, 1);
+  w->ctx = ctx;
+  return w;
+}
+
+void
+el_worker_free (ElWorker *w)
+{
+  if (!w)
+    return;
+  if (w->kept)
+    doc_free (w->kept);
+  g_free (w);
+}
+
+const ElContext *
+el_worker_get_context (const ElWorker *w)
+{
+  return w->ctx;
+}
+
+static Doc *
+doc_acquire (const ElContext *ctx, ElWorker *w)
+{
+  Doc *d = w ? g_steal_pointer (&w->kept) : NULL;
   return d ? d : doc_new (ctx);
 }
 
 static void
-doc_release (const ElContext *ctx, Doc *d)
+doc_release (ElWorker *w, Doc *d)
 {
   /* a workspace grown by a huge document is not kept: each worker would hold one */
-  gboolean keep = d->mentions->len <= 4096;
+  gboolean keep = w && d->mentions->len <= 4096;
   doc_reset (d);
   if (!keep)
     {
       doc_free (d);
       return;
     }
-  g_mutex_lock (&ctx->pool->lock);
-  g_ptr_array_add (ctx->pool->free, d);
-  g_mutex_unlock (&ctx->pool->lock);
-}
-
-static void
-el_pool_free (ElPool *pool)
-{
-  if (!pool)
-    return;
-  for (guint i = 0; i < pool->free->len; i++)
-    doc_free (pool->free->pdata[i]);
-  g_ptr_array_unref (pool->free);
-  g_mutex_clear (&pool->lock);
-  g_free (pool);
+  w->kept = d;
 }
 
 gboolean
-el_context_process (const ElContext *ctx, QuarryDocument *doc, GError **error)
+el_context_process (const ElContext *ctx, ElWorker *w, QuarryDocument *doc, GError **error)
 {
-  Doc *d = doc_acquire (ctx);
+  Doc *d;
+
+  g_return_val_if_fail (w == NULL || w->ctx == ctx, FALSE);
+  d = doc_acquire (ctx, w);
   d->doc = doc;
   d->text = quarry_document_get_text (doc, NULL);
 
@@ -1172,6 +1166,6 @@ el_context_process (const ElContext *ctx, QuarryDocument *doc, GError **error)
     }
   diagnose_mismatches (d);
   write_entities (d);
-  doc_release (ctx, d);
+  doc_release (w, d);
   return TRUE;
 }

@@ -6,7 +6,8 @@
 
 G_BEGIN_DECLS
 
-typedef struct _ElPool ElPool;
+/* A worker's workspace: the tables and arrays of one document, kept for the next. */
+typedef struct _ElWorker ElWorker;
 
 typedef struct {
   ElKb       *kb;
@@ -15,7 +16,6 @@ typedef struct {
   const char *key_relation;
   const char *key_candidates;
   const char *key_parts;
-  ElPool     *pool;              /* per-document workspaces for reuse, behind a lock */
   gboolean    use_tags;          /* fields.header.tags as context */
   gsize       max_mention_bytes;
   guint       n_entries;         /* for the set-up report */
@@ -30,8 +30,13 @@ ElContext *el_context_new (const char *kb_path, const char *const *alias_files,
                            gboolean use_tags, gsize max_mention_bytes, GError **error);
 void       el_context_free (ElContext *ctx);
 
-/* Links the entity spans of doc. Threads may share ctx: it is only read, apart from
- * its pool of per-document workspaces, which is locked. */
-gboolean   el_context_process (const ElContext *ctx, QuarryDocument *doc, GError **error);
+ElWorker  *el_worker_new (const ElContext *ctx);
+void       el_worker_free (ElWorker *worker);
+const ElContext *el_worker_get_context (const ElWorker *worker);
+
+/* Links the entity spans of doc. Threads may share ctx: it is only read. worker
+ * (nullable) is the caller's workspace, used by one call at a time; without one,
+ * a fresh workspace is made and freed. */
+gboolean   el_context_process (const ElContext *ctx, ElWorker *worker, QuarryDocument *doc, GError **error);
 
 G_END_DECLS

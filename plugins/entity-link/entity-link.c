@@ -59,9 +59,24 @@ link_setup (QuarryStage *stage, gpointer *state, GError **error)
 }
 
 static gboolean
-link_process (gpointer state, QuarryDocument *doc, GError **error)
+link_worker_setup (gpointer state, gpointer *worker_state, GError **error)
 {
-  return el_context_process (state, doc, error);
+  *worker_state = el_worker_new (state);
+  return TRUE;
+}
+
+static void
+link_worker_teardown (gpointer state, gpointer worker_state)
+{
+  el_worker_free (worker_state);
+}
+
+static gboolean
+link_process (gpointer worker_state, QuarryDocument *doc, GError **error)
+{
+  ElWorker *w = worker_state;
+
+  return el_context_process (el_worker_get_context (w), w, doc, error);
 }
 
 static void
@@ -79,4 +94,6 @@ QUARRY_PLUGIN_DEFINE (
   .provides = provides,
   .setup = link_setup,
   .process = link_process,
-  .teardown = link_teardown);
+  .teardown = link_teardown,
+  .worker_setup = link_worker_setup,
+  .worker_teardown = link_worker_teardown);

@@ -19,6 +19,12 @@ typedef struct {
   HpVocab     *origins;
 } HeaderParse;
 
+/* A worker's own: the stage's settings and the buffers its documents reuse. */
+typedef struct {
+  const HeaderParse *hp;
+  HpScratch         *scratch;
+} HpWorker;
+
 static const QuarryOption hp_options[] = {
   { "region-elements", QUARRY_OPTION_STRING_LIST, "pre",
     "markup spans (html-strip element names) that hold the cable: the header is looked for from the "
@@ -157,15 +163,37 @@ hp_page_string (const QuarryDocument *doc, const char *key)
 }
 
 static gboolean
-hp_process (gpointer state, QuarryDocument *doc, GError **error)
+hp_worker_setup (gpointer state, gpointer *worker_state, GError **error)
 {
-  const HeaderParse *hp = state;
+  HpWorker *w = g_new0 (HpWorker, 1);
+
+  w->hp = state;
+  w->scratch = hp_scratch_new ();
+  *worker_state = w;
+  return TRUE;
+}
+
+static void
+hp_worker_teardown (gpointer state, gpointer worker_state)
+{
+  HpWorker *w = worker_state;
+
+  hp_scratch_free (w->scratch);
+  g_free (w);
+}
+
+static gboolean
+hp_process (gpointer worker_state, QuarryDocument *doc, GError **error)
+{
+  HpWorker *w = worker_state;
+  const HeaderParse *hp = w->hp;
   HpInput in = { 0 };
   gsize length;
   const char *text = quarry_document_get_text (doc, &length);
   HpResult *res;
   json_object *header;
 
+  in.scratch = w->scratch;
   in.tags = hp->tags;
   in.origins = hp->origins;
   if (!hp_find_region (hp, doc, &in.region_start, &in.region_end))
@@ -214,4 +242,6 @@ QUARRY_PLUGIN_DEFINE (
   .provides = hp_provides,
   .setup = hp_setup,
   .process = hp_process,
-  .teardown = hp_teardown);
+  .teardown = hp_teardown,
+  .worker_setup = hp_worker_setup,
+  .worker_teardown = hp_worker_teardown);

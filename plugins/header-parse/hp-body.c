@@ -360,12 +360,12 @@ try_break_page (BodyScan *bs, gsize i, gsize after_num)
 /* ---- section headings ---- */
 
 static char *
-clean_title (const char *t, gsize s, gsize e)
+clean_title (HpScratch *scratch, const char *t, gsize s, gsize e)
 {
   HpClean c;
   char *title;
 
-  hp_clean_init (&c, HP_SLOT_TITLE, t, s, e, NULL, 0);
+  hp_clean_init (&c, scratch, HP_SLOT_TITLE, t, s, e, NULL, 0);
   title = hp_normalize_value (c.s->str, c.s->len);
   hp_clean_clear (&c);
   return title;
@@ -424,7 +424,7 @@ try_section (BodyScan *bs, gsize i, gsize k)
    * plus its markup: reject the plain mismatches before copying anything */
   if ((glong) (te - ts) < (glong) run - 3 - (glong) run / 4 || te - ts > 4 * (run + 3 + run / 4) + 256)
     return;
-  title = clean_title (t, ts, te);
+  title = clean_title (bs->body->scratch, t, ts, te);
   len = g_utf8_strlen (title, -1);
   if (len == 0 || len > 120 || !has_letter (title)
       || ABS (len - (glong) run) > 3 + (glong) run / 4
@@ -455,12 +455,13 @@ at_line_start (BodyScan *bs, gsize p)
 }
 
 void
-hp_body_scan (HpBody *body, const char *text, gsize from, gsize to, const char *origin)
+hp_body_scan (HpBody *body, const char *text, gsize from, gsize to, const char *origin, HpScratch *scratch)
 {
   BodyScan bs = { body, text, from, to, origin, origin ? strlen (origin) : 0, 0 };
   const guchar *t = (const guchar *) text;
   gsize i = from;
 
+  body->scratch = scratch;
   /* sized for a typical cable, so growing them rarely reallocates */
   body->paras = g_array_sized_new (FALSE, FALSE, sizeof (HpPara), 32);
   body->sections = g_array_sized_new (FALSE, FALSE, sizeof (HpSection), 16);

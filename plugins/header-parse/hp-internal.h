@@ -21,14 +21,17 @@ typedef struct {
 
 /* The body scan's results, all offsets into the original text. */
 typedef struct {
-  GArray *paras;     /* HpPara */
-  GArray *sections;  /* HpSection */
-  GArray *breaks;    /* HpRange: page-break lines */
+  GArray    *paras;     /* HpPara */
+  GArray    *sections;  /* HpSection */
+  GArray    *breaks;    /* HpRange: page-break lines */
+  HpScratch *scratch;   /* borrowed, nullable: buffers for the copies made from the body */
 } HpBody;
 
 /* One linear pass over text[from, to): paragraphs, underlined section headings and
- * page-break lines. origin (nullable) is the cable's origin, to find page breaks exactly. */
-void hp_body_scan (HpBody *body, const char *text, gsize from, gsize to, const char *origin);
+ * page-break lines. origin (nullable) is the cable's origin, to find page breaks exactly;
+ * scratch (nullable) is kept in body for the copies made from it. */
+void hp_body_scan (HpBody *body, const char *text, gsize from, gsize to, const char *origin,
+                   HpScratch *scratch);
 void hp_body_clear (HpBody *body);
 
 /* The signers at the end of text[from, to) in the order written (owned strings), or NULL;

@@ -2457,7 +2457,7 @@ classified_by_in_para (Ctx *c, const HpBody *body, gsize from)
   /* most first paragraphs do not say it: look before copying */
   if (!g_strstr_len (c->t + ps, MIN (pe - ps, 240), "LASSIFIED") && !g_strstr_len (c->t + ps, MIN (pe - ps, 240), "lassified"))
     return;
-  hp_clean_init (&p1, -1, c->t, ps, pe, (const HpRange *) body->breaks->data, body->breaks->len);
+  hp_clean_init (&p1, NULL, -1, c->t, ps, pe, (const HpRange *) body->breaks->data, body->breaks->len);
   find_labels (p1.s->str, p1.s->len, labels);
   if (labels[L_CLASSBY].found && labels[L_CLASSBY].label < 160)
     {
@@ -2597,11 +2597,11 @@ hp_parse (const char *text, gsize length, const HpInput *input)
     c.re = c.rs;
 
   /* 1. the body: one linear pass (paragraphs, sections, page breaks) */
-  hp_body_scan (&body, text, c.rs, c.re, NULL);
+  hp_body_scan (&body, text, c.rs, c.re, NULL, input ? input->scratch : NULL);
   head_end = first_layout_start (&body, c.rs, utf8_floor (text, c.rs, MIN (c.re, c.rs + HP_HEAD_MAX)));
 
   /* 2. the part before the first paragraph, without markup: routing block and classification line */
-  hp_clean_init (&head, HP_SLOT_HEAD, text, c.rs, head_end, NULL, 0);
+  hp_clean_init (&head, body.scratch, HP_SLOT_HEAD, text, c.rs, head_end, NULL, 0);
   have_class = find_class_line (&head, &cl);
   zny = parse_routing (&c, &head, have_class ? cl.line_start : head.s->len);
   if (!c.routing && !have_class)
@@ -2628,7 +2628,7 @@ hp_parse (const char *text, gsize length, const HpInput *input)
   hend = first_layout_start (&body, zs, utf8_floor (text, zs, MIN (c.re, zs + HP_HEAD_MAX)));
 
   /* 3. the labelled fields, from a markup-free copy without page-break lines */
-  hp_clean_init (&zone, HP_SLOT_ZONE, text, zs, MAX (zs, hend), (const HpRange *) body.breaks->data, body.breaks->len);
+  hp_clean_init (&zone, body.scratch, HP_SLOT_ZONE, text, zs, MAX (zs, hend), (const HpRange *) body.breaks->data, body.breaks->len);
   parse_fields (&c, &zone, zone.s->len, &sbu);
   if (!json_object_object_get_ex (c.f, "classified_by", NULL))
     classified_by_in_para (&c, &body, zs);

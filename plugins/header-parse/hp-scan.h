@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <json-c/json.h>
 
+#include "hp-text.h"
 #include "hp-vocab.h"
 
 G_BEGIN_DECLS
@@ -16,6 +17,7 @@ typedef struct {
   const char *created;        /* fields.page.created (ISO 8601), or NULL */
   const HpVocab *tags;        /* the TAGS vocabulary (data/tags.txt), or NULL: no glued tags are split */
   const HpVocab *origins;     /* multi-word origin spellings (data/origins.txt), or NULL */
+  HpScratch     *scratch;     /* buffers reused from one call to the next, or NULL; one caller at a time */
 } HpInput;
 
 typedef struct {

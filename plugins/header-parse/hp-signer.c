@@ -453,7 +453,7 @@ hp_find_signers (const char *text, gsize from, gsize to, const HpBody *body, gsi
 
   if (to <= from)
     return NULL;
-  hp_clean_init (&c, HP_SLOT_TAIL, text, tail, to, body ? (const HpRange *) body->breaks->data : NULL,
+  hp_clean_init (&c, body ? body->scratch : NULL, HP_SLOT_TAIL, text, tail, to, body ? (const HpRange *) body->breaks->data : NULL,
                  body ? body->breaks->len : 0);
   b = c.s->str;
   e = b + c.s->len;

@@ -48,18 +48,22 @@ next_special (const char *p, const char *end, guint depth)
   return best ? best : end;
 }
 
-/* Per-thread buffers the copies reuse: documents run on several threads at once, and
- * fresh multi-kilobyte buffers per document cost more in malloc than the copying does. */
-typedef struct {
+struct _HpScratch {
   GString *s[HP_CLEAN_SLOTS];
   GArray  *runs[HP_CLEAN_SLOTS];
-} HpScratch;
+};
 
-static void
-scratch_free (gpointer data)
+HpScratch *
+hp_scratch_new (void)
 {
-  HpScratch *sc = data;
+  return g_new0 (HpScratch, 1);
+}
 
+void
+hp_scratch_free (HpScratch *sc)
+{
+  if (!sc)
+    return;
   for (guint i = 0; i < HP_CLEAN_SLOTS; i++)
     {
       if (sc->s[i])
@@ -70,24 +74,16 @@ scratch_free (gpointer data)
   g_free (sc);
 }
 
-static GPrivate scratch_key = G_PRIVATE_INIT (scratch_free);
-
 void
-hp_clean_init (HpClean *clean, int slot, const char *text, gsize from, gsize to,
+hp_clean_init (HpClean *clean, HpScratch *sc, int slot, const char *text, gsize from, gsize to,
                const HpRange *skip, guint n_skip)
 {
   guint depth = 0, k = 0;
   gsize i = from, run_start = from;
 
   clean->slot = slot;
-  if (slot >= 0 && slot < HP_CLEAN_SLOTS)
+  if (sc && slot >= 0 && slot < HP_CLEAN_SLOTS)
     {
-      HpScratch *sc = g_private_get (&scratch_key);
-      if (!sc)
-        {
-          sc = g_new0 (HpScratch, 1);
-          g_private_set (&scratch_key, sc);
-        }
       if (!sc->s[slot])
         {
           sc->s[slot] = g_string_sized_new (4096);

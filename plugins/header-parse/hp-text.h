@@ -15,20 +15,27 @@ typedef struct {
 typedef struct {
   GString *s;
   GArray  *runs;   /* HpRun: copied runs, in order */
-  int      slot;   /* the per-thread buffer it borrows, or -1 */
+  int      slot;   /* the scratch buffer it borrows, or -1 */
 } HpClean;
 
-/* Slots of per-thread buffers, one per copy that can be alive at the same time. */
+/* Slots of scratch buffers, one per copy that can be alive at the same time. */
 enum { HP_SLOT_HEAD, HP_SLOT_ZONE, HP_SLOT_TAIL, HP_SLOT_TITLE, HP_CLEAN_SLOTS };
+
+/* Buffers the copies reuse from one document to the next: fresh multi-kilobyte
+ * buffers per document cost more in malloc than the copying does. One per worker
+ * (the stage's worker state), used by one document at a time. */
+typedef struct _HpScratch HpScratch;
+HpScratch *hp_scratch_new (void);
+void       hp_scratch_free (HpScratch *scratch);
 
 typedef struct {
   gsize c;  /* offset in the copy */
   gsize o;  /* offset in the original text */
 } HpRun;
 
-/* slot: one of HP_SLOT_*, to reuse this thread's buffer (the copy is then valid until the
- * next use of that slot), or -1 for a copy of its own. */
-void  hp_clean_init (HpClean *clean, int slot, const char *text, gsize from, gsize to,
+/* scratch (nullable) and slot (one of HP_SLOT_*): reuse that buffer (the copy is then
+ * valid until the next use of that slot); with no scratch or a slot of -1, a copy of its own. */
+void  hp_clean_init (HpClean *clean, HpScratch *scratch, int slot, const char *text, gsize from, gsize to,
                      const HpRange *skip, guint n_skip);
 void  hp_clean_clear (HpClean *clean);
 gsize hp_clean_orig (const HpClean *clean, gsize offset);

@@ -26,8 +26,6 @@ G_DEFINE_QUARK (sum-rank-error-quark, sum_rank_error)
 struct _SumRanker {
   char       *stemmer;    /* NULL: none */
   GHashTable *stop;       /* owned strings */
-  GMutex      lock;       /* guards caches (and nothing else: the rest is read-only) */
-  GHashTable *caches;     /* GThread* -> TermCache*, one per thread that ranked */
 };
 
 void
@@ -42,8 +40,6 @@ sum_rank_params_default (SumRankParams *p)
   p->redundancy = 0.7;
   p->damping = 0.85;
 }
-
-static void term_cache_free (gpointer data);
 
 SumRanker *
 sum_ranker_new (const char *stemmer, const char *const *stop_words, GError **error)
@@ -65,8 +61,6 @@ sum_ranker_new (const char *stemmer, const char *const *stop_words, GError **err
   const char *const *list = stop_words ? stop_words : sum_stopwords_english;
   for (guint i = 0; list[i]; i++)
     g_hash_table_add (r->stop, g_utf8_strdown (list[i], -1));
-  g_mutex_init (&r->lock);
-  r->caches = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, term_cache_free);
   return r;
 }
 
@@ -75,8 +69,6 @@ sum_ranker_free (SumRanker *r)
 {
   if (!r)
     return;
-  g_hash_table_unref (r->caches);
-  g_mutex_clear (&r->lock);
   g_free (r->stemmer);
   g_hash_table_unref (r->stop);
   g_free (r);
@@ -84,14 +76,12 @@ sum_ranker_free (SumRanker *r)
 
 /* ---- words to terms ----
  * Stemming every word of every document was most of the time, and a cable
- * repeats the vocabulary of the last one. So the ranker keeps a cache
- * word -> stem -> term for each thread that uses it (found under a lock once
- * per document; a thread's documents run one at a time, so the cache itself
- * needs no lock, and a stem is the same whoever computes it, so output does
- * not depend on which thread ran what). The caches belong to the ranker, not
- * to thread-local storage, so nothing is left to run after the plugin is
- * unloaded. A document's own dense term numbers come from a stamp per term.
- * A cache is emptied between documents when it grows too big. */
+ * repeats the vocabulary of the last one. So each worker keeps a cache
+ * word -> stem -> term (the stage's per-worker state: a worker's documents run
+ * one at a time, so the cache needs no lock, and a stem is the same whoever
+ * computes it, so output does not depend on which worker ran what). A
+ * document's own dense term numbers come from a stamp per term. A cache is
+ * emptied between documents when it grows too big. */
 
 #define TERM_NONE G_MAXUINT32   /* a stop word or a number */
 #define CACHE_MAX_WORDS (1u << 18)
@@ -103,7 +93,8 @@ typedef struct {
   guint32 term;    /* thread term, or TERM_NONE; the slot is empty when len == 0 */
 } Slot;
 
-typedef struct {
+struct _SumTermCache {
+  const SumRanker   *ranker;
   struct sb_stemmer *stem;
   Slot              *slots;
   guint32            mask;
@@ -113,12 +104,12 @@ typedef struct {
   GArray            *doc_stamp;  /* guint32 per thread term: the document that last saw it */
   GArray            *doc_id;     /* guint32 per thread term: its number in that document */
   guint32            doc;        /* the current document's stamp */
-} TermCache;
+};
+typedef SumTermCache TermCache;
 
-static void
-term_cache_free (gpointer data)
+void
+sum_term_cache_free (SumTermCache *c)
 {
-  TermCache *c = data;
   if (!c)
     return;
   if (c->stem)
@@ -148,29 +139,25 @@ term_cache_reset (TermCache *c, const SumRanker *r)
   c->doc = 0;
 }
 
-static TermCache *
-term_cache_get (const SumRanker *r)
+SumTermCache *
+sum_term_cache_new (const SumRanker *r)
 {
-  SumRanker *mr = (SumRanker *) r;  /* only the guarded cache table changes */
-  g_mutex_lock (&mr->lock);
-  TermCache *c = g_hash_table_lookup (mr->caches, g_thread_self ());
-  if (!c)
-    {
-      c = g_new0 (TermCache, 1);
-      c->keys = g_string_new (NULL);
-      c->stems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      c->doc_stamp = g_array_new (FALSE, FALSE, sizeof (guint32));
-      c->doc_id = g_array_new (FALSE, FALSE, sizeof (guint32));
-      g_hash_table_insert (mr->caches, g_thread_self (), c);
-      g_mutex_unlock (&mr->lock);
-      term_cache_reset (c, r);
-    }
-  else
-    {
-      g_mutex_unlock (&mr->lock);
-      if (c->used > CACHE_MAX_WORDS || c->doc == G_MAXUINT32 - 1)
-        term_cache_reset (c, r);
-    }
+  TermCache *c = g_new0 (TermCache, 1);
+  c->ranker = r;
+  c->keys = g_string_new (NULL);
+  c->stems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  c->doc_stamp = g_array_new (FALSE, FALSE, sizeof (guint32));
+  c->doc_id = g_array_new (FALSE, FALSE, sizeof (guint32));
+  term_cache_reset (c, r);
+  return c;
+}
+
+/* The cache, ready for the next document. */
+static TermCache *
+term_cache_next (TermCache *c, const SumRanker *r)
+{
+  if (c->used > CACHE_MAX_WORDS || c->doc == G_MAXUINT32 - 1)
+    term_cache_reset (c, r);
   c->doc++;
   return c;
 }
@@ -200,10 +187,10 @@ typedef struct {
 } Vocab;
 
 static void
-vocab_init (Vocab *v, const SumRanker *r)
+vocab_init (Vocab *v, const SumRanker *r, TermCache *c)
 {
   v->ranker = r;
-  v->cache = term_cache_get (r);
+  v->cache = term_cache_next (c, r);
   v->n_terms = 0;
 }
 
@@ -629,12 +616,17 @@ guint_cmp (gconstpointer x, gconstpointer y)
 }
 
 void
-sum_ranker_rank (const SumRanker *r, const SumRankParams *params, const SumAnalysis *a, const guint *cand, guint n,
-                 const SumRankContext *ctx, guint k, double *scores, GArray *chosen)
+sum_ranker_rank (const SumRanker *r, SumTermCache *cache, const SumRankParams *params, const SumAnalysis *a,
+                 const guint *cand, guint n, const SumRankContext *ctx, guint k, double *scores, GArray *chosen)
 {
+  g_autoptr (SumTermCache) own = NULL;
+
   g_array_set_size (chosen, 0);
   if (n == 0)
     return;
+  g_return_if_fail (cache == NULL || cache->ranker == r);
+  if (!cache)
+    cache = own = sum_term_cache_new (r);
   SumRankParams def;
   if (!params)
     {
@@ -642,7 +634,7 @@ sum_ranker_rank (const SumRanker *r, const SumRankParams *params, const SumAnaly
       params = &def;
     }
   Vocab v;
-  vocab_init (&v, r);
+  vocab_init (&v, r, cache);
   Matrix m;
   matrix_build (&m, &v, a, cand, n);
   double *cent = g_new (double, n);

@@ -27,6 +27,12 @@ typedef struct _SumRanker SumRanker;
 SumRanker *sum_ranker_new (const char *stemmer, const char *const *stop_words, GError **error);
 void sum_ranker_free (SumRanker *ranker);
 
+/* A worker's cache of words to terms for ranker (which must outlive it), kept from
+ * one document to the next; used by one sum_ranker_rank() at a time. */
+typedef struct _SumTermCache SumTermCache;
+SumTermCache *sum_term_cache_new (const SumRanker *ranker);
+void sum_term_cache_free (SumTermCache *cache);
+
 typedef struct {
   const char     *subject;      /* nullable */
   gsize           subject_len;
@@ -36,11 +42,13 @@ typedef struct {
 
 /* Scores the candidate sentences cand[0..n) of @a (indices into a->sentences, in
  * text order) into scores[0..n), and puts into @chosen (guint, positions in cand,
- * ascending) the best @k that are not redundant. */
-void sum_ranker_rank (const SumRanker *ranker, const SumRankParams *params, const SumAnalysis *a,
-                      const guint *cand, guint n, const SumRankContext *ctx, guint k,
+ * ascending) the best @k that are not redundant. cache (nullable): the caller's
+ * worker cache for ranker; without one a fresh cache is made and freed. */
+void sum_ranker_rank (const SumRanker *ranker, SumTermCache *cache, const SumRankParams *params,
+                      const SumAnalysis *a, const guint *cand, guint n, const SumRankContext *ctx, guint k,
                       double *scores, GArray *chosen);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SumRanker, sum_ranker_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SumTermCache, sum_term_cache_free)
 
 G_END_DECLS

@@ -16,6 +16,12 @@ typedef struct {
   gint64        max_sentence_bytes;
 } Summarize;
 
+/* A worker's own: the stage's settings and its cache of words to terms. */
+typedef struct {
+  const Summarize *s;
+  SumTermCache    *cache;
+} SumWorker;
+
 static const QuarryOption options[] = {
   { "prefer-explicit", QUARRY_OPTION_BOOL, "true",
     "use the cable's own summary when it has one; false: set it aside and write an extractive summary of the rest" },
@@ -179,7 +185,7 @@ summarize_explicit (QuarryDocument *doc, const SumAnalysis *a, json_object *o)
 }
 
 static void
-summarize_extract (const Summarize *s, QuarryDocument *doc, const SumAnalysis *a, const SumLayers *ly,
+summarize_extract (const Summarize *s, SumTermCache *cache, QuarryDocument *doc, const SumAnalysis *a, const SumLayers *ly,
                    json_object *o)
 {
   GArray *cand = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -209,7 +215,7 @@ summarize_extract (const Summarize *s, QuarryDocument *doc, const SumAnalysis *a
   guint k = cand->len ? summary_length (s, cand->len) : 0;
   double *scores = g_new0 (double, MAX (cand->len, 1u));
   GArray *chosen = g_array_new (FALSE, FALSE, sizeof (guint));
-  sum_ranker_rank (s->ranker, &s->params, a, (guint *) cand->data, cand->len, &ctx, k, scores, chosen);
+  sum_ranker_rank (s->ranker, cache, &s->params, a, (guint *) cand->data, cand->len, &ctx, k, scores, chosen);
   guint *idx = g_new (guint, MAX (chosen->len, 1u));
   double *sc = g_new (double, MAX (chosen->len, 1u));
   for (guint i = 0; i < chosen->len; i++)
@@ -232,9 +238,31 @@ summarize_extract (const Summarize *s, QuarryDocument *doc, const SumAnalysis *a
 }
 
 static gboolean
-summarize_process (gpointer state, QuarryDocument *doc, GError **error)
+summarize_worker_setup (gpointer state, gpointer *worker_state, GError **error)
 {
   const Summarize *s = state;
+  SumWorker *w = g_new0 (SumWorker, 1);
+
+  w->s = s;
+  w->cache = sum_term_cache_new (s->ranker);
+  *worker_state = w;
+  return TRUE;
+}
+
+static void
+summarize_worker_teardown (gpointer state, gpointer worker_state)
+{
+  SumWorker *w = worker_state;
+
+  sum_term_cache_free (w->cache);
+  g_free (w);
+}
+
+static gboolean
+summarize_process (gpointer worker_state, QuarryDocument *doc, GError **error)
+{
+  SumWorker *w = worker_state;
+  const Summarize *s = w->s;
   gsize len;
   const char *text = quarry_document_get_text (doc, &len);
   SumLayers ly;
@@ -252,7 +280,7 @@ summarize_process (gpointer state, QuarryDocument *doc, GError **error)
       else
         {
           o = summary_new ("extractive");
-          summarize_extract (s, doc, a, &ly, o);
+          summarize_extract (s, w->cache, doc, a, &ly, o);
         }
       quarry_document_set_summary (doc, o);
     }
@@ -270,4 +298,6 @@ QUARRY_PLUGIN_DEFINE (
   .provides = provides,
   .setup = summarize_setup,
   .process = summarize_process,
-  .teardown = summarize_teardown);
+  .teardown = summarize_teardown,
+  .worker_setup = summarize_worker_setup,
+  .worker_teardown = summarize_worker_teardown);

@@ -1,4 +1,6 @@
 /* test-needs.c: a test plugin that requires the layer test-replace provides and counts its spans. */
+/* it uses nothing newer than ABI 1.0, and says so: it loads on any 1.x host */
+#define QUARRY_PLUGIN_ABI_REQUIRED_MINOR 0
 #include <quarry/quarry.h>
 
 static const char *const requires[] = { "layer:replaced", NULL };

@@ -59,40 +59,34 @@ replace_process (gpointer state, QuarryDocument *doc, GError **error)
   gsize len, flen = strlen (r->find), rlen = strlen (r->replace);
   const char *text = quarry_document_get_text (doc, &len);
   const char *p = text;
-  GArray *starts = g_array_new (FALSE, FALSE, sizeof (gsize));
-  gssize shift = 0;
+  guint n = 0;
 
   if (r->signal_id != NULL && g_str_equal (r->signal_id, quarry_document_get_id (doc)))
     kill (getpid (), SIGTERM);  /* as if the user stopped the run while this document was in flight */
   if (r->fail_id != NULL && g_str_equal (r->fail_id, quarry_document_get_id (doc)))
     {
       g_set_error (error, QUARRY_PLUGIN_ERROR, QUARRY_PLUGIN_ERROR_PROCESS, "asked to fail on %s", r->fail_id);
-      g_array_unref (starts);
       return FALSE;
     }
   while ((p = strstr (p, r->find)) != NULL)
     {
       gsize at = p - text;
       quarry_edits_replace (edits, at, at + flen, r->replace, rlen);
-      g_array_append_val (starts, at);
       p += flen;
     }
   if (!quarry_document_apply_edits (doc, edits, error))
+    return FALSE;
+  /* each replacement where it landed: the batch knows the shifts */
+  for (guint i = 0; i < quarry_edits_count (edits); i++)
     {
-      g_array_unref (starts);
-      return FALSE;
+      gsize s, e;
+      quarry_edits_get_new_range (edits, i, &s, &e);
+      if (quarry_document_add_span (doc, "replaced", "r", s, e, NULL, error) < 0)
+        return FALSE;
+      n++;
     }
-  /* new offsets: each earlier replacement shifted the text by rlen - flen */
-  for (guint i = 0; i < starts->len; i++)
-    {
-      gsize at = g_array_index (starts, gsize, i) + shift;
-      quarry_document_add_span (doc, "replaced", "r", at, at + rlen, NULL, NULL);
-      shift += (gssize) rlen - (gssize) flen;
-    }
-  g_array_unref (starts);
-  quarry_document_get_fields (doc, "replace");
-  json_object_object_add (quarry_document_get_fields (doc, "replace"), "count",
-                          json_object_new_int (quarry_document_get_n_spans (doc)));
+  /* its own spans only: an earlier stage's spans are not replacements */
+  json_object_object_add (quarry_document_get_fields (doc, "replace"), "count", json_object_new_int (n));
   return TRUE;
 }
 
